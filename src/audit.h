@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/* Audit recognition: finds a marker (default "[Audit Log]") followed by a JSON object, or the
+ * newer wrapped form, a line that is itself a JSON object whose "log" string holds such a line.
+ * jansson stays inside audit.c. */
+
+#include <stddef.h>
+
+#include "record.h"
+#include "util.h"
+
+#define JB_AUDIT_DEFAULT_MARKER "[Audit Log]"
+
+/* The keys every Terraform Enterprise audit record carries; a record missing one is MALFORMED
+ * (reason "missing key NAME") but still audit. */
+extern const char *const jb_audit_required_keys[6];
+
+typedef struct jb_audit_matcher jb_audit_matcher;
+
+/* New matcher for n markers (copied). n == 0 means the default marker. An empty marker is
+ * rejected with -EINVAL and a message in err. */
+int jb_audit_matcher_new(const char *const *markers, size_t n, jb_audit_matcher **ret, jb_error *err);
+jb_audit_matcher *jb_audit_matcher_free(jb_audit_matcher *m);
+
+/* Recognize the message (n bytes, may contain NULs, need not be NUL-terminated).
+ * Fills *ret (which must be zeroed or cleared before) and returns 0; -ENOMEM on allocation failure
+ * (then *ret is cleared). Rules, in order:
+ *  1. the message, after leading blanks, is a JSON object with a string member "log": recognition
+ *     runs on that string (marker inside it: audit; none: application);
+ *  2. otherwise the first occurrence of a marker in the message: the text after it (blanks
+ *     skipped) must be a JSON object; trailing text after the object is allowed;
+ *  3. no marker: JB_AUDIT_NONE.
+ * Rule 1 is tried only when the line holds a marker in raw or JSON-escaped form, so application
+ * lines never reach the JSON parser; a wrapper that does not parse falls back to rule 2.
+ * Nested objects and arrays are flattened to fields with '.'-joined keys ("actor.name",
+ * "tags.0"); an empty object or array gives one field "{}" or "[]"; a duplicated key keeps its
+ * first place and its last value. At most JB_AUDIT_MAX_FIELDS fields are kept; beyond that the
+ * record is MALFORMED with reason "too many keys" (the JSON text is still kept whole).
+ * MALFORMED reasons: "no JSON after marker", "invalid JSON", "not a JSON object" (ret->json: the
+ * rest of the line after the marker, or the non-object value), "missing key NAME" (checked in
+ * jb_audit_required_keys order, before "too many keys"). */
+#define JB_AUDIT_MAX_FIELDS 256
+int jb_audit_recognize(const jb_audit_matcher *m, const char *msg, size_t n, jb_audit *ret);

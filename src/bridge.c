@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "bridge.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "audit.h"
+#include "entry.h"
+#include "filter.h"
+#include "partial.h"
+#include "route.h"
+
+struct jb_bridge {
+    jb_journal *journal;
+    jb_filter *filter;
+    jb_partial *partial;
+    jb_audit_matcher *matcher;
+
+    jb_entry entry;     /* the entry being read (reused) */
+    jb_buf prev_cursor; /* cursor of the last entry read, filtered or not */
+    char *start_cursor; /* where reading started (NULL: head, or an empty tail) */
+    jb_audit audit;     /* recognition result of the record being delivered (reused) */
+    jb_stats stats;
+
+    jb_record_cb cb; /* set for the duration of one process/flush/expire call */
+    void *userdata;
+};
+
+void jb_config_init(jb_config *c) {
+    memset(c, 0, sizeof *c);
+    c->source.kind = JB_SOURCE_SYSTEM;
+    c->max_line = JB_PARTIAL_DEFAULT_MAX_LINE;
+    c->max_pending = JB_PARTIAL_DEFAULT_MAX_PENDING;
+}
+
+jb_bridge *jb_bridge_free(jb_bridge *b) {
+    if (!b) return NULL;
+    jb_journal_free(b->journal);
+    jb_filter_free(b->filter);
+    jb_partial_free(b->partial);
+    jb_audit_matcher_free(b->matcher);
+    jb_entry_done(&b->entry);
+    jb_buf_free(&b->prev_cursor);
+    jb_free(b->start_cursor);
+    jb_audit_clear(&b->audit);
+    jb_free(b);
+    return NULL;
+}
+
+int jb_bridge_new(const jb_config *c, jb_bridge **ret, jb_error *err) {
+    jb_bridge *b = jb_calloc(1, sizeof *b);
+    if (!b) return jb_error_set(err, -ENOMEM, "out of memory");
+    jb_entry_reset(&b->entry);
+
+    int r = jb_filter_new(c->containers, c->n_containers, c->images, c->n_images, c->all_entries, &b->filter, err);
+    if (r >= 0) r = jb_audit_matcher_new(c->markers, c->n_markers, &b->matcher, err);
+    if (r >= 0) {
+        r = jb_partial_new(c->max_line, c->max_pending, &b->partial);
+        if (r < 0)
+            jb_error_set(err, r, "invalid split-line limits (max line %zu, max pending %zu)", c->max_line,
+                         c->max_pending);
+    }
+    if (r >= 0) r = jb_journal_open(&c->source, &b->journal, err);
+    for (size_t i = 0; r >= 0 && i < c->n_matches; i++) r = jb_journal_add_match(b->journal, c->matches[i], err);
+    if (r < 0) {
+        jb_bridge_free(b);
+        return r;
+    }
+    *ret = b;
+    return 0;
+}
+
+static int set_start(jb_bridge *b, const char *cursor, jb_error *err) {
+    jb_free(b->start_cursor);
+    b->start_cursor = NULL;
+    jb_buf_reset(&b->prev_cursor);
+    if (!cursor) return 0;
+    b->start_cursor = jb_strdup(cursor);
+    if (!b->start_cursor) return jb_error_set(err, -ENOMEM, "out of memory");
+    return 0;
+}
+
+int jb_bridge_seek_head(jb_bridge *b, jb_error *err) {
+    int r = jb_journal_seek_head(b->journal, err);
+    return r < 0 ? r : set_start(b, NULL, err);
+}
+
+int jb_bridge_seek_tail(jb_bridge *b, jb_error *err) {
+    int r = jb_journal_seek_tail(b->journal, err);
+    return r < 0 ? r : set_start(b, jb_journal_last_cursor(b->journal), err);
+}
+
+int jb_bridge_seek_cursor(jb_bridge *b, const char *cursor, jb_error *err) {
+    int r = jb_journal_seek_cursor(b->journal, cursor, err);
+    if (r < 0) return r;
+    int q = set_start(b, cursor, err);
+    return q < 0 ? q : r;
+}
+
+static const char *str(const jb_buf *x) {
+    return x->data ? x->data : "";
+}
+
+/* One finished line: recognize, route, count and hand over. */
+static int deliver_line(const jb_line *line, void *userdata) {
+    jb_bridge *b = userdata;
+    const jb_entry *e = line->first;
+
+    jb_audit_clear(&b->audit);
+    int r = jb_audit_recognize(b->matcher, line->text, line->len, &b->audit);
+    if (r < 0) return r;
+
+    char id[17];
+    jb_record_id_from_cursor(line->cursor, id);
+    jb_record rec = {
+        .message = line->text,
+        .message_len = line->len,
+        .container_name = str(&e->container_name),
+        .container_id = str(&e->container_id),
+        .image = str(&e->image),
+        .identifier = str(&e->identifier),
+        .hostname = str(&e->hostname),
+        .time_usec = e->time_usec,
+        .severity = e->severity,
+        .facility = e->facility,
+        .cursor = line->cursor,
+        .record_id = id,
+        .line = line->kind,
+        .pieces = line->pieces,
+        .audit = &b->audit,
+    };
+    rec.stream = jb_route(&rec);
+
+    if (rec.stream == JB_STREAM_AUDIT) {
+        b->stats.records_audit++;
+        if (b->audit.kind == JB_AUDIT_MALFORMED) b->stats.audit_malformed++;
+    } else {
+        b->stats.records_app++;
+    }
+    switch (line->kind) {
+    case JB_LINE_REASSEMBLED:
+        b->stats.lines_reassembled++;
+        break;
+    case JB_LINE_INCOMPLETE:
+        b->stats.lines_incomplete++;
+        break;
+    case JB_LINE_OVERFLOW:
+        b->stats.lines_overflow++;
+        break;
+    case JB_LINE_WHOLE:
+        break;
+    }
+    return b->cb(&rec, b->userdata);
+}
+
+int jb_bridge_process(jb_bridge *b, size_t max_entries, jb_record_cb cb, void *userdata, jb_error *err) {
+    b->cb = cb;
+    b->userdata = userdata;
+    size_t n = 0;
+    while (max_entries == 0 || n < max_entries) {
+        int r = jb_journal_next(b->journal, &b->entry, err);
+        if (r < 0) return r;
+        if (r == 0) break;
+        n++;
+        b->stats.entries_read++;
+        if (!jb_filter_match(b->filter, &b->entry)) {
+            b->stats.entries_filtered++;
+        } else {
+            r = jb_partial_feed(b->partial, &b->entry, b->prev_cursor.len ? b->prev_cursor.data : NULL, deliver_line,
+                                b);
+            if (r < 0) return jb_error_set(err, r, "delivering a record failed: %s", strerror(-r));
+        }
+        /* The entry is now delivered or held by the reassembler: it becomes the previous one. The
+         * buffers are swapped, not copied. */
+        jb_buf t = b->prev_cursor;
+        b->prev_cursor = b->entry.cursor;
+        b->entry.cursor = t;
+    }
+    b->stats.invalidations = jb_journal_invalidations(b->journal);
+    b->stats.lost_positions = jb_journal_lost_positions(b->journal);
+    return (int)(n > INT32_MAX ? INT32_MAX : n);
+}
+
+int jb_bridge_flush(jb_bridge *b, jb_record_cb cb, void *userdata, jb_error *err) {
+    b->cb = cb;
+    b->userdata = userdata;
+    int r = jb_partial_flush(b->partial, deliver_line, b);
+    if (r < 0) return jb_error_set(err, r, "delivering a record failed: %s", strerror(-r));
+    return 0;
+}
+
+int jb_bridge_expire(jb_bridge *b, uint64_t max_age_usec, jb_record_cb cb, void *userdata, jb_error *err) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    uint64_t now = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+    b->cb = cb;
+    b->userdata = userdata;
+    int r = jb_partial_expire(b->partial, now, max_age_usec, deliver_line, b);
+    if (r < 0) return jb_error_set(err, r, "delivering a record failed: %s", strerror(-r));
+    return 0;
+}
+
+int jb_bridge_wait(jb_bridge *b, uint64_t timeout_usec, jb_error *err) {
+    int r = jb_journal_wait(b->journal, timeout_usec, err);
+    b->stats.invalidations = jb_journal_invalidations(b->journal);
+    b->stats.lost_positions = jb_journal_lost_positions(b->journal);
+    return r;
+}
+
+const char *jb_bridge_checkpoint(const jb_bridge *b) {
+    const char *resume = jb_partial_resume_cursor(b->partial);
+    if (!resume) return b->prev_cursor.len ? b->prev_cursor.data : b->start_cursor;
+    if (!*resume) return b->start_cursor;
+    return resume;
+}
+
+const jb_stats *jb_bridge_stats(const jb_bridge *b) {
+    return &b->stats;
+}

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/* The bridge: journal -> filter -> split-line reassembly -> audit recognition -> routing, handing
+ * finished records to the adapter's callback. This is the public entry point of the core; the
+ * jbridge command and the rsyslog modules use it. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "journal.h"
+#include "record.h"
+#include "util.h"
+
+typedef struct jb_config {
+    jb_source source;
+    const char *const *containers; /* globs on CONTAINER_NAME, any may match */
+    size_t n_containers;
+    const char *const *images; /* globs on IMAGE_NAME, any may match */
+    size_t n_images;
+    const char *const *matches; /* FIELD=VALUE journal matches */
+    size_t n_matches;
+    bool all_entries;           /* keep entries that are not Docker's */
+    const char *const *markers; /* audit markers; none: "[Audit Log]" */
+    size_t n_markers;
+    size_t max_line;    /* default 1 MiB */
+    size_t max_pending; /* default 32 */
+} jb_config;
+
+void jb_config_init(jb_config *c);
+
+typedef struct jb_stats {
+    uint64_t entries_read;      /* entries read from the journal, filtered or not */
+    uint64_t entries_filtered;  /* ... of which not kept by the filters */
+    uint64_t records_app;       /* records delivered to the application stream */
+    uint64_t records_audit;     /* records delivered to the audit stream */
+    uint64_t audit_malformed;   /* ... of which malformed */
+    uint64_t lines_reassembled; /* split lines delivered whole */
+    uint64_t lines_incomplete;  /* split lines delivered without their last piece */
+    uint64_t lines_overflow;    /* pieces of lines over max_line */
+    uint64_t invalidations;     /* journal files changed under the reader */
+    uint64_t lost_positions;    /* the last read entry had been vacuumed when the reader came back */
+} jb_stats;
+
+/* The record is borrowed for the duration of the call. A negative return stops processing and is
+ * returned by jb_bridge_process()/jb_bridge_flush(). */
+typedef int (*jb_record_cb)(const jb_record *rec, void *userdata);
+
+typedef struct jb_bridge jb_bridge;
+
+int jb_bridge_new(const jb_config *c, jb_bridge **ret, jb_error *err);
+jb_bridge *jb_bridge_free(jb_bridge *b);
+
+int jb_bridge_seek_head(jb_bridge *b, jb_error *err);
+int jb_bridge_seek_tail(jb_bridge *b, jb_error *err);
+/* Resume after a saved cursor. 1 when its entry was found, 0 when not (see jb_journal_seek_cursor). */
+int jb_bridge_seek_cursor(jb_bridge *b, const char *cursor, jb_error *err);
+
+/* Read up to max_entries entries (0: no limit) and deliver the records they complete.
+ * Returns the number of entries read (0: nothing new) or a negative errno. */
+int jb_bridge_process(jb_bridge *b, size_t max_entries, jb_record_cb cb, void *userdata, jb_error *err);
+
+/* Deliver every pending split line as incomplete: call at the end of a one-shot read. */
+int jb_bridge_flush(jb_bridge *b, jb_record_cb cb, void *userdata, jb_error *err);
+
+/* Deliver pending split lines that saw no new piece for max_age_usec (following mode). */
+int jb_bridge_expire(jb_bridge *b, uint64_t max_age_usec, jb_record_cb cb, void *userdata, jb_error *err);
+
+/* Wait for new entries (see jb_journal_wait). */
+int jb_bridge_wait(jb_bridge *b, uint64_t timeout_usec, jb_error *err);
+
+/* The cursor to persist: every entry up to it has been delivered through the callback (or
+ * filtered out). NULL when nothing was read yet. Borrowed until the next call on b. */
+const char *jb_bridge_checkpoint(const jb_bridge *b);
+
+const jb_stats *jb_bridge_stats(const jb_bridge *b);

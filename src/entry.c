@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "entry.h"
+
+#include <stddef.h>
+#include <string.h>
+
+#include "rfc5424.h"
+
+#define SHORT_ID_LEN 12
+
+/* The fields stored verbatim, by the offset of their buffer in jb_entry. */
+static const struct {
+    const char *name;
+    size_t offset;
+} string_fields[] = {
+    {"MESSAGE", offsetof(jb_entry, message)},           {"CONTAINER_NAME", offsetof(jb_entry, container_name)},
+    {"CONTAINER_ID", offsetof(jb_entry, container_id)}, {"CONTAINER_ID_FULL", offsetof(jb_entry, container_id_full)},
+    {"IMAGE_NAME", offsetof(jb_entry, image)},          {"SYSLOG_IDENTIFIER", offsetof(jb_entry, identifier)},
+    {"_HOSTNAME", offsetof(jb_entry, hostname)},        {"CONTAINER_PARTIAL_ID", offsetof(jb_entry, partial_id)},
+};
+
+static jb_buf *entry_buf(jb_entry *e, size_t offset) {
+    return (jb_buf *)((char *)e + offset);
+}
+
+/* Every buffer of an entry, for reset, done and copy. */
+static const size_t all_bufs[] = {
+    offsetof(jb_entry, message),           offsetof(jb_entry, container_name), offsetof(jb_entry, container_id),
+    offsetof(jb_entry, container_id_full), offsetof(jb_entry, image),          offsetof(jb_entry, identifier),
+    offsetof(jb_entry, hostname),          offsetof(jb_entry, cursor),         offsetof(jb_entry, partial_id),
+};
+
+static void reset_scalars(jb_entry *e) {
+    e->is_container = false;
+    e->partial = false;
+    e->has_partial_last = false;
+    e->partial_last = false;
+    e->partial_ordinal = 0;
+    e->time_usec = 0;
+    e->severity = JB_SEVERITY_DEFAULT;
+    e->facility = -1;
+    e->syslog_ts_usec = 0;
+    e->has_syslog_ts = false;
+    e->source_ts_usec = 0;
+    e->has_source_ts = false;
+}
+
+void jb_entry_reset(jb_entry *e) {
+    for (size_t i = 0; i < JB_ELEMENTSOF(all_bufs); i++) jb_buf_reset(entry_buf(e, all_bufs[i]));
+    reset_scalars(e);
+}
+
+void jb_entry_done(jb_entry *e) {
+    if (!e) return;
+    for (size_t i = 0; i < JB_ELEMENTSOF(all_bufs); i++) jb_buf_free(entry_buf(e, all_bufs[i]));
+    reset_scalars(e);
+}
+
+/* An empty value allocates nothing (the buffer may stay NULL: see jb_entry_str()). */
+static int buf_set(jb_buf *b, const char *p, size_t n) {
+    jb_buf_reset(b);
+    return n ? jb_buf_append(b, p, n) : 0;
+}
+
+/* Store the n bytes at p in b, which must already have room for them (see jb_entry_finish()). */
+static void buf_set_reserved(jb_buf *b, const char *p, size_t n) {
+    if (b->cap < n + 1) return; /* cannot happen: set_field reserved it */
+    memcpy(b->data, p, n);
+    b->len = n;
+    b->data[n] = 0;
+}
+
+int jb_entry_set_field(jb_entry *e, const char *name, size_t name_len, const char *value, size_t value_len) {
+    int r;
+
+    for (size_t i = 0; i < JB_ELEMENTSOF(string_fields); i++) {
+        if (!jb_slice_eq(name, name_len, string_fields[i].name)) continue;
+        jb_buf *b = entry_buf(e, string_fields[i].offset);
+        r = buf_set(b, value, value_len);
+        if (r < 0) return r;
+        /* Reserve what jb_entry_finish() may copy into the other id, so that it cannot fail. */
+        if (value_len == 0) {
+            /* nothing to reserve */
+        } else if (b == &e->container_id_full) {
+            r = jb_buf_reserve(&e->container_id, value_len < SHORT_ID_LEN ? value_len : SHORT_ID_LEN);
+            if (r < 0) return r;
+        } else if (b == &e->container_id) {
+            r = jb_buf_reserve(&e->container_id_full, value_len);
+            if (r < 0) return r;
+        }
+        if (b == &e->container_name) e->is_container = true;
+        return 0;
+    }
+
+    uint64_t u;
+    if (jb_slice_eq(name, name_len, "PRIORITY")) {
+        if (value_len == 1 && value[0] >= '0' && value[0] <= '7')
+            e->severity = value[0] - '0';
+        else
+            e->severity = JB_SEVERITY_DEFAULT;
+    } else if (jb_slice_eq(name, name_len, "SYSLOG_FACILITY")) {
+        if (jb_parse_u64(value, value_len, &u) == 0 && u <= 23)
+            e->facility = (int)u;
+        else
+            e->facility = -1;
+    } else if (jb_slice_eq(name, name_len, "SYSLOG_TIMESTAMP")) {
+        e->has_syslog_ts = jb_parse_rfc3339(value, value_len, &u) == 0;
+        e->syslog_ts_usec = e->has_syslog_ts ? u : 0;
+    } else if (jb_slice_eq(name, name_len, "_SOURCE_REALTIME_TIMESTAMP")) {
+        e->has_source_ts = jb_parse_u64(value, value_len, &u) == 0;
+        e->source_ts_usec = e->has_source_ts ? u : 0;
+    } else if (jb_slice_eq(name, name_len, "CONTAINER_PARTIAL_MESSAGE")) {
+        e->partial = jb_slice_eq(value, value_len, "true");
+    } else if (jb_slice_eq(name, name_len, "CONTAINER_PARTIAL_ORDINAL")) {
+        e->partial_ordinal = jb_parse_u64(value, value_len, &u) == 0 ? u : 0;
+    } else if (jb_slice_eq(name, name_len, "CONTAINER_PARTIAL_LAST")) {
+        e->partial_last = jb_slice_eq(value, value_len, "true");
+        e->has_partial_last = e->partial_last || jb_slice_eq(value, value_len, "false");
+    }
+    return 0;
+}
+
+void jb_entry_finish(jb_entry *e, uint64_t receive_usec) {
+    if (e->has_syslog_ts)
+        e->time_usec = e->syslog_ts_usec;
+    else if (e->has_source_ts)
+        e->time_usec = e->source_ts_usec;
+    else
+        e->time_usec = receive_usec;
+
+    if (e->message.len > 0 && e->message.data[e->message.len - 1] == '\r') {
+        e->message.len--;
+        e->message.data[e->message.len] = 0;
+    }
+
+    if (e->container_id.len == 0 && e->container_id_full.len > 0) {
+        size_t n = e->container_id_full.len < SHORT_ID_LEN ? e->container_id_full.len : SHORT_ID_LEN;
+        buf_set_reserved(&e->container_id, e->container_id_full.data, n);
+    } else if (e->container_id_full.len == 0 && e->container_id.len > 0) {
+        buf_set_reserved(&e->container_id_full, e->container_id.data, e->container_id.len);
+    }
+}
+
+int jb_entry_copy(jb_entry *dst, const jb_entry *src) {
+    if (dst == src) return 0;
+    for (size_t i = 0; i < JB_ELEMENTSOF(all_bufs); i++) {
+        const jb_buf *s = (const jb_buf *)((const char *)src + all_bufs[i]);
+        int r = buf_set(entry_buf(dst, all_bufs[i]), s->data, s->len);
+        if (r < 0) return r;
+    }
+    /* Every other member is a plain value: copy the whole struct, then put dst's buffers back. */
+    jb_entry bufs = *dst;
+    *dst = *src;
+    for (size_t i = 0; i < JB_ELEMENTSOF(all_bufs); i++) *entry_buf(dst, all_bufs[i]) = *entry_buf(&bufs, all_bufs[i]);
+    return 0;
+}

@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "journal.h"
+
+#include <string.h>
+#include <systemd/sd-journal.h>
+
+struct jb_journal {
+    sd_journal *j;
+    jb_buf last_cursor; /* cursor of the last entry returned (or positioned on by seek_tail) */
+    bool have_current;  /* the journal is positioned on an entry not yet returned */
+    uint64_t invalidations;
+    uint64_t lost_positions;
+};
+
+int jb_journal_open(const jb_source *src, jb_journal **ret, jb_error *err) {
+    jb_journal *j = jb_calloc(1, sizeof *j);
+    if (!j) return jb_error_set(err, -ENOMEM, "out of memory");
+    int r;
+    const char *what;
+    switch (src->kind) {
+    case JB_SOURCE_DIRECTORY:
+        what = src->directory;
+        r = sd_journal_open_directory(&j->j, src->directory, 0);
+        break;
+    case JB_SOURCE_FILES: {
+        what = src->n_files ? src->files[0] : "(no file)";
+        const char **files = jb_calloc(src->n_files + 1, sizeof *files);
+        if (!files) {
+            jb_free(j);
+            return jb_error_set(err, -ENOMEM, "out of memory");
+        }
+        for (size_t i = 0; i < src->n_files; i++) files[i] = src->files[i];
+        r = src->n_files ? sd_journal_open_files(&j->j, files, 0) : -EINVAL;
+        jb_free(files);
+        break;
+    }
+    case JB_SOURCE_NAMESPACE:
+        what = src->name_space;
+        r = sd_journal_open_namespace(&j->j, src->name_space, SD_JOURNAL_LOCAL_ONLY);
+        break;
+    case JB_SOURCE_SYSTEM:
+    default:
+        what = "the system journal";
+        r = sd_journal_open(&j->j, SD_JOURNAL_LOCAL_ONLY);
+        break;
+    }
+    if (r < 0) {
+        jb_free(j);
+        return jb_error_set(err, r, "cannot open journal %s: %s", what, strerror(-r));
+    }
+    /* Fields over 64 KiB would be truncated otherwise. */
+    r = sd_journal_set_data_threshold(j->j, 0);
+    if (r < 0) {
+        sd_journal_close(j->j);
+        jb_free(j);
+        return jb_error_set(err, r, "cannot set the data threshold: %s", strerror(-r));
+    }
+    /* sd_journal_open_directory() succeeds on a missing directory; tell the user instead of
+     * waiting forever on nothing. */
+    if (src->kind == JB_SOURCE_DIRECTORY) {
+        int fd = sd_journal_get_fd(j->j);
+        if (fd < 0 && fd != -ENOENT) {
+            sd_journal_close(j->j);
+            jb_free(j);
+            return jb_error_set(err, fd, "cannot watch journal directory %s: %s", what, strerror(-fd));
+        }
+    }
+    *ret = j;
+    return 0;
+}
+
+jb_journal *jb_journal_free(jb_journal *j) {
+    if (!j) return NULL;
+    sd_journal_close(j->j);
+    jb_buf_free(&j->last_cursor);
+    jb_free(j);
+    return NULL;
+}
+
+bool jb_match_valid(const char *match) {
+    const char *eq = strchr(match, '=');
+    if (!eq || eq == match || eq - match > 64) return false;
+    if (match[0] >= '0' && match[0] <= '9') return false;
+    for (const char *p = match; p < eq; p++)
+        if (!((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_')) return false;
+    return true;
+}
+
+int jb_journal_add_match(jb_journal *j, const char *match, jb_error *err) {
+    if (!jb_match_valid(match))
+        return jb_error_set(err, -EINVAL, "invalid match '%s': expected FIELD=VALUE with FIELD in A-Z, 0-9, _", match);
+    int r = sd_journal_add_match(j->j, match, 0);
+    if (r < 0) return jb_error_set(err, r, "cannot add match '%s': %s", match, strerror(-r));
+    return 0;
+}
+
+static int remember_cursor(jb_journal *j, jb_error *err) {
+    char *c = NULL;
+    int r = sd_journal_get_cursor(j->j, &c);
+    if (r < 0) return jb_error_set(err, r, "cannot get the journal cursor: %s", strerror(-r));
+    jb_buf_reset(&j->last_cursor);
+    r = jb_buf_puts(&j->last_cursor, c);
+    free(c);
+    if (r < 0) return jb_error_set(err, r, "out of memory");
+    return 0;
+}
+
+int jb_journal_seek_head(jb_journal *j, jb_error *err) {
+    int r = sd_journal_seek_head(j->j);
+    if (r < 0) return jb_error_set(err, r, "cannot seek to the head of the journal: %s", strerror(-r));
+    j->have_current = false;
+    jb_buf_reset(&j->last_cursor);
+    return 0;
+}
+
+int jb_journal_seek_tail(jb_journal *j, jb_error *err) {
+    int r = sd_journal_seek_tail(j->j);
+    if (r < 0) return jb_error_set(err, r, "cannot seek to the tail of the journal: %s", strerror(-r));
+    j->have_current = false;
+    jb_buf_reset(&j->last_cursor);
+    /* Step onto the last entry so that the next read returns what comes after it. */
+    r = sd_journal_previous(j->j);
+    if (r < 0) return jb_error_set(err, r, "cannot seek to the tail of the journal: %s", strerror(-r));
+    if (r > 0) return remember_cursor(j, err);
+    return 0;
+}
+
+/* Position after cursor; see the header. Does not touch last_cursor. */
+static int seek_after(jb_journal *j, const char *cursor, jb_error *err) {
+    j->have_current = false;
+    int r = sd_journal_seek_cursor(j->j, cursor);
+    if (r < 0) return jb_error_set(err, r, "cannot seek to cursor '%s': %s", cursor, strerror(-r));
+    r = sd_journal_next(j->j);
+    if (r < 0) return jb_error_set(err, r, "cannot read the journal: %s", strerror(-r));
+    if (r == 0) return 0; /* nothing at or after the cursor yet */
+    r = sd_journal_test_cursor(j->j, cursor);
+    if (r < 0) return jb_error_set(err, r, "cannot test cursor '%s': %s", cursor, strerror(-r));
+    if (r > 0) return 1;
+    /* The cursor's entry is gone: the entry we stand on is the first one after it. */
+    j->have_current = true;
+    return 0;
+}
+
+int jb_journal_seek_cursor(jb_journal *j, const char *cursor, jb_error *err) {
+    int r = seek_after(j, cursor, err);
+    if (r < 0) return r;
+    jb_buf_reset(&j->last_cursor);
+    int q = jb_buf_puts(&j->last_cursor, cursor);
+    if (q < 0) return jb_error_set(err, q, "out of memory");
+    return r;
+}
+
+int jb_journal_next(jb_journal *j, jb_entry *e, jb_error *err) {
+    int r;
+    if (j->have_current) {
+        j->have_current = false;
+    } else {
+        r = sd_journal_next(j->j);
+        if (r < 0) return jb_error_set(err, r, "cannot read the journal: %s", strerror(-r));
+        if (r == 0) return 0;
+    }
+
+    jb_entry_reset(e);
+    const void *data;
+    size_t len;
+    sd_journal_restart_data(j->j);
+    for (;;) {
+        r = sd_journal_enumerate_data(j->j, &data, &len);
+        if (r == 0) break;
+        /* A corrupt field (EBADMSG) ends this entry's fields: keep what was read, as journalctl does. */
+        if (r < 0) break;
+        const char *name, *value;
+        size_t nl, vl;
+        if (jb_field_split(data, len, &name, &nl, &value, &vl) < 0) continue;
+        r = jb_entry_set_field(e, name, nl, value, vl);
+        if (r < 0) return jb_error_set(err, r, "out of memory");
+    }
+
+    uint64_t rt = 0;
+    r = sd_journal_get_realtime_usec(j->j, &rt);
+    if (r < 0) rt = 0; /* never use an uninitialised time; SYSLOG_TIMESTAMP usually wins anyway */
+
+    char *c = NULL;
+    r = sd_journal_get_cursor(j->j, &c);
+    if (r < 0) return jb_error_set(err, r, "cannot get the journal cursor: %s", strerror(-r));
+    r = jb_buf_puts(&e->cursor, c);
+    free(c);
+    if (r < 0) return jb_error_set(err, r, "out of memory");
+    jb_buf_reset(&j->last_cursor);
+    r = jb_buf_append(&j->last_cursor, e->cursor.data, e->cursor.len);
+    if (r < 0) return jb_error_set(err, r, "out of memory");
+
+    jb_entry_finish(e, rt);
+    return 1;
+}
+
+int jb_journal_wait(jb_journal *j, uint64_t timeout_usec, jb_error *err) {
+    int r = sd_journal_wait(j->j, timeout_usec);
+    if (r == -EINTR) return 0; /* a signal: let the caller look at its flags */
+    if (r < 0) return jb_error_set(err, r, "cannot wait for the journal: %s", strerror(-r));
+    if (r != SD_JOURNAL_INVALIDATE) return 0;
+
+    /* Files were added or removed (rotation, vacuum): put the reader back right after the last
+     * entry it returned, so nothing is read twice or skipped. */
+    j->invalidations++;
+    if (j->last_cursor.len == 0) return 1;
+    r = seek_after(j, j->last_cursor.data, err);
+    if (r < 0) return r;
+    if (r == 0 && j->have_current) j->lost_positions++;
+    return 1;
+}
+
+const char *jb_journal_last_cursor(const jb_journal *j) {
+    return j->last_cursor.len ? j->last_cursor.data : NULL;
+}
+
+uint64_t jb_journal_invalidations(const jb_journal *j) {
+    return j->invalidations;
+}
+
+uint64_t jb_journal_lost_positions(const jb_journal *j) {
+    return j->lost_positions;
+}

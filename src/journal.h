@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/* Reading the journal with sd-journal: open a source, position, read entries in one
+ * sd_journal_enumerate_data() pass, follow with sd_journal_wait() across rotation and vacuum. */
+
+#include <stdint.h>
+
+#include "entry.h"
+#include "util.h"
+
+typedef enum jb_source_kind {
+    JB_SOURCE_SYSTEM = 0, /* the local system journal */
+    JB_SOURCE_DIRECTORY,  /* sd_journal_open_directory(), e.g. a systemd-journal-remote store */
+    JB_SOURCE_FILES,      /* explicit journal files */
+    JB_SOURCE_NAMESPACE,  /* a journald namespace */
+} jb_source_kind;
+
+typedef struct jb_source {
+    jb_source_kind kind;
+    const char *directory;
+    const char *const *files;
+    size_t n_files;
+    const char *name_space;
+} jb_source;
+
+typedef struct jb_journal jb_journal;
+
+int jb_journal_open(const jb_source *src, jb_journal **ret, jb_error *err);
+jb_journal *jb_journal_free(jb_journal *j);
+
+/* Add an exact "FIELD=VALUE" match with journalctl's semantics (several values of one field: any;
+ * different fields: all). -EINVAL with err naming the match when FIELD is not a valid journal
+ * field name. Call before reading. */
+int jb_journal_add_match(jb_journal *j, const char *match, jb_error *err);
+
+int jb_journal_seek_head(jb_journal *j, jb_error *err);
+int jb_journal_seek_tail(jb_journal *j, jb_error *err);
+
+/* Position after the entry of cursor: the next jb_journal_next() returns the entry that follows
+ * it. Returns 1 when the entry was found, 0 when it no longer exists (vacuumed) or belongs to
+ * another journal: reading then continues at the first entry after the cursor's position. */
+int jb_journal_seek_cursor(jb_journal *j, const char *cursor, jb_error *err);
+
+/* Read the next entry into e. 1: an entry; 0: no more for now; negative errno. */
+int jb_journal_next(jb_journal *j, jb_entry *e, jb_error *err);
+
+/* Wait up to timeout_usec for changes. Rotation and vacuum (SD_JOURNAL_INVALIDATE) are handled
+ * here: the reader is put back after the last entry it returned, so nothing is lost or repeated.
+ * Returns 0 (nothing / appended) or 1 (the journal files changed), or a negative errno. */
+int jb_journal_wait(jb_journal *j, uint64_t timeout_usec, jb_error *err);
+
+/* True when match is FIELD=VALUE with a valid journal field name (A-Z, 0-9, _; not starting with a
+ * digit; at most 64 characters). The value may be empty. */
+bool jb_match_valid(const char *match);
+
+/* The cursor of the last entry returned (or stood on by jb_journal_seek_tail/seek_cursor), NULL when
+ * none. Borrowed until the next call. */
+const char *jb_journal_last_cursor(const jb_journal *j);
+
+/* How many times the files changed under the reader, and how many re-positionings found the last
+ * entry gone (vacuumed before it could be read past). */
+uint64_t jb_journal_invalidations(const jb_journal *j);
+uint64_t jb_journal_lost_positions(const jb_journal *j);

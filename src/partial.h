@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/* Reassembly of lines Docker split at 16 KiB. Pieces are grouped per container and stream:
+ * newer Docker marks them with CONTAINER_PARTIAL_ID/ORDINAL/LAST, older Docker only with
+ * CONTAINER_PARTIAL_MESSAGE=true on every piece but the last (grouped by container id and
+ * PRIORITY, since stdout and stderr lines may interleave). Lines of other containers may be
+ * interleaved freely.
+ *
+ * Memory is bounded: a line longer than max_line is delivered as soon as it reaches that size
+ * (kind OVERFLOW) and the following pieces start a new line; when a new split line would make more
+ * than max_pending lines pending, the oldest is delivered as INCOMPLETE. Nothing is dropped.
+ *
+ * Rules:
+ * - Entries without CONTAINER_NAME are never reassembled: each is a WHOLE line.
+ * - A piece that is not the last: CONTAINER_PARTIAL_MESSAGE=true, or a CONTAINER_PARTIAL_ID with
+ *   CONTAINER_PARTIAL_LAST present and not "true". Pieces with a CONTAINER_PARTIAL_ID are keyed by
+ *   container id + partial id, others by container id + PRIORITY.
+ * - A last piece (or old-form entry without the flag) that finds a line pending under its key
+ *   completes it (REASSEMBLED); one that finds none is a WHOLE line, also when it is the tail of a
+ *   line whose head was never seen. Pieces are joined in arrival order; CONTAINER_PARTIAL_ORDINAL
+ *   is not checked (the journal keeps Docker's order).
+ * - A whole line is handed to the callback without a copy (first is the fed entry itself), whatever
+ *   its size: max_line bounds only what is held while pieces are gathered. For a split line, first
+ *   is a copy of the first piece whose message is the text gathered so far.
+ * - Overflow: the piece that would take a line past max_line fills it to exactly max_line bytes,
+ *   which is delivered as OVERFLOW with that piece's cursor (or with the cursor of the line's last
+ *   piece when it was already exactly full). The rest of the piece goes on in max_line chunks
+ *   (OVERFLOW, pieces 1) and its last part, at most max_line bytes, either starts a new pending line
+ *   (resume point: the prev_cursor of that piece) or, if the piece was the last, is delivered as
+ *   REASSEMBLED with pieces 1.
+ * - Memory: at most (max_pending + 2) * (max_line + 1) bytes of text (one spare line and one chunk
+ *   buffer) plus one entry's metadata and two cursors per pending line; the memory is kept for reuse
+ *   until jb_partial_free().
+ * - Errors: on -ENOMEM nothing was delivered and the state is as before the call, so the same entry
+ *   may be fed again. When the callback fails, the line passed to it counts as delivered and the
+ *   rest of the entry may be lost: the caller is expected to stop and resume from its checkpoint.
+ *   The callback must not call into the same jb_partial. */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "entry.h"
+#include "record.h"
+
+#define JB_PARTIAL_DEFAULT_MAX_LINE (1024u * 1024u)
+#define JB_PARTIAL_DEFAULT_MAX_PENDING 32u
+
+/* A finished line. Borrowed: valid only during the callback. */
+typedef struct jb_line {
+    const jb_entry *first; /* metadata (container, time, severity...) of the first piece */
+    const char *text;      /* len bytes and a NUL; may contain NULs */
+    size_t len;
+    const char *cursor; /* cursor of the last piece in the line */
+    jb_line_kind kind;
+    unsigned pieces;
+} jb_line;
+
+/* A negative return stops the feed and is passed back. */
+typedef int (*jb_line_cb)(const jb_line *line, void *userdata);
+
+typedef struct jb_partial jb_partial;
+
+/* max_line >= 1, max_pending >= 1. 0 or -ENOMEM / -EINVAL. */
+int jb_partial_new(size_t max_line, size_t max_pending, jb_partial **ret);
+jb_partial *jb_partial_free(jb_partial *p);
+
+/* Feed the next entry in journal order. prev_cursor is the cursor of the entry read just before
+ * this one (NULL when it is the first), remembered as the resume point of a line that starts
+ * here. Emits zero or more lines through cb: a whole line at once, a completed split line, an
+ * overflowing piece, an evicted pending line. 0, or the callback's or an allocation error. */
+int jb_partial_feed(jb_partial *p, const jb_entry *e, const char *prev_cursor, jb_line_cb cb, void *userdata);
+
+/* Deliver every pending line as INCOMPLETE, oldest first (end of stream). */
+int jb_partial_flush(jb_partial *p, jb_line_cb cb, void *userdata);
+
+/* Deliver as INCOMPLETE, oldest first, the pending lines whose newest piece was fed more than
+ * max_age_usec before now_usec. Arrival is taken from CLOCK_MONOTONIC (see jb_partial_set_clock()),
+ * so now_usec must come from the same clock. */
+int jb_partial_expire(jb_partial *p, uint64_t now_usec, uint64_t max_age_usec, jb_line_cb cb, void *userdata);
+
+/* The clock (microseconds) jb_partial_feed() stamps arrivals with: CLOCK_MONOTONIC by default;
+ * tests replace it. NULL restores the default. */
+void jb_partial_set_clock(jb_partial *p, uint64_t (*now_usec)(void));
+
+/* Number of pending lines. */
+size_t jb_partial_pending(const jb_partial *p);
+
+/* Where to resume reading so that no pending piece is lost: the prev_cursor given with the first
+ * piece of the oldest pending line. NULL when nothing is pending; "" when that piece was the first
+ * entry read (resume where reading started). Borrowed until the next call. */
+const char *jb_partial_resume_cursor(const jb_partial *p);

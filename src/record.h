@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/* The record: one application or audit line as the core hands it to an adapter, after filtering,
+ * reassembly of split lines and audit recognition. No jansson and no sd-journal types here, so
+ * the rsyslog glue can include it next to rsyslog's headers. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum jb_stream {
+    JB_STREAM_APP = 0,
+    JB_STREAM_AUDIT = 1,
+} jb_stream;
+
+/* Returns "app" or "audit": the MSGID and the value of $!jbridge!stream. */
+const char *jb_stream_name(jb_stream s);
+
+typedef enum jb_audit_kind {
+    JB_AUDIT_NONE = 0,      /* no marker: application line */
+    JB_AUDIT_OK = 1,        /* marker + JSON object with every required key */
+    JB_AUDIT_MALFORMED = 2, /* marker, but the JSON is invalid, not an object or incomplete */
+} jb_audit_kind;
+
+/* How a line was put together from Docker's pieces (see partial.h). */
+typedef enum jb_line_kind {
+    JB_LINE_WHOLE = 0,       /* one journal entry */
+    JB_LINE_REASSEMBLED = 1, /* several pieces, complete */
+    JB_LINE_INCOMPLETE = 2,  /* pieces without their last one (stream ended, evicted or timed out) */
+    JB_LINE_OVERFLOW = 3,    /* cut at the maximum line size; the rest follows as another record */
+} jb_line_kind;
+
+/* "whole", "reassembled", "incomplete", "overflow". */
+const char *jb_line_kind_name(jb_line_kind k);
+
+/* One key of the audit JSON. name is a valid RFC 5424 PARAM-NAME (see sd.h for how JSON keys
+ * and nested paths are mapped); key is the original JSON path (nested keys joined with '.');
+ * value is the scalar as text (strings unquoted, numbers/true/false/null as JSON writes them). */
+typedef struct jb_field {
+    char *name;
+    char *key;
+    char *value;
+    size_t value_len;
+} jb_field;
+
+/* The result of audit recognition on one message. Owned by whoever holds it; clear with
+ * jb_audit_clear(). */
+typedef struct jb_audit {
+    jb_audit_kind kind;
+    const char *reason; /* static text when MALFORMED ("invalid JSON", "missing key actor_ip", ...), else NULL */
+    jb_field *fields;   /* OK or MALFORMED-but-parsable: every scalar of the audit JSON, in document order */
+    size_t n_fields;
+    char *json; /* the audit JSON text as found (unescaped if it came from a wrapper), NUL-terminated */
+    size_t json_len;
+} jb_audit;
+
+void jb_audit_clear(jb_audit *a);
+
+/* A record as the bridge delivers it. All pointers are borrowed from the bridge and valid only
+ * during the callback that receives the record. Strings are NUL-terminated; message may also
+ * contain NULs, so use message_len. Missing values are "" (never NULL). */
+typedef struct jb_record {
+    const char *message;
+    size_t message_len;
+
+    const char *container_name; /* CONTAINER_NAME ("" for non-container entries) */
+    const char *container_id;   /* short (12 character) id */
+    const char *image;          /* IMAGE_NAME */
+    const char *identifier;     /* SYSLOG_IDENTIFIER: the APP-NAME for non-container entries */
+    const char *hostname;       /* _HOSTNAME */
+
+    uint64_t time_usec; /* SYSLOG_TIMESTAMP, else _SOURCE_REALTIME_TIMESTAMP, else receive time */
+    int severity;       /* 0-7 */
+    int facility;       /* 0-23 from SYSLOG_FACILITY, or -1 when the entry had none (adapter default) */
+
+    const char *cursor;    /* journal cursor of the last entry that went into this record */
+    const char *record_id; /* 16 hex digits derived from cursor; the same entry always gives the same id */
+
+    jb_line_kind line;
+    unsigned pieces; /* journal entries that made this record (1 unless split) */
+
+    const jb_audit *audit; /* kind NONE for application lines; never NULL */
+    jb_stream stream;      /* decided by jb_route() */
+} jb_record;
+
+/* The record id for a cursor: 16 lowercase hex digits + NUL into out. */
+void jb_record_id_from_cursor(const char *cursor, char out[17]);

@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "rfc5424.h"
+
+#include <inttypes.h>
+#include <stdbool.h>
+#include <string.h>
+#include <time.h>
+
+#include "sd.h"
+
+#define HOSTNAME_MAX 255
+#define APP_NAME_MAX 48
+#define PROCID_MAX 128
+#define MSGID_MAX 32
+
+int jb_format_time(jb_buf *out, uint64_t usec) {
+    uint64_t secs = usec / 1000000u;
+    struct tm tm;
+
+    if (secs > (uint64_t)INT64_MAX) return -ERANGE;
+    time_t t = (time_t)secs;
+    if ((uint64_t)t != secs || !gmtime_r(&t, &tm)) return -ERANGE;
+    /* RFC 3339 has four-digit years. */
+    if (tm.tm_year + 1900 > 9999) return -ERANGE;
+    return jb_buf_printf(out, "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                         tm.tm_hour, tm.tm_min, tm.tm_sec, (unsigned)(usec % 1000000u));
+}
+
+int jb_escape_control(jb_buf *out, const char *p, size_t n) {
+    size_t run = 0;
+    int r;
+
+    r = jb_buf_reserve(out, n);
+    if (r < 0) return r;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (c >= 0x20 && c != 0x7f) continue;
+        char esc[4] = {'#', (char)('0' + (c >> 6)), (char)('0' + ((c >> 3) & 7)), (char)('0' + (c & 7))};
+        r = jb_buf_append(out, p + run, i - run);
+        if (r < 0) return r;
+        r = jb_buf_append(out, esc, sizeof esc);
+        if (r < 0) return r;
+        run = i + 1;
+    }
+    return jb_buf_append(out, p + run, n - run);
+}
+
+/* ---- RFC 3339 parsing ---- */
+
+/* Exactly `digits` decimal digits at p[*pos] into *ret. */
+static bool parse_digits(const char *p, size_t n, size_t *pos, size_t digits, int *ret) {
+    int v = 0;
+    if (n - *pos < digits) return false;
+    for (size_t i = 0; i < digits; i++) {
+        char c = p[*pos + i];
+        if (c < '0' || c > '9') return false;
+        v = v * 10 + (c - '0');
+    }
+    *pos += digits;
+    *ret = v;
+    return true;
+}
+
+static bool expect_char(const char *p, size_t n, size_t *pos, char c) {
+    if (*pos >= n || p[*pos] != c) return false;
+    (*pos)++;
+    return true;
+}
+
+static int days_in_month(int year, int month) {
+    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    return month == 2 && leap ? 29 : days[month - 1];
+}
+
+int jb_parse_rfc3339(const char *p, size_t n, uint64_t *ret_usec) {
+    int year, month, day, hour, minute, second, off_h = 0, off_m = 0, sign = 0;
+    uint64_t usec = 0;
+    size_t pos = 0;
+
+    if (!p) return -EINVAL;
+    if (!parse_digits(p, n, &pos, 4, &year) || !expect_char(p, n, &pos, '-') || !parse_digits(p, n, &pos, 2, &month) ||
+        !expect_char(p, n, &pos, '-') || !parse_digits(p, n, &pos, 2, &day))
+        return -EINVAL;
+    if (pos >= n || (p[pos] != 'T' && p[pos] != 't')) return -EINVAL;
+    pos++;
+    if (!parse_digits(p, n, &pos, 2, &hour) || !expect_char(p, n, &pos, ':') || !parse_digits(p, n, &pos, 2, &minute) ||
+        !expect_char(p, n, &pos, ':') || !parse_digits(p, n, &pos, 2, &second))
+        return -EINVAL;
+    if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) || hour > 23 || minute > 59 ||
+        second > 60) /* 60: leap second, counted as the next second as POSIX time does */
+        return -EINVAL;
+
+    if (pos < n && p[pos] == '.') {
+        size_t digits = 0;
+        uint64_t scale = 100000;
+        pos++;
+        while (pos < n && p[pos] >= '0' && p[pos] <= '9') {
+            if (++digits > 9) return -EINVAL;
+            usec += (uint64_t)(p[pos] - '0') * scale;
+            scale /= 10; /* digits past the sixth add 0: truncated to microseconds */
+            pos++;
+        }
+        if (digits == 0) return -EINVAL;
+    }
+
+    if (pos >= n) return -EINVAL;
+    if (p[pos] == 'Z' || p[pos] == 'z') {
+        pos++;
+    } else if (p[pos] == '+' || p[pos] == '-') {
+        sign = p[pos] == '+' ? 1 : -1;
+        pos++;
+        if (!parse_digits(p, n, &pos, 2, &off_h) || !expect_char(p, n, &pos, ':') ||
+            !parse_digits(p, n, &pos, 2, &off_m) || off_h > 23 || off_m > 59)
+            return -EINVAL;
+    } else {
+        return -EINVAL;
+    }
+    if (pos != n) return -EINVAL;
+
+    struct tm tm = {
+        .tm_year = year - 1900,
+        .tm_mon = month - 1,
+        .tm_mday = day,
+        .tm_hour = hour,
+        .tm_min = minute,
+        .tm_sec = second,
+    };
+    time_t t = timegm(&tm);
+    if (t == (time_t)-1 && !(year == 1969 && month == 12 && day == 31)) return -EINVAL;
+    int64_t secs = (int64_t)t - (int64_t)sign * (off_h * 3600 + off_m * 60);
+    if (secs < 0) return -EINVAL; /* before the epoch: not representable */
+    *ret_usec = (uint64_t)secs * 1000000u + usec;
+    return 0;
+}
+
+/* ---- the line ---- */
+
+/* A header field: printable ASCII only, at most max bytes, "-" when empty. */
+static int append_header_field(jb_buf *out, const char *s, size_t max) {
+    size_t n = s ? strnlen(s, max) : 0;
+    int r;
+
+    if (n == 0) return jb_buf_putc(out, '-');
+    r = jb_buf_reserve(out, n);
+    if (r < 0) return r;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        out->data[out->len++] = c >= 33 && c <= 126 ? (char)c : '_';
+    }
+    out->data[out->len] = 0;
+    return 0;
+}
+
+static int valid_facility(int f, int fallback) {
+    return f >= 0 && f <= 23 ? f : fallback;
+}
+
+static int rfc5424_format(const jb_record *rec, const jb_format_opts *o, jb_buf *out) {
+    int facility, severity, r;
+
+    if (rec->stream == JB_STREAM_AUDIT)
+        facility = valid_facility(o->facility_audit, 13);
+    else
+        facility = valid_facility(rec->facility, valid_facility(o->facility_app, 1));
+    severity = rec->severity >= 0 && rec->severity <= 7 ? rec->severity : 6;
+
+    r = jb_buf_printf(out, "<%d>1 ", facility * 8 + severity);
+    if (r < 0) return r;
+    r = jb_format_time(out, rec->time_usec);
+    if (r == -ERANGE) r = jb_buf_putc(out, '-'); /* a time RFC 3339 cannot write: NILVALUE */
+    if (r < 0) return r;
+    r = jb_buf_putc(out, ' ');
+    if (r < 0) return r;
+    r = append_header_field(out, rec->hostname, HOSTNAME_MAX);
+    if (r < 0) return r;
+    r = jb_buf_putc(out, ' ');
+    if (r < 0) return r;
+    r = append_header_field(out, rec->container_name && rec->container_name[0] ? rec->container_name : rec->identifier,
+                            APP_NAME_MAX);
+    if (r < 0) return r;
+    r = jb_buf_putc(out, ' ');
+    if (r < 0) return r;
+    r = append_header_field(out, rec->container_id, PROCID_MAX);
+    if (r < 0) return r;
+    r = jb_buf_putc(out, ' ');
+    if (r < 0) return r;
+    r = append_header_field(out, jb_stream_name(rec->stream), MSGID_MAX);
+    if (r < 0) return r;
+    r = jb_buf_putc(out, ' ');
+    if (r < 0) return r;
+    r = jb_sd_build(rec, o->pen, out);
+    if (r < 0) return r;
+    if (rec->message_len > 0) {
+        r = jb_buf_putc(out, ' ');
+        if (r < 0) return r;
+        r = jb_escape_control(out, rec->message, rec->message_len);
+        if (r < 0) return r;
+    }
+    return jb_buf_putc(out, '\n');
+}
+
+int jb_rfc5424_format(const jb_record *rec, const jb_format_opts *o, jb_buf *out) {
+    static const jb_format_opts defaults = JB_FORMAT_OPTS_DEFAULT;
+    size_t old_len = out->len;
+    int r = rfc5424_format(rec, o ? o : &defaults, out);
+    if (r < 0 && out->data) {
+        /* Never leave half a line behind. */
+        out->len = old_len;
+        out->data[old_len] = 0;
+    }
+    return r;
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/* One record as one RFC 5424 line:
+ *   <PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID STRUCTURED-DATA MSG\n
+ * TIMESTAMP in UTC with microseconds; HOSTNAME/APP-NAME/PROCID/MSGID limited to printable
+ * ASCII and their RFC lengths ('_' for other bytes, "-" when empty); APP-NAME the container
+ * name (SYSLOG_IDENTIFIER for non-container entries); PROCID the short container id; MSGID
+ * "app" or "audit". MSG: control characters as #ooo (as rsyslog's escapeControlCharacters), so a
+ * line holds exactly one record whatever the content. */
+
+#include <stdint.h>
+
+#include "record.h"
+#include "util.h"
+
+typedef struct jb_format_opts {
+    unsigned pen;       /* for the structured data */
+    int facility_app;   /* used when the record has no valid facility; default 1 (user) */
+    int facility_audit; /* always used for audit records; default 13 (log audit) */
+} jb_format_opts;
+
+#define JB_FORMAT_OPTS_DEFAULT \
+    { 32473u, 1, 13 }
+
+/* Append the RFC 3339 UTC timestamp with microseconds ("2018-03-27T21:55:29.000000Z").
+ * 0, -ENOMEM, or -ERANGE for a time after 9999-12-31 (out unchanged). */
+int jb_format_time(jb_buf *out, uint64_t usec);
+
+/* Append rec as one line, newline included. o NULL means JB_FORMAT_OPTS_DEFAULT; a facility in o
+ * outside 0-23 falls back to the default, a severity outside 0-7 becomes 6, a time RFC 3339 cannot
+ * write becomes "-". A message_len of 0 gives the line without MSG (the SD then the newline).
+ * 0 or -ENOMEM; on failure out is left as it was. */
+int jb_rfc5424_format(const jb_record *rec, const jb_format_opts *o, jb_buf *out);
+
+/* Append the n bytes at p with control characters (0x00-0x1f, 0x7f) as '#' and three octal
+ * digits. */
+int jb_escape_control(jb_buf *out, const char *p, size_t n);
+
+/* Parse an RFC 3339 timestamp (Docker's SYSLOG_TIMESTAMP: "2023-01-02T03:04:05.123456789Z" or with
+ * a +hh:mm offset) of n bytes into microseconds since the epoch. The fraction (optional, 1-9
+ * digits) is truncated to microseconds; 'T' and 'Z' may be lower case; second 60 (leap second)
+ * is accepted as the next second. 0 or -EINVAL (malformed, impossible date, trailing bytes,
+ * before the epoch). */
+int jb_parse_rfc3339(const char *p, size_t n, uint64_t *ret_usec);

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/* RFC 5424 structured data. Records of a container (CONTAINER_NAME not empty) get
+ *   [container@PEN name="..." id="..." image="..."]
+ * (other journal entries have no container, so the element is left out rather than sent empty);
+ * every record gets
+ *   [jbridge@PEN id="RECORD-ID" stream="app|audit" ...flags]
+ * and audit records also
+ *   [audit@PEN KEY="VALUE" ...]   one parameter per audit field, in document order.
+ * Flags in jbridge@PEN, present only when they apply: audit="malformed" reason="...",
+ * line="reassembled|incomplete|overflow" pieces="N". Keeping the flags out of audit@PEN means no
+ * audit key can forge them. */
+
+#include <stddef.h>
+
+#include "record.h"
+#include "util.h"
+
+#define JB_SD_DEFAULT_PEN 32473u
+#define JB_SD_NAME_MAX 32
+
+/* Map arbitrary bytes to a valid PARAM-NAME into out (NUL-terminated): bytes outside 33-126
+ * and '=', ']', '"' become '_', the result is cut to max (1..32) characters; empty input gives
+ * "_". Deterministic, so the same JSON key always gives the same name. */
+void jb_sd_name(const char *p, size_t n, size_t max, char *out);
+
+/* Append a PARAM-VALUE body (without quotes) for n bytes at p: '"', '\' and ']' get a backslash,
+ * control characters (0x00-0x1f, 0x7f) become #ooo as rsyslog writes them, invalid UTF-8 bytes
+ * become U+FFFD. The value can therefore never end the element or the line. */
+int jb_sd_append_value(jb_buf *out, const char *p, size_t n);
+
+/* Append the structured data of rec (the elements above, no surrounding spaces).
+ * pen: the private enterprise number (1..4294967295; 0 means JB_SD_DEFAULT_PEN). Field names are
+ * passed through jb_sd_name() again, so a bad name can never break the element.
+ * 0 or -ENOMEM; on failure out is left as it was. */
+int jb_sd_build(const jb_record *rec, unsigned pen, jb_buf *out);
+
+/* Check that s (n bytes) is a syntactically valid RFC 5424 STRUCTURED-DATA ("-" or one or more
+ * elements) with unique SD-IDs, and nothing after the last element; used by tests and the fuzzers.
+ * PARAM-VALUEs must be well-formed UTF-8 with '"', '\' and ']' escaped (a backslash before any
+ * other character is a plain backslash, as the RFC says); control characters are valid UTF-8 and
+ * therefore accepted. Needs no memory. 0 or -EBADMSG. */
+int jb_sd_validate(const char *s, size_t n);

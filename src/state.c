@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "state.h"
+
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define STATE_MAGIC "jbridge-state "
+#define STATE_VERSION "1\n"
+#define STATE_CURSOR "cursor="
+#define STATE_MAX_SIZE (64u * 1024u)
+#define TEMP_TRIES 16
+
+/* ---- cursor ---- */
+
+static bool is_hex(char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+bool jb_cursor_valid(const char *s) {
+    static const char keys[] = "sibmtx";
+    bool seen[sizeof keys - 1] = {false};
+
+    if (!s) return false;
+    for (const char *p = s;;) {
+        const char *end = strchrnul(p, ';');
+        size_t n = (size_t)(end - p);
+        if (n < 3 || p[1] != '=') return false;
+        const char *k = memchr(keys, p[0], sizeof keys - 1);
+        if (!k) return false;
+        size_t ki = (size_t)(k - keys);
+        if (seen[ki]) return false;
+        seen[ki] = true;
+        size_t vlen = n - 2;
+        /* s (seqnum id) and b (boot id) are 128-bit ids, the others 64-bit numbers */
+        if (p[0] == 's' || p[0] == 'b') {
+            if (vlen != 32) return false;
+        } else if (vlen > 16) {
+            return false;
+        }
+        for (size_t i = 2; i < n; i++)
+            if (!is_hex(p[i])) return false;
+        if (!*end) break;
+        p = end + 1;
+    }
+    for (size_t i = 0; i < sizeof seen; i++)
+        if (!seen[i]) return false;
+    return true;
+}
+
+/* ---- load ---- */
+
+/* Check the content of a state file and return the cursor in it. */
+static int parse_state(const char *path, const char *d, size_t n, char **ret_cursor, jb_error *err) {
+    static const char magic[] = STATE_MAGIC STATE_VERSION;
+    const size_t magic_len = sizeof magic - 1;
+    const size_t prefix_len = sizeof STATE_MAGIC - 1;
+    const size_t key_len = sizeof STATE_CURSOR - 1;
+
+    if (n == 0) return jb_error_set(err, -EBADMSG, "state file %s is empty", path);
+
+    /* "jbridge-state " then the version */
+    size_t cmp = n < prefix_len ? n : prefix_len;
+    if (memcmp(d, STATE_MAGIC, cmp) != 0) return jb_error_set(err, -EBADMSG, "%s is not a jbridge state file", path);
+    const char *nl = memchr(d, '\n', n);
+    if (!nl) return jb_error_set(err, -EBADMSG, "state file %s is truncated", path);
+    if ((size_t)(nl - d) + 1 != magic_len || memcmp(d, magic, magic_len) != 0)
+        return jb_error_set(err, -EBADMSG, "state file %s has an unsupported first line (expected \"%.*s\")", path,
+                            (int)magic_len - 1, magic);
+
+    /* "cursor=" CURSOR "\n", and nothing after it */
+    const char *p = d + magic_len;
+    size_t left = n - magic_len;
+    if (left < key_len) {
+        if (memcmp(p, STATE_CURSOR, left) == 0) return jb_error_set(err, -EBADMSG, "state file %s is truncated", path);
+        return jb_error_set(err, -EBADMSG, "state file %s: second line does not start with \"cursor=\"", path);
+    }
+    if (memcmp(p, STATE_CURSOR, key_len) != 0)
+        return jb_error_set(err, -EBADMSG, "state file %s: second line does not start with \"cursor=\"", path);
+    p += key_len;
+    left -= key_len;
+    nl = memchr(p, '\n', left);
+    if (!nl) return jb_error_set(err, -EBADMSG, "state file %s is truncated", path);
+    size_t clen = (size_t)(nl - p);
+    if (clen + 1 != left) return jb_error_set(err, -EBADMSG, "state file %s has data after the cursor line", path);
+
+    char *cursor = jb_strndup(p, clen);
+    if (!cursor) return jb_error_set(err, -ENOMEM, "out of memory");
+    if (strlen(cursor) != clen || !jb_cursor_valid(cursor)) {
+        jb_free(cursor);
+        return jb_error_set(err, -EBADMSG, "state file %s holds an invalid cursor", path);
+    }
+    *ret_cursor = cursor;
+    return 0;
+}
+
+/* Read at most max + 1 bytes of fd into buf, so that a bigger file is noticed. */
+static ssize_t read_all(int fd, char *buf, size_t max) {
+    size_t n = 0;
+    while (n <= max) {
+        ssize_t k = read(fd, buf + n, max + 1 - n);
+        if (k < 0) {
+            if (errno == EINTR) continue;
+            return -errno;
+        }
+        if (k == 0) break;
+        n += (size_t)k;
+    }
+    return (ssize_t)n;
+}
+
+static int load_fd(const char *path, int fd, char **ret_cursor, jb_error *err) {
+    struct stat st;
+    if (fstat(fd, &st) < 0) return jb_error_set(err, -errno, "cannot stat state file %s: %s", path, strerror(errno));
+    if (S_ISDIR(st.st_mode)) return jb_error_set(err, -EISDIR, "state file %s is a directory", path);
+    if (!S_ISREG(st.st_mode)) return jb_error_set(err, -EINVAL, "state file %s is not a regular file", path);
+
+    _cleanup_free_ char *buf = jb_malloc(STATE_MAX_SIZE + 1);
+    if (!buf) return jb_error_set(err, -ENOMEM, "out of memory");
+    ssize_t n = read_all(fd, buf, STATE_MAX_SIZE);
+    if (n < 0) return jb_error_set(err, (int)n, "cannot read state file %s: %s", path, strerror((int)-n));
+    if ((size_t)n > STATE_MAX_SIZE)
+        return jb_error_set(err, -EBADMSG, "state file %s is too large (more than %u bytes)", path, STATE_MAX_SIZE);
+    return parse_state(path, buf, (size_t)n, ret_cursor, err);
+}
+
+int jb_state_load(const char *path, char **ret_cursor, jb_error *err) {
+    /* O_NONBLOCK: a FIFO planted at the path must not block the open; it is refused below. */
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0) {
+        int e = errno;
+        if (e == ENOENT) return jb_error_set(err, -ENOENT, "state file %s does not exist", path);
+        if (e == ELOOP) return jb_error_set(err, -ELOOP, "state file %s is a symbolic link, which is refused", path);
+        return jb_error_set(err, -e, "cannot open state file %s: %s", path, strerror(e));
+    }
+    int r = load_fd(path, fd, ret_cursor, err);
+    close(fd);
+    return r;
+}
+
+/* ---- save ---- */
+
+static int write_all(int fd, const char *p, size_t n) {
+    while (n > 0) {
+        ssize_t k = write(fd, p, n);
+        if (k < 0) {
+            if (errno == EINTR) continue;
+            return -errno;
+        }
+        p += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
+static uint64_t random_u64(void) {
+    uint64_t v;
+    if (getrandom(&v, sizeof v, GRND_NONBLOCK) == (ssize_t)sizeof v) return v;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    static uint64_t counter;
+    return ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)ts.tv_sec ^ ((uint64_t)getpid() << 40) ^ ++counter;
+}
+
+/* Create "<path>.tmp.XXXXXXXX" exclusively with mode 0600; its name goes into tmp (size at least
+ * strlen(path) + 22). Returns the descriptor or a negative errno. */
+static int create_temp(const char *path, char *tmp, size_t size) {
+    for (int i = 0; i < TEMP_TRIES; i++) {
+        snprintf(tmp, size, "%s.tmp.%016" PRIx64, path, random_u64());
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+        if (fd >= 0) return fd;
+        if (errno != EEXIST) return -errno;
+    }
+    return -EEXIST;
+}
+
+/* The directory of path, for its fsync: "." when path has no '/'. */
+static char *dir_of(const char *path) {
+    const char *slash = strrchr(path, '/');
+    if (!slash) return jb_strdup(".");
+    if (slash == path) return jb_strdup("/");
+    return jb_strndup(path, (size_t)(slash - path));
+}
+
+static int fsync_dir(const char *dir, const char *path, jb_error *err) {
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return jb_error_set(err, -errno, "cannot open directory %s of state file %s: %s", dir, path, strerror(errno));
+    int r = fsync(fd) < 0 ? -errno : 0;
+    close(fd);
+    /* EINVAL: the file system cannot sync directories; the rename is all there is. */
+    if (r < 0 && r != -EINVAL)
+        return jb_error_set(err, r, "cannot sync directory %s of state file %s: %s", dir, path, strerror(-r));
+    return 0;
+}
+
+/* Write content to the new temporary file fd (named tmp), sync it and rename it over path. On
+ * failure the temporary file is removed. */
+static int write_and_rename(int fd, const char *tmp, const char *path, const jb_buf *content, jb_error *err) {
+    int r;
+    const char *what;
+    if ((r = fchmod(fd, 0600) < 0 ? -errno : 0) < 0)
+        what = "set the mode of";
+    else if ((r = write_all(fd, content->data, content->len)) < 0)
+        what = "write";
+    else if ((r = fsync(fd) < 0 ? -errno : 0) < 0)
+        what = "sync";
+    else
+        what = "close";
+    if (close(fd) < 0 && r == 0) r = -errno;
+    if (r == 0 && rename(tmp, path) < 0) {
+        r = -errno;
+        what = "rename the temporary file over";
+    }
+    if (r < 0) {
+        unlink(tmp);
+        return jb_error_set(err, r, "cannot %s state file %s: %s", what, path, strerror(-r));
+    }
+    return 0;
+}
+
+static void buf_freep(jb_buf *b) {
+    jb_buf_free(b);
+}
+
+int jb_state_save(const char *path, const char *cursor, jb_error *err) {
+    if (!jb_cursor_valid(cursor))
+        return jb_error_set(err, -EINVAL, "refusing to save an invalid cursor to state file %s", path);
+
+    /* Everything is allocated before the file system is touched: -ENOMEM changes nothing. */
+    _cleanup_(buf_freep) jb_buf content = JB_BUF_INIT;
+    if (jb_buf_printf(&content, STATE_MAGIC STATE_VERSION STATE_CURSOR "%s\n", cursor) < 0)
+        return jb_error_set(err, -ENOMEM, "out of memory");
+    size_t size = strlen(path) + 32;
+    _cleanup_free_ char *tmp = jb_malloc(size);
+    _cleanup_free_ char *dir = dir_of(path);
+    if (!tmp || !dir) return jb_error_set(err, -ENOMEM, "out of memory");
+
+    int fd = create_temp(path, tmp, size);
+    if (fd < 0)
+        return jb_error_set(err, fd, "cannot create a temporary file for state file %s: %s", path, strerror(-fd));
+    int r = write_and_rename(fd, tmp, path, &content, err);
+    if (r < 0) return r;
+    return fsync_dir(dir, path, err);
+}

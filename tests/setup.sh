@@ -1,0 +1,36 @@
+#!/bin/sh
+# Install what jbridge needs on Debian 12 (as root) and build it in the source tree.
+# Used by the Quick start's two commands (examples/demo.sh and tests/run.sh) and by CI.
+# JB_SETUP_SKIP_APT=1 skips apt-get (a machine that has everything already).
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+PACKAGES="build-essential autoconf automake libtool pkg-config libsystemd-dev libjansson-dev
+libcmocka-dev systemd systemd-journal-remote rsyslog uuid-dev clang llvm util-linux python3 time"
+
+missing=""
+for p in $PACKAGES; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ] && [ "${JB_SETUP_SKIP_APT:-0}" != 1 ]; then
+    echo "setup: installing$missing" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    # shellcheck disable=SC2086
+    apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+if [ ! -x configure ] || [ configure.ac -nt configure ] || [ Makefile.am -nt Makefile.in ]; then
+    ./autogen.sh >/dev/null
+fi
+# Out of the source tree, so that other configurations (sanitizers, clang) can sit beside it.
+build=${JB_BUILD_DIR:-$top/build}
+mkdir -p "$build"
+cd "$build"
+if [ ! -f Makefile ] || [ "$top/configure" -nt config.status ]; then
+    "$top/configure" --enable-werror ${JB_CONFIGURE_FLAGS:-} >/dev/null
+fi
+make -j"$(nproc)" >/dev/null
+make -j"$(nproc)" check TESTS= >/dev/null
+echo "setup: built in $build" >&2

@@ -1,0 +1,414 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* entry.c: field parsing, time choice, id derivation, reset and copy.
+ *
+ * File-driven cases in data/entry/: NAME.in holds journal fields, one "FIELD=value" a line, the
+ * line decoded with C escapes first (\r \n \t \0 \\ \xHH), so binary values can be written.
+ * "@receive=USEC" sets the receive time given to jb_entry_finish(), "#" starts a comment, and a
+ * line "---" ends an entry: the next one is read into the same jb_entry after jb_entry_reset().
+ * NAME.out is the dump of every entry, separated by "---" (JB_UPDATE_EXPECTED=1 writes it). */
+
+#include "testlib.h"
+
+#include <inttypes.h>
+
+#include "entry.h"
+#include "util.h"
+
+/* ---- allocation failure ---- */
+
+static long alloc_budget = -1; /* allocations left before failing; -1: never fail */
+
+static void *fail_malloc(size_t n) {
+    if (alloc_budget == 0) return NULL;
+    if (alloc_budget > 0) alloc_budget--;
+    return malloc(n);
+}
+
+static void *fail_realloc(void *p, size_t n) {
+    if (alloc_budget == 0) return NULL;
+    if (alloc_budget > 0) alloc_budget--;
+    return realloc(p, n);
+}
+
+static void fail_after(long n) {
+    alloc_budget = n;
+    jb_set_alloc_funcs(fail_malloc, fail_realloc, NULL);
+}
+
+static void fail_never(void) {
+    alloc_budget = -1;
+    jb_set_alloc_funcs(NULL, NULL, NULL);
+}
+
+/* ---- dump ---- */
+
+static void dump_bytes(FILE *f, const char *p, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (c == '\\')
+            fputs("\\\\", f);
+        else if (c == '\n')
+            fputs("\\n", f);
+        else if (c == '\r')
+            fputs("\\r", f);
+        else if (c == '\t')
+            fputs("\\t", f);
+        else if (c < 0x20 || c >= 0x7f)
+            fprintf(f, "\\x%02x", c);
+        else
+            fputc(c, f);
+    }
+}
+
+static void dump_buf(FILE *f, const char *name, const jb_buf *b) {
+    const char *s = jb_entry_str(b);
+    /* every buffer is a NUL-terminated string, whatever its state */
+    assert_int_equal(s[b->len], 0);
+    if (b->len == 0) assert_string_equal(s, "");
+    fprintf(f, "%s=", name);
+    dump_bytes(f, s, b->len);
+    fputc('\n', f);
+}
+
+static void dump_entry(FILE *f, const jb_entry *e) {
+    dump_buf(f, "message", &e->message);
+    dump_buf(f, "container_name", &e->container_name);
+    dump_buf(f, "container_id", &e->container_id);
+    dump_buf(f, "container_id_full", &e->container_id_full);
+    dump_buf(f, "image", &e->image);
+    dump_buf(f, "identifier", &e->identifier);
+    dump_buf(f, "hostname", &e->hostname);
+    dump_buf(f, "cursor", &e->cursor);
+    dump_buf(f, "partial_id", &e->partial_id);
+    fprintf(f, "is_container=%d\n", e->is_container);
+    fprintf(f, "partial=%d\n", e->partial);
+    fprintf(f, "has_partial_last=%d\n", e->has_partial_last);
+    fprintf(f, "partial_last=%d\n", e->partial_last);
+    fprintf(f, "partial_ordinal=%" PRIu64 "\n", e->partial_ordinal);
+    fprintf(f, "time_usec=%" PRIu64 "\n", e->time_usec);
+    fprintf(f, "severity=%d\n", e->severity);
+    fprintf(f, "facility=%d\n", e->facility);
+}
+
+/* ---- .in decoding ---- */
+
+static int hexval(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* Decode the C escapes of the n bytes at p into out (at least n bytes); returns the length. */
+static size_t unescape(const char *p, size_t n, char *out) {
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] != '\\' || i + 1 == n) {
+            out[o++] = p[i];
+            continue;
+        }
+        char c = p[++i];
+        switch (c) {
+        case 'n':
+            out[o++] = '\n';
+            break;
+        case 'r':
+            out[o++] = '\r';
+            break;
+        case 't':
+            out[o++] = '\t';
+            break;
+        case '0':
+            out[o++] = '\0';
+            break;
+        case 'x':
+            if (i + 2 >= n || hexval(p[i + 1]) < 0 || hexval(p[i + 2]) < 0) fail_msg("bad \\x escape");
+            out[o++] = (char)(hexval(p[i + 1]) * 16 + hexval(p[i + 2]));
+            i += 2;
+            break;
+        default:
+            out[o++] = c;
+        }
+    }
+    return o;
+}
+
+/* Feed the lines of one .in file to e, dumping every entry into f. */
+static void run_input(const char *text, size_t len, jb_entry *e, FILE *f) {
+    uint64_t receive = 0;
+    const char *p = text, *end = text + len;
+    bool first = true;
+    jb_entry_reset(e);
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        const char *line = p;
+        p += n + (nl ? 1 : 0);
+        if (n == 0 || line[0] == '#') continue;
+        if (jb_slice_eq(line, n, "---")) {
+            jb_entry_finish(e, receive);
+            if (!first) fputs("---\n", f);
+            dump_entry(f, e);
+            first = false;
+            jb_entry_reset(e);
+            receive = 0;
+            continue;
+        }
+        if (n > 9 && memcmp(line, "@receive=", 9) == 0) {
+            assert_int_equal(jb_parse_u64(line + 9, n - 9, &receive), 0);
+            continue;
+        }
+        char *dec = malloc(n + 1);
+        size_t dn = unescape(line, n, dec);
+        const char *name, *value;
+        size_t name_len, value_len;
+        if (jb_field_split(dec, dn, &name, &name_len, &value, &value_len) < 0) fail_msg("bad line: %.*s", (int)n, line);
+        assert_int_equal(jb_entry_set_field(e, name, name_len, value, value_len), 0);
+        free(dec);
+    }
+    jb_entry_finish(e, receive);
+    if (!first) fputs("---\n", f);
+    dump_entry(f, e);
+}
+
+static void one_case(const char *dir, const char *name) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s.in", dir, name);
+    size_t len = 0;
+    char *text = tl_read_file(path, &len);
+    assert_non_null(text);
+
+    char *got = NULL;
+    size_t got_len = 0;
+    FILE *f = open_memstream(&got, &got_len);
+    jb_entry e = {0};
+    run_input(text, len, &e, f);
+    fclose(f);
+
+    /* the same input into a dirty, reused entry gives the same dump */
+    char *again = NULL;
+    size_t again_len = 0;
+    f = open_memstream(&again, &again_len);
+    run_input(text, len, &e, f);
+    fclose(f);
+    assert_int_equal(got_len, again_len);
+    assert_memory_equal(got, again, got_len);
+
+    /* a copy dumps the same as the original (last entry of the file) */
+    jb_entry c = {0};
+    jb_entry_reset(&c);
+    assert_int_equal(jb_entry_copy(&c, &e), 0);
+    char *d1 = NULL, *d2 = NULL;
+    size_t l1 = 0, l2 = 0;
+    f = open_memstream(&d1, &l1);
+    dump_entry(f, &e);
+    fclose(f);
+    f = open_memstream(&d2, &l2);
+    dump_entry(f, &c);
+    fclose(f);
+    assert_int_equal(l1, l2);
+    assert_memory_equal(d1, d2, l1);
+
+    snprintf(path, sizeof path, "%s/%s.out", dir, name);
+    if (getenv("JB_UPDATE_EXPECTED")) {
+        /* for writing a new case: JB_UPDATE_EXPECTED=1 writes NAME.out; review it before committing */
+        FILE *o = fopen(path, "wb");
+        assert_non_null(o);
+        fwrite(got, 1, got_len, o);
+        fclose(o);
+    }
+    tl_expect_file(path, got, got_len);
+
+    jb_entry_done(&c);
+    jb_entry_done(&e);
+    free(d1);
+    free(d2);
+    free(again);
+    free(got);
+    free(text);
+}
+
+static void test_cases(void **state) {
+    tl_each_case("entry", one_case);
+}
+
+/* ---- code-level cases ---- */
+
+static int set(jb_entry *e, const char *field) {
+    const char *name, *value;
+    size_t nl, vl;
+    assert_int_equal(jb_field_split(field, strlen(field), &name, &nl, &value, &vl), 0);
+    return jb_entry_set_field(e, name, nl, value, vl);
+}
+
+static void test_zeroed_entry(void **state) {
+    jb_entry e = {0};
+    jb_entry_reset(&e);
+    assert_int_equal(e.severity, JB_SEVERITY_DEFAULT);
+    assert_int_equal(e.facility, -1);
+    assert_string_equal(jb_entry_str(&e.message), "");
+    assert_string_equal(jb_entry_str(&e.cursor), "");
+    jb_entry_finish(&e, 42);
+    assert_int_equal(e.time_usec, 42);
+    assert_false(e.is_container);
+    jb_entry_done(&e);
+    jb_entry_done(&e); /* twice is fine */
+    jb_entry_done(NULL);
+}
+
+static void test_reset_clears_everything(void **state) {
+    jb_entry e = {0};
+    jb_entry_reset(&e);
+    assert_int_equal(set(&e, "MESSAGE=x"), 0);
+    assert_int_equal(set(&e, "CONTAINER_NAME=n"), 0);
+    assert_int_equal(set(&e, "PRIORITY=3"), 0);
+    assert_int_equal(set(&e, "SYSLOG_FACILITY=4"), 0);
+    assert_int_equal(set(&e, "CONTAINER_PARTIAL_MESSAGE=true"), 0);
+    assert_int_equal(set(&e, "CONTAINER_PARTIAL_LAST=true"), 0);
+    assert_int_equal(set(&e, "CONTAINER_PARTIAL_ORDINAL=3"), 0);
+    assert_int_equal(set(&e, "_SOURCE_REALTIME_TIMESTAMP=5"), 0);
+    assert_int_equal(set(&e, "SYSLOG_TIMESTAMP=2023-01-02T03:04:05Z"), 0);
+    assert_int_equal(jb_buf_puts(&e.cursor, "s=1"), 0);
+    jb_entry_finish(&e, 1);
+    jb_entry_reset(&e);
+    assert_int_equal(e.message.len, 0);
+    assert_string_equal(jb_entry_str(&e.message), "");
+    assert_int_equal(e.cursor.len, 0);
+    assert_string_equal(jb_entry_str(&e.cursor), "");
+    assert_false(e.is_container || e.partial || e.has_partial_last || e.partial_last || e.has_source_ts ||
+                 e.has_syslog_ts);
+    assert_int_equal(e.partial_ordinal, 0);
+    assert_int_equal(e.severity, JB_SEVERITY_DEFAULT);
+    assert_int_equal(e.facility, -1);
+    jb_entry_finish(&e, 7);
+    assert_int_equal(e.time_usec, 7);
+    jb_entry_done(&e);
+}
+
+/* PRIORITY never changes the facility, whatever its value. */
+static void test_priority_keeps_facility(void **state) {
+    static const char *const prios[] = {"PRIORITY=9",  "PRIORITY=x", "PRIORITY=",  "PRIORITY=11",
+                                        "PRIORITY=-1", "PRIORITY=0", "PRIORITY=7", "PRIORITY=13"};
+    for (size_t i = 0; i < JB_ELEMENTSOF(prios); i++) {
+        jb_entry e = {0};
+        jb_entry_reset(&e);
+        assert_int_equal(set(&e, "SYSLOG_FACILITY=10"), 0);
+        assert_int_equal(set(&e, prios[i]), 0);
+        assert_int_equal(e.facility, 10);
+        int want = strcmp(prios[i], "PRIORITY=0") == 0 ? 0 : strcmp(prios[i], "PRIORITY=7") == 0 ? 7 : 6;
+        assert_int_equal(e.severity, want);
+        jb_entry_done(&e);
+    }
+}
+
+/* jb_entry_finish() derives the ids without allocating. */
+static void test_finish_never_allocates(void **state) {
+    jb_entry e = {0};
+    jb_entry_reset(&e);
+    assert_int_equal(set(&e, "CONTAINER_ID_FULL=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"), 0);
+    assert_int_equal(set(&e, "MESSAGE=tty\r"), 0);
+    fail_after(0);
+    jb_entry_finish(&e, 0);
+    fail_never();
+    assert_string_equal(jb_entry_str(&e.container_id), "0123456789ab");
+    assert_string_equal(jb_entry_str(&e.message), "tty");
+
+    jb_entry_reset(&e);
+    assert_int_equal(set(&e, "CONTAINER_ID=0123456789ab"), 0);
+    fail_after(0);
+    jb_entry_finish(&e, 0);
+    fail_never();
+    assert_string_equal(jb_entry_str(&e.container_id_full), "0123456789ab");
+
+    /* a fresh entry: the reservation is made when the field is set */
+    jb_entry f = {0};
+    jb_entry_reset(&f);
+    assert_int_equal(set(&f, "CONTAINER_ID=abc"), 0);
+    fail_after(0);
+    jb_entry_finish(&f, 0);
+    fail_never();
+    assert_string_equal(jb_entry_str(&f.container_id_full), "abc");
+    jb_entry_done(&f);
+    jb_entry_done(&e);
+}
+
+static void test_copy_is_deep(void **state) {
+    jb_entry a = {0}, b = {0};
+    jb_entry_reset(&a);
+    jb_entry_reset(&b);
+    assert_int_equal(set(&b, "MESSAGE=old content that is longer"), 0);
+    assert_int_equal(set(&a, "MESSAGE=hello"), 0);
+    assert_int_equal(set(&a, "CONTAINER_NAME=web"), 0);
+    assert_int_equal(set(&a, "PRIORITY=3"), 0);
+    assert_int_equal(jb_buf_puts(&a.cursor, "s=abc"), 0);
+    jb_entry_finish(&a, 99);
+    assert_int_equal(jb_entry_copy(&b, &a), 0);
+    assert_ptr_not_equal(b.message.data, a.message.data);
+    assert_string_equal(jb_entry_str(&b.message), "hello");
+    assert_int_equal(b.message.len, 5);
+    assert_string_equal(jb_entry_str(&b.container_name), "web");
+    assert_string_equal(jb_entry_str(&b.cursor), "s=abc");
+    assert_string_equal(jb_entry_str(&b.image), "");
+    assert_true(b.is_container);
+    assert_int_equal(b.severity, 3);
+    assert_int_equal(b.time_usec, 99);
+    /* changing the source leaves the copy alone */
+    a.message.data[0] = 'J';
+    assert_string_equal(jb_entry_str(&b.message), "hello");
+    assert_int_equal(jb_entry_copy(&b, &b), 0);
+    assert_string_equal(jb_entry_str(&b.message), "hello");
+    jb_entry_done(&a);
+    jb_entry_done(&b);
+}
+
+/* Fail the Nth allocation for every N: -ENOMEM, then success; nothing leaks (ASan). */
+static void test_alloc_failure(void **state) {
+    static const char *const fields[] = {
+        "MESSAGE=hello world",
+        "CONTAINER_NAME=web",
+        "CONTAINER_ID=0123456789ab",
+        "CONTAINER_ID_FULL=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+        "IMAGE_NAME=nginx:latest",
+        "SYSLOG_IDENTIFIER=web",
+        "_HOSTNAME=host",
+        "CONTAINER_PARTIAL_ID=p1",
+        "PRIORITY=3",
+    };
+    bool done = false;
+    for (long n = 0; !done && n < 1000; n++) {
+        jb_entry e = {0}, c = {0};
+        jb_entry_reset(&e);
+        jb_entry_reset(&c);
+        fail_after(n);
+        int r = 0;
+        for (size_t i = 0; r == 0 && i < JB_ELEMENTSOF(fields); i++) r = set(&e, fields[i]);
+        if (r == 0) {
+            jb_entry_finish(&e, 1);
+            r = jb_entry_copy(&c, &e);
+        }
+        fail_never();
+        if (r == 0) {
+            done = true;
+            assert_string_equal(jb_entry_str(&c.message), "hello world");
+            assert_string_equal(jb_entry_str(&c.container_id), "0123456789ab");
+        } else {
+            assert_int_equal(r, -ENOMEM);
+        }
+        jb_entry_done(&e);
+        jb_entry_done(&c);
+    }
+    assert_true(done);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cases),
+        cmocka_unit_test(test_zeroed_entry),
+        cmocka_unit_test(test_reset_clears_everything),
+        cmocka_unit_test(test_priority_keeps_facility),
+        cmocka_unit_test(test_finish_never_allocates),
+        cmocka_unit_test(test_copy_is_deep),
+        cmocka_unit_test(test_alloc_failure),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

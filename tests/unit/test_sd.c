@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Structured data: building (file-driven, data/sd/NAME.in record descriptions, see recdesc.h,
+ * beside NAME.out, the expected STRUCTURED-DATA and a newline), value escaping, names, and the
+ * validator (data/sd/validate.txt). */
+
+#include "recdesc.h"
+#include "sd.h"
+#include "util.h"
+
+/* ---- jb_sd_build, file-driven ---- */
+
+static void build_case(const char *dir, const char *name) {
+    char path[4096];
+    rd_record d;
+    jb_buf out = JB_BUF_INIT;
+
+    snprintf(path, sizeof path, "%s/%s.in", dir, name);
+    rd_load(&d, path);
+    assert_int_equal(jb_sd_build(&d.rec, d.opts.pen, &out), 0);
+    if (jb_sd_validate(out.data, out.len) != 0) fail_msg("%s: output does not validate: %s", name, out.data);
+    assert_int_equal(jb_buf_putc(&out, '\n'), 0);
+    snprintf(path, sizeof path, "%s/%s.out", dir, name);
+    tl_expect_file(path, out.data, out.len);
+    jb_buf_free(&out);
+    rd_free(&d);
+}
+
+static void test_build_cases(void **state) {
+    tl_each_case("sd", build_case);
+}
+
+/* ---- jb_sd_validate, one case a line ---- */
+
+/* data/sd/validate.txt: "valid SAMPLE" or "invalid SAMPLE", SAMPLE with recdesc's escapes. */
+static void test_validate_cases(void **state) {
+    char dir[4096], path[4200];
+    size_t n, cases = 0;
+
+    tl_data_dir("sd", dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/validate.txt", dir);
+    char *text = tl_read_file(path, &n);
+    if (!text) fail_msg("cannot read %s", path);
+    for (size_t i = 0; i < n;) {
+        const char *nl = memchr(text + i, '\n', n - i);
+        size_t end = nl ? (size_t)(nl - text) : n;
+        const char *line = text + i;
+        size_t len = end - i;
+        i = end + 1;
+        if (len == 0 || line[0] == '#') continue;
+
+        const char *sp = memchr(line, ' ', len);
+        if (!sp) fail_msg("bad line %.*s", (int)len, line);
+        bool want_valid = false;
+        if (jb_slice_eq(line, (size_t)(sp - line), "valid"))
+            want_valid = true;
+        else if (jb_slice_eq(line, (size_t)(sp - line), "invalid"))
+            want_valid = false;
+        else
+            fail_msg("bad line %.*s", (int)len, line);
+        size_t sample_len;
+        char *sample = rd_unescape(sp + 1, len - (size_t)(sp + 1 - line), &sample_len);
+        int r = jb_sd_validate(sample, sample_len);
+        if (want_valid ? r != 0 : r != -EBADMSG) fail_msg("%.*s: got %d", (int)len, line, r);
+        free(sample);
+        cases++;
+    }
+    free(text);
+    assert_true(cases > 20);
+}
+
+static void test_validate_edges(void **state) {
+    assert_int_equal(jb_sd_validate(NULL, 0), -EBADMSG);
+    assert_int_equal(jb_sd_validate("", 0), -EBADMSG);
+    assert_int_equal(jb_sd_validate("-", 1), 0);
+    /* Length is honoured: the bytes after n are not looked at. */
+    assert_int_equal(jb_sd_validate("[a][b]xx", 6), 0);
+    assert_int_equal(jb_sd_validate("[a][b]xx", 5), -EBADMSG);
+    /* A NUL inside a value is valid UTF-8. */
+    assert_int_equal(jb_sd_validate("[a b=\"\0\"]", 9), 0);
+    /* A NUL in a name is not. */
+    assert_int_equal(jb_sd_validate("[a\0]", 4), -EBADMSG);
+}
+
+/* Uniqueness past the validator's remembered SD-IDs (it parses again past 64 elements). */
+static void test_validate_many_elements(void **state) {
+    jb_buf b = JB_BUF_INIT;
+    for (int i = 0; i < 200; i++) assert_int_equal(jb_buf_printf(&b, "[e%d x=\"%d\"]", i, i), 0);
+    assert_int_equal(jb_sd_validate(b.data, b.len), 0);
+
+    size_t len = b.len;
+    const int dups[] = {0, 5, 63, 64, 65, 130, 199};
+    for (size_t k = 0; k < JB_ELEMENTSOF(dups); k++) {
+        b.len = len;
+        assert_int_equal(jb_buf_printf(&b, "[e%d]", dups[k]), 0);
+        assert_int_equal(jb_sd_validate(b.data, b.len), -EBADMSG);
+    }
+    b.len = len;
+    assert_int_equal(jb_buf_puts(&b, "[e200]"), 0);
+    assert_int_equal(jb_sd_validate(b.data, b.len), 0);
+    jb_buf_free(&b);
+}
+
+/* ---- jb_sd_name ---- */
+
+static void test_name(void **state) {
+    char out[JB_SD_NAME_MAX + 1];
+    static const char long_name[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+
+    jb_sd_name("actor_ip", 8, JB_SD_NAME_MAX, out);
+    assert_string_equal(out, "actor_ip");
+    jb_sd_name("", 0, JB_SD_NAME_MAX, out);
+    assert_string_equal(out, "_");
+    jb_sd_name(NULL, 5, JB_SD_NAME_MAX, out);
+    assert_string_equal(out, "_");
+    jb_sd_name("a b=c]d\"e\x7f\xc3\xa9\n", 13, JB_SD_NAME_MAX, out);
+    assert_string_equal(out, "a_b_c_d_e____");
+    jb_sd_name("a\0b", 3, JB_SD_NAME_MAX, out);
+    assert_string_equal(out, "a_b");
+    jb_sd_name("x.y-z@1[2]", 10, JB_SD_NAME_MAX, out);
+    assert_string_equal(out, "x.y-z@1[2_");
+    jb_sd_name(long_name, strlen(long_name), JB_SD_NAME_MAX, out);
+    assert_string_equal(out, "abcdefghijklmnopqrstuvwxyz012345");
+    jb_sd_name(long_name, strlen(long_name), 100, out); /* max is clamped to 32 */
+    assert_int_equal(strlen(out), 32);
+    jb_sd_name(long_name, strlen(long_name), 5, out);
+    assert_string_equal(out, "abcde");
+    jb_sd_name(long_name, strlen(long_name), 0, out); /* and to at least 1 */
+    assert_string_equal(out, "a");
+}
+
+/* ---- jb_sd_append_value ---- */
+
+static void check_escaped(const char *in, size_t n, const char *want) {
+    jb_buf b = JB_BUF_INIT;
+    assert_int_equal(jb_sd_append_value(&b, in, n), 0);
+    if (b.len != strlen(want) || memcmp(b.data ? b.data : "", want, b.len) != 0)
+        fail_msg("escaping %zu bytes: want \"%s\" got \"%.*s\"", n, want, (int)b.len, b.data);
+    jb_buf_free(&b);
+}
+#define CHECK_ESCAPED(in, want) check_escaped(in, sizeof(in) - 1, want)
+
+static void test_append_value(void **state) {
+    CHECK_ESCAPED("", "");
+    CHECK_ESCAPED("plain text", "plain text");
+    CHECK_ESCAPED("a\"b\\c]d", "a\\\"b\\\\c\\]d");
+    CHECK_ESCAPED("[x=y]", "[x=y\\]");
+    CHECK_ESCAPED("line1\nline2\r\t\x01\x1f\x7f", "line1#012line2#015#011#001#037#177");
+    CHECK_ESCAPED("a\0b", "a#000b");
+    /* valid UTF-8 passes: 2, 3 and 4 bytes, the extremes of each */
+    CHECK_ESCAPED("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+    CHECK_ESCAPED("\xc2\x80\xdf\xbf\xe0\xa0\x80\xef\xbf\xbf\xf0\x90\x80\x80\xf4\x8f\xbf\xbf",
+                  "\xc2\x80\xdf\xbf\xe0\xa0\x80\xef\xbf\xbf\xf0\x90\x80\x80\xf4\x8f\xbf\xbf");
+    CHECK_ESCAPED("\xed\x9f\xbf\xee\x80\x80", "\xed\x9f\xbf\xee\x80\x80"); /* around the surrogates */
+    /* invalid: one U+FFFD per bad byte */
+#define R "\xef\xbf\xbd"
+    CHECK_ESCAPED("\x80", R);
+    CHECK_ESCAPED(
+        "a\xbf"
+        "b",
+        "a" R "b");
+    CHECK_ESCAPED("\xc0\x80", R R);       /* overlong NUL */
+    CHECK_ESCAPED("\xc1\xbf", R R);       /* overlong */
+    CHECK_ESCAPED("\xe0\x80\xaf", R R R); /* overlong '/' */
+    CHECK_ESCAPED("\xe0\x9f\xbf", R R R); /* overlong */
+    CHECK_ESCAPED("\xf0\x80\x80\xaf", R R R R);
+    CHECK_ESCAPED("\xf0\x8f\xbf\xbf", R R R R);
+    CHECK_ESCAPED("\xed\xa0\x80", R R R);       /* surrogate D800 */
+    CHECK_ESCAPED("\xed\xbf\xbf", R R R);       /* surrogate DFFF */
+    CHECK_ESCAPED("\xf4\x90\x80\x80", R R R R); /* U+110000 */
+    CHECK_ESCAPED("\xf5\x80\x80\x80", R R R R);
+    CHECK_ESCAPED("\xfe\xff", R R);
+    CHECK_ESCAPED("\xe2\x82", R R);        /* truncated at the end */
+    CHECK_ESCAPED("\xe2\x82]", R R "\\]"); /* truncated before an escape */
+    CHECK_ESCAPED("\xf0\x9f\x98\n", R R R "#012");
+    CHECK_ESCAPED("\xc3", R);
+    CHECK_ESCAPED("\xc3\xc3\xa9", R "\xc3\xa9");
+#undef R
+}
+
+static void test_append_value_appends(void **state) {
+    jb_buf b = JB_BUF_INIT;
+    assert_int_equal(jb_buf_puts(&b, "x=\""), 0);
+    assert_int_equal(jb_sd_append_value(&b, "]", 1), 0);
+    assert_int_equal(jb_sd_append_value(&b, "y", 1), 0);
+    assert_string_equal(b.data, "x=\"\\]y");
+    jb_buf_free(&b);
+}
+
+/* Whatever the bytes, the escaped value makes a valid element with no control character. */
+static void test_append_value_random(void **state) {
+    unsigned seed = 12345;
+    static const unsigned char alphabet[] = {'a',  '"',  '\\', ']',  '[',  '\n', 0,    0x7f, 0x80,
+                                             0xbf, 0xc0, 0xc3, 0xa9, 0xe2, 0x82, 0xac, 0xed, 0xa0,
+                                             0xf0, 0x9f, 0xf4, 0x90, 0xff, ' ',  '='};
+    for (int iter = 0; iter < 20000; iter++) {
+        unsigned char in[24];
+        size_t n = (size_t)(iter % 24);
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            in[i] = (seed >> 16) & 1 ? alphabet[(seed >> 17) % sizeof alphabet] : (unsigned char)(seed >> 20);
+        }
+        jb_buf b = JB_BUF_INIT;
+        assert_int_equal(jb_buf_puts(&b, "[x@1 v=\""), 0);
+        assert_int_equal(jb_sd_append_value(&b, (const char *)in, n), 0);
+        assert_int_equal(jb_buf_puts(&b, "\"]"), 0);
+        if (jb_sd_validate(b.data, b.len) != 0) fail_msg("iteration %d does not validate: %s", iter, b.data);
+        for (size_t i = 0; i < b.len; i++) assert_true((unsigned char)b.data[i] >= 0x20 && b.data[i] != 0x7f);
+        jb_buf_free(&b);
+    }
+}
+
+/* ---- jb_sd_build, code-level ---- */
+
+static void test_build_pen(void **state) {
+    rd_record d;
+    jb_buf b = JB_BUF_INIT;
+    char ids[4][33];
+
+    rd_init(&d);
+    d.rec.container_name = "tfe-atlas";
+    d.rec.record_id = "0123456789abcdef";
+    d.audit.kind = JB_AUDIT_OK;
+    d.fields[0] = (jb_field){"action", "action", "create", 6};
+    d.audit.n_fields = 1;
+
+    assert_int_equal(jb_sd_build(&d.rec, 0, &b), 0); /* 0: the default */
+    assert_int_equal(rd_sd_elements(b.data, b.len, ids, 4), 3);
+    assert_string_equal(ids[0], "container@32473");
+    assert_string_equal(ids[1], "jbridge@32473");
+    assert_string_equal(ids[2], "audit@32473");
+
+    jb_buf_reset(&b);
+    assert_int_equal(jb_sd_build(&d.rec, 4294967295u, &b), 0);
+    assert_int_equal(jb_sd_validate(b.data, b.len), 0);
+    assert_int_equal(rd_sd_elements(b.data, b.len, ids, 4), 3);
+    assert_string_equal(ids[0], "container@4294967295");
+    assert_true(strlen(ids[0]) <= JB_SD_NAME_MAX);
+    jb_buf_free(&b);
+    rd_free(&d);
+}
+
+/* Field names are sanitised again and duplicate names stay valid (PARAM-NAMEs may repeat). */
+static void test_build_bad_field_names(void **state) {
+    rd_record d;
+    jb_buf b = JB_BUF_INIT;
+
+    rd_init(&d);
+    d.rec.record_id = "r";
+    d.rec.stream = JB_STREAM_AUDIT;
+    d.audit.kind = JB_AUDIT_OK;
+    d.fields[0] = (jb_field){"a b", "a b", "1", 1};
+    d.fields[1] = (jb_field){"", "", "2", 1};
+    d.fields[2] = (jb_field){"x]\"=", "x]\"=", "3", 1};
+    d.fields[3] = (jb_field){"abcdefghijklmnopqrstuvwxyz0123456789", "k", "4", 1};
+    d.fields[4] = (jb_field){"dup", "dup", "5", 1};
+    d.fields[5] = (jb_field){"dup", "dup", NULL, 0};
+    d.audit.n_fields = 6;
+    assert_int_equal(jb_sd_build(&d.rec, 32473, &b), 0);
+    assert_string_equal(b.data,
+                        "[jbridge@32473 id=\"r\" stream=\"audit\"][audit@32473 a_b=\"1\" _=\"2\" x___=\"3\" "
+                        "abcdefghijklmnopqrstuvwxyz012345=\"4\" dup=\"5\" dup=\"\"]");
+    assert_int_equal(jb_sd_validate(b.data, b.len), 0);
+    jb_buf_free(&b);
+    rd_free(&d);
+}
+
+/* Every allocation failure gives -ENOMEM and leaves the buffer exactly as it was. */
+static void test_build_alloc_failure(void **state) {
+    char dir[4096], path[4200];
+    rd_record d;
+
+    tl_data_dir("sd", dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/audit-malformed-hostile.in", dir);
+    rd_load(&d, path);
+
+    jb_buf want = JB_BUF_INIT;
+    assert_int_equal(jb_sd_build(&d.rec, 32473, &want), 0);
+
+    for (int prefilled = 0; prefilled < 2; prefilled++) {
+        bool done = false;
+        for (size_t nth = 1; !done; nth++) {
+            jb_buf b = JB_BUF_INIT;
+            if (prefilled) assert_int_equal(jb_buf_puts(&b, "<14>1 - - - - - "), 0);
+            size_t before = b.len;
+            rd_fail_from(nth);
+            int r = jb_sd_build(&d.rec, 32473, &b);
+            rd_fail_off();
+            if (r == 0) {
+                assert_int_equal(b.len - before, want.len);
+                assert_memory_equal(b.data + before, want.data, want.len);
+                done = true;
+            } else {
+                assert_int_equal(r, -ENOMEM);
+                assert_int_equal(b.len, before);
+                if (b.data) assert_int_equal(b.data[before], 0);
+            }
+            jb_buf_free(&b);
+            assert_true(nth < 1000);
+        }
+    }
+    jb_buf_free(&want);
+    rd_free(&d);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_build_cases),
+        cmocka_unit_test(test_validate_cases),
+        cmocka_unit_test(test_validate_edges),
+        cmocka_unit_test(test_validate_many_elements),
+        cmocka_unit_test(test_name),
+        cmocka_unit_test(test_append_value),
+        cmocka_unit_test(test_append_value_appends),
+        cmocka_unit_test(test_append_value_random),
+        cmocka_unit_test(test_build_pen),
+        cmocka_unit_test(test_build_bad_field_names),
+        cmocka_unit_test(test_build_alloc_failure),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,459 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* state.c: the state file. File-driven cases in data/state/: NAME.in is the content of a state
+ * file, NAME.out what jb_state_load() makes of it: "ok CURSOR" or "error ERRNO-NAME MESSAGE" with
+ * the path written as @PATH@. Code-level cases cover the file system: modes, temporary files,
+ * symbolic links, unwritable places and allocation failure. */
+
+#include "testlib.h"
+
+#include <fcntl.h>
+#include <ftw.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "state.h"
+#include "util.h"
+
+#define CURSOR                                                                                           \
+    "s=d4bf35c9efb0444897c87019d1697f0f;i=1;b=0123456789abcdef0123456789abcdef;m=3e8;t=60a24181e4000;x=" \
+    "1144993efd935ec5"
+#define CURSOR2                                                                                          \
+    "s=d4bf35c9efb0444897c87019d1697f0f;i=2;b=0123456789abcdef0123456789abcdef;m=7d0;t=60a24181e43e8;x=" \
+    "2244993efd935ec5"
+
+/* ---- helpers ---- */
+
+static long alloc_budget = -1;
+
+static void *fail_malloc(size_t n) {
+    if (alloc_budget == 0) return NULL;
+    if (alloc_budget > 0) alloc_budget--;
+    return malloc(n);
+}
+
+static void *fail_realloc(void *p, size_t n) {
+    if (alloc_budget == 0) return NULL;
+    if (alloc_budget > 0) alloc_budget--;
+    return realloc(p, n);
+}
+
+static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw) {
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(p);
+}
+
+/* A fresh temporary directory per test, removed afterwards. */
+static int setup_dir(void **state) {
+    char *d = strdup("/tmp/jb-test-state-XXXXXX");
+    if (!mkdtemp(d)) return -1;
+    *state = d;
+    return 0;
+}
+
+static int teardown_dir(void **state) {
+    char *d = *state;
+    chmod(d, 0700);
+    nftw(d, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    free(d);
+    return 0;
+}
+
+static char *path_in(const char *dir, const char *name) {
+    char *p;
+    if (asprintf(&p, "%s/%s", dir, name) < 0) abort();
+    return p;
+}
+
+static void write_file(const char *path, const void *p, size_t n) {
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, p, n), (ssize_t)n);
+    close(fd);
+}
+
+/* Number of entries in dir other than . and .. */
+static size_t count_entries(const char *dir) {
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    size_t n = 0;
+    struct dirent *de;
+    while ((de = readdir(d)))
+        if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) n++;
+    closedir(d);
+    return n;
+}
+
+static void assert_contains(const char *s, const char *part) {
+    if (!strstr(s, part)) fail_msg("\"%s\" does not contain \"%s\"", s, part);
+}
+
+/* ---- file-driven load cases ---- */
+
+static const char *case_dir;
+
+static void one_case(const char *dir, const char *name) {
+    char in[4096];
+    snprintf(in, sizeof in, "%s/%s.in", dir, name);
+    size_t len;
+    char *content = tl_read_file(in, &len);
+    assert_non_null(content);
+
+    char *path = path_in(case_dir, "state");
+    unlink(path);
+    write_file(path, content, len);
+
+    char *cursor = (char *)"untouched";
+    jb_error err = {0};
+    int r = jb_state_load(path, &cursor, &err);
+
+    char *got = NULL;
+    if (r == 0) {
+        assert_int_equal(asprintf(&got, "ok %s\n", cursor), (int)strlen(cursor) + 4);
+        /* a valid file is what jb_state_save() writes for its cursor */
+        assert_int_equal(jb_state_save(path, cursor, &err), 0);
+        size_t saved_len;
+        char *saved = tl_read_file(path, &saved_len);
+        assert_int_equal(saved_len, len);
+        assert_memory_equal(saved, content, len);
+        free(saved);
+        jb_free(cursor);
+    } else {
+        assert_string_equal(cursor, "untouched");
+        assert_int_equal(err.code, r);
+        /* the message names the file: show it as @PATH@ */
+        char msg[1024];
+        const char *at = strstr(err.msg, path);
+        assert_non_null(at);
+        snprintf(msg, sizeof msg, "%.*s@PATH@%s", (int)(at - err.msg), err.msg, at + strlen(path));
+        assert_int_equal(asprintf(&got, "error %s %s\n", strerrorname_np(-r), msg) > 0, 1);
+    }
+
+    char out[4096];
+    snprintf(out, sizeof out, "%s/%s.out", dir, name);
+    if (getenv("JB_UPDATE_EXPECTED")) {
+        /* for writing a new case: JB_UPDATE_EXPECTED=1 writes NAME.out; review it before committing */
+        FILE *o = fopen(out, "wb");
+        fputs(got, o);
+        fclose(o);
+    }
+    tl_expect_file(out, got, strlen(got));
+    free(got);
+    free(path);
+    free(content);
+}
+
+static void test_load_cases(void **state) {
+    case_dir = *state;
+    tl_each_case("state", one_case);
+}
+
+/* ---- cursors ---- */
+
+static void test_cursor_valid(void **state) {
+    assert_true(jb_cursor_valid(CURSOR));
+    assert_true(jb_cursor_valid(CURSOR2));
+    assert_false(jb_cursor_valid(NULL));
+    assert_false(jb_cursor_valid(""));
+    assert_false(jb_cursor_valid(";"));
+    assert_false(jb_cursor_valid("s="));
+    assert_false(jb_cursor_valid(CURSOR ";"));
+    assert_false(jb_cursor_valid(";" CURSOR));
+    assert_false(jb_cursor_valid(CURSOR " "));
+    assert_false(jb_cursor_valid(CURSOR "\n"));
+    assert_false(jb_cursor_valid(CURSOR ";x=1"));
+    assert_false(jb_cursor_valid(
+        "s=d4bf35c9efb0444897c87019d1697f0f;i=1;b=0123456789abcdef0123456789abcdef;m=3e8;t=60a24181e4000;xx=1"));
+    assert_false(jb_cursor_valid(
+        "s=d4bf35c9efb0444897c87019d1697f0f;i=1;b=0123456789abcdef0123456789abcde;m=3e8;t=60a24181e4000;x=1"));
+    assert_false(jb_cursor_valid(
+        "s=d4bf35c9efb0444897c87019d1697f0f;i=-1;b=0123456789abcdef0123456789abcdef;m=3e8;t=60a24181e4000;x=1"));
+    assert_false(jb_cursor_valid(
+        "s=d4bf35c9efb0444897c87019d1697f0f; i=1;b=0123456789abcdef0123456789abcdef;m=3e8;t=60a24181e4000;x=1"));
+}
+
+/* ---- save ---- */
+
+static void test_round_trip(void **state) {
+    char *path = path_in(*state, "state");
+    jb_error err = {0};
+    char *c = NULL;
+    assert_int_equal(jb_state_load(path, &c, &err), -ENOENT);
+    assert_int_equal(err.code, -ENOENT);
+    assert_contains(err.msg, path);
+    assert_null(c);
+
+    assert_int_equal(jb_state_save(path, CURSOR, &err), 0);
+    assert_int_equal(jb_state_load(path, &c, &err), 0);
+    assert_string_equal(c, CURSOR);
+    jb_free(c);
+
+    /* replaced by the next save */
+    assert_int_equal(jb_state_save(path, CURSOR2, NULL), 0);
+    assert_int_equal(jb_state_load(path, &c, NULL), 0);
+    assert_string_equal(c, CURSOR2);
+    jb_free(c);
+
+    size_t len;
+    char *text = tl_read_file(path, &len);
+    assert_string_equal(text, "jbridge-state 1\ncursor=" CURSOR2 "\n");
+    free(text);
+    assert_int_equal(count_entries(*state), 1); /* no temporary file left */
+    free(path);
+}
+
+/* The file is 0600 whatever the umask, also when it replaces a 0644 file. */
+static void test_mode(void **state) {
+    static const mode_t masks[] = {0, 022, 077, 0777};
+    char *path = path_in(*state, "state");
+    write_file(path, "old", 3);
+    chmod(path, 0644);
+    for (size_t i = 0; i < JB_ELEMENTSOF(masks); i++) {
+        mode_t old = umask(masks[i]);
+        int r = jb_state_save(path, CURSOR, NULL);
+        umask(old);
+        assert_int_equal(r, 0);
+        struct stat st;
+        assert_int_equal(lstat(path, &st), 0);
+        assert_true(S_ISREG(st.st_mode));
+        assert_int_equal(st.st_mode & 07777, 0600);
+    }
+    assert_int_equal(count_entries(*state), 1);
+    free(path);
+}
+
+/* A relative path without a directory: the directory synced is ".". */
+static void test_relative_path(void **state) {
+    char cwd[4096];
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    assert_int_equal(chdir(*state), 0);
+    int r = jb_state_save("state", CURSOR, NULL);
+    char *c = NULL;
+    int l = jb_state_load("state", &c, NULL);
+    assert_int_equal(chdir(cwd), 0);
+    assert_int_equal(r, 0);
+    assert_int_equal(l, 0);
+    assert_string_equal(c, CURSOR);
+    jb_free(c);
+}
+
+/* A symbolic link at the path: save replaces the link itself (its target is untouched), load
+ * refuses it. */
+static void test_symlink(void **state) {
+    char *path = path_in(*state, "state");
+    char *target = path_in(*state, "target");
+    write_file(target, "precious\n", 9);
+    assert_int_equal(symlink(target, path), 0);
+
+    jb_error err = {0};
+    char *c = (char *)"untouched";
+    assert_int_equal(jb_state_load(path, &c, &err), -ELOOP);
+    assert_int_equal(err.code, -ELOOP);
+    assert_contains(err.msg, path);
+    assert_contains(err.msg, "symbolic link");
+    assert_string_equal(c, "untouched");
+
+    /* also a link to a valid state file is refused */
+    char *valid = path_in(*state, "valid");
+    assert_int_equal(jb_state_save(valid, CURSOR, NULL), 0);
+    char *link2 = path_in(*state, "link2");
+    assert_int_equal(symlink(valid, link2), 0);
+    assert_int_equal(jb_state_load(link2, &c, &err), -ELOOP);
+
+    assert_int_equal(jb_state_save(path, CURSOR, &err), 0);
+    struct stat st;
+    assert_int_equal(lstat(path, &st), 0);
+    assert_true(S_ISREG(st.st_mode));
+    size_t len;
+    char *text = tl_read_file(target, &len);
+    assert_string_equal(text, "precious\n");
+    free(text);
+    assert_int_equal(jb_state_load(path, &c, NULL), 0);
+    assert_string_equal(c, CURSOR);
+    jb_free(c);
+
+    /* a dangling link is replaced as well, nothing is created at its target */
+    char *dangling = path_in(*state, "dangling");
+    char *nowhere = path_in(*state, "nowhere");
+    assert_int_equal(symlink(nowhere, dangling), 0);
+    assert_int_equal(jb_state_save(dangling, CURSOR, NULL), 0);
+    assert_int_equal(access(nowhere, F_OK), -1);
+    assert_int_equal(lstat(dangling, &st), 0);
+    assert_true(S_ISREG(st.st_mode));
+
+    assert_int_equal(count_entries(*state), 5); /* state target valid link2 dangling */
+    free(nowhere);
+    free(dangling);
+    free(link2);
+    free(valid);
+    free(target);
+    free(path);
+}
+
+/* Places where the file cannot be written, reliable as root too. */
+static void test_unwritable(void **state) {
+    jb_error err = {0};
+
+    /* the directory does not exist */
+    char *missing = path_in(*state, "no-such-dir/state");
+    assert_int_equal(jb_state_save(missing, CURSOR, &err), -ENOENT);
+    assert_contains(err.msg, missing);
+    assert_contains(err.msg, strerror(ENOENT));
+
+    /* a file where the directory should be */
+    char *file = path_in(*state, "file");
+    write_file(file, "x", 1);
+    char *under_file = path_in(*state, "file/state");
+    assert_int_equal(jb_state_save(under_file, CURSOR, &err), -ENOTDIR);
+    assert_contains(err.msg, under_file);
+    assert_contains(err.msg, strerror(ENOTDIR));
+
+    /* a directory at the path: the temporary file is written, the rename fails, the temporary
+     * file is removed */
+    char *dir = path_in(*state, "dir");
+    assert_int_equal(mkdir(dir, 0700), 0);
+    assert_int_equal(jb_state_save(dir, CURSOR, &err), -EISDIR);
+    assert_contains(err.msg, dir);
+    assert_contains(err.msg, "rename");
+    assert_int_equal(count_entries(*state), 2); /* file dir */
+    assert_int_equal(count_entries(dir), 0);
+
+    /* a read-only directory (only meaningful when permissions apply: not as root) */
+    if (geteuid() != 0) {
+        char *ro = path_in(*state, "ro");
+        assert_int_equal(mkdir(ro, 0500), 0);
+        char *in_ro = path_in(ro, "state");
+        assert_int_equal(jb_state_save(in_ro, CURSOR, &err), -EACCES);
+        assert_contains(err.msg, in_ro);
+        assert_int_equal(count_entries(ro), 0);
+        chmod(ro, 0700);
+        free(in_ro);
+        free(ro);
+    }
+    free(dir);
+    free(under_file);
+    free(file);
+    free(missing);
+}
+
+static void test_save_invalid_cursor(void **state) {
+    char *path = path_in(*state, "state");
+    jb_error err = {0};
+    assert_int_equal(jb_state_save(path, "not a cursor", &err), -EINVAL);
+    assert_contains(err.msg, path);
+    assert_int_equal(jb_state_save(path, CURSOR "\ncursor=x", &err), -EINVAL);
+    assert_int_equal(jb_state_save(path, NULL, &err), -EINVAL);
+    assert_int_equal(count_entries(*state), 0);
+    free(path);
+}
+
+/* ---- load: not a regular file, too large ---- */
+
+static void test_load_special(void **state) {
+    jb_error err = {0};
+    char *c = (char *)"untouched";
+
+    assert_int_equal(jb_state_load(*state, &c, &err), -EISDIR);
+    assert_contains(err.msg, "directory");
+
+    char *fifo = path_in(*state, "fifo");
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    assert_int_equal(jb_state_load(fifo, &c, &err), -EINVAL); /* and does not block */
+    assert_contains(err.msg, "not a regular file");
+
+    char *dev = path_in(*state, "nope/state");
+    assert_int_equal(jb_state_load(dev, &c, &err), -ENOENT);
+
+    char *file = path_in(*state, "file");
+    write_file(file, "x", 1);
+    char *under_file = path_in(*state, "file/state");
+    assert_int_equal(jb_state_load(under_file, &c, &err), -ENOTDIR);
+    assert_contains(err.msg, under_file);
+    assert_contains(err.msg, strerror(ENOTDIR));
+    assert_string_equal(c, "untouched");
+    free(under_file);
+    free(file);
+    free(dev);
+    free(fifo);
+}
+
+static void test_load_size(void **state) {
+    char *path = path_in(*state, "state");
+    jb_error err = {0};
+    char *c = NULL;
+    char *big = malloc(64 * 1024 + 1);
+
+    /* 64 KiB + 1: too large */
+    memset(big, 'x', 64 * 1024 + 1);
+    memcpy(big, "jbridge-state 1\ncursor=", 23);
+    write_file(path, big, 64 * 1024 + 1);
+    assert_int_equal(jb_state_load(path, &c, &err), -EBADMSG);
+    assert_contains(err.msg, "too large");
+
+    /* exactly 64 KiB is read and judged on its content */
+    unlink(path);
+    big[64 * 1024 - 1] = '\n';
+    write_file(path, big, 64 * 1024);
+    assert_int_equal(jb_state_load(path, &c, &err), -EBADMSG);
+    assert_contains(err.msg, "invalid cursor");
+    assert_null(c);
+    free(big);
+    free(path);
+}
+
+/* ---- allocation failure ---- */
+
+/* Fail the Nth allocation for every N until success: -ENOMEM, nothing written, nothing leaked. */
+static void test_alloc_failure(void **state) {
+    char *path = path_in(*state, "state");
+    long n;
+    for (n = 0; n < 100; n++) {
+        jb_error err = {0};
+        alloc_budget = n;
+        jb_set_alloc_funcs(fail_malloc, fail_realloc, NULL);
+        int r = jb_state_save(path, CURSOR, &err);
+        jb_set_alloc_funcs(NULL, NULL, NULL);
+        if (r == 0) break;
+        assert_int_equal(r, -ENOMEM);
+        assert_int_equal(err.code, -ENOMEM);
+        assert_int_equal(count_entries(*state), 0); /* the file system was not touched */
+    }
+    assert_true(n > 0 && n < 100);
+
+    for (n = 0; n < 100; n++) {
+        jb_error err = {0};
+        char *c = NULL;
+        alloc_budget = n;
+        jb_set_alloc_funcs(fail_malloc, fail_realloc, NULL);
+        int r = jb_state_load(path, &c, &err);
+        jb_set_alloc_funcs(NULL, NULL, NULL);
+        if (r == 0) {
+            assert_string_equal(c, CURSOR);
+            jb_free(c);
+            break;
+        }
+        assert_int_equal(r, -ENOMEM);
+        assert_int_equal(err.code, -ENOMEM);
+        assert_null(c);
+    }
+    assert_true(n > 0 && n < 100);
+    free(path);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_load_cases, setup_dir, teardown_dir),
+        cmocka_unit_test(test_cursor_valid),
+        cmocka_unit_test_setup_teardown(test_round_trip, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_mode, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_relative_path, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_symlink, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_unwritable, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_save_invalid_cursor, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_load_special, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_load_size, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_alloc_failure, setup_dir, teardown_dir),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
