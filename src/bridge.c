@@ -20,6 +20,8 @@ struct jb_bridge {
     jb_buf prev_cursor; /* cursor of the last entry read, filtered or not */
     char *start_cursor; /* where reading started (NULL: head, or an empty tail) */
     jb_audit audit;     /* recognition result of the record being delivered (reused) */
+    jb_buf id_cursor;   /* cursor of the last record delivered; id_seq records before it ended there */
+    unsigned id_seq;
     jb_stats stats;
 
     jb_record_cb cb; /* set for the duration of one process/flush/expire call */
@@ -41,6 +43,7 @@ jb_bridge *jb_bridge_free(jb_bridge *b) {
     jb_audit_matcher_free(b->matcher);
     jb_entry_done(&b->entry);
     jb_buf_free(&b->prev_cursor);
+    jb_buf_free(&b->id_cursor);
     jb_free(b->start_cursor);
     jb_audit_clear(&b->audit);
     jb_free(b);
@@ -110,8 +113,18 @@ static int deliver_line(const jb_line *line, void *userdata) {
     int r = jb_audit_recognize(b->matcher, line->text, line->len, &b->audit);
     if (r < 0) return r;
 
+    /* Parts of a cut line may end on the same entry: number them so that every record id differs. */
+    size_t cl = strlen(line->cursor);
+    if (b->id_cursor.len == cl && memcmp(b->id_cursor.data, line->cursor, cl) == 0) {
+        b->id_seq++;
+    } else {
+        jb_buf_reset(&b->id_cursor);
+        r = jb_buf_append(&b->id_cursor, line->cursor, cl);
+        if (r < 0) return r;
+        b->id_seq = 0;
+    }
     char id[17];
-    jb_record_id_from_cursor(line->cursor, id);
+    jb_record_id(line->cursor, b->id_seq, id);
     jb_record rec = {
         .message = line->text,
         .message_len = line->len,
@@ -127,9 +140,12 @@ static int deliver_line(const jb_line *line, void *userdata) {
         .record_id = id,
         .line = line->kind,
         .pieces = line->pieces,
+        .part = line->part,
+        .first_part_stream = (jb_stream)*line->tag,
         .audit = &b->audit,
     };
     rec.stream = jb_route(&rec);
+    if (line->part == 0) *line->tag = (int)rec.stream;
 
     if (rec.stream == JB_STREAM_AUDIT) {
         b->stats.records_audit++;

@@ -9,14 +9,18 @@
 #define SHORT_ID_LEN 12
 
 /* The fields stored verbatim, by the offset of their buffer in jb_entry. */
+#define NAME(s) s, sizeof(s) - 1
+/* n bytes at p equal the literal lit: a constant length rejects most names in one comparison. */
+#define NAME_IS(p, n, lit) ((n) == sizeof(lit) - 1 && memcmp((p), (lit), sizeof(lit) - 1) == 0)
 static const struct {
     const char *name;
+    size_t len;
     size_t offset;
 } string_fields[] = {
-    {"MESSAGE", offsetof(jb_entry, message)},           {"CONTAINER_NAME", offsetof(jb_entry, container_name)},
-    {"CONTAINER_ID", offsetof(jb_entry, container_id)}, {"CONTAINER_ID_FULL", offsetof(jb_entry, container_id_full)},
-    {"IMAGE_NAME", offsetof(jb_entry, image)},          {"SYSLOG_IDENTIFIER", offsetof(jb_entry, identifier)},
-    {"_HOSTNAME", offsetof(jb_entry, hostname)},        {"CONTAINER_PARTIAL_ID", offsetof(jb_entry, partial_id)},
+    {NAME("MESSAGE"), offsetof(jb_entry, message)},           {NAME("CONTAINER_NAME"), offsetof(jb_entry, container_name)},
+    {NAME("CONTAINER_ID"), offsetof(jb_entry, container_id)}, {NAME("CONTAINER_ID_FULL"), offsetof(jb_entry, container_id_full)},
+    {NAME("IMAGE_NAME"), offsetof(jb_entry, image)},          {NAME("SYSLOG_IDENTIFIER"), offsetof(jb_entry, identifier)},
+    {NAME("_HOSTNAME"), offsetof(jb_entry, hostname)},        {NAME("CONTAINER_PARTIAL_ID"), offsetof(jb_entry, partial_id)},
 };
 
 static jb_buf *entry_buf(jb_entry *e, size_t offset) {
@@ -74,7 +78,7 @@ int jb_entry_set_field(jb_entry *e, const char *name, size_t name_len, const cha
     int r;
 
     for (size_t i = 0; i < JB_ELEMENTSOF(string_fields); i++) {
-        if (!jb_slice_eq(name, name_len, string_fields[i].name)) continue;
+        if (name_len != string_fields[i].len || memcmp(name, string_fields[i].name, name_len) != 0) continue;
         jb_buf *b = entry_buf(e, string_fields[i].offset);
         r = buf_set(b, value, value_len);
         if (r < 0) return r;
@@ -93,27 +97,27 @@ int jb_entry_set_field(jb_entry *e, const char *name, size_t name_len, const cha
     }
 
     uint64_t u;
-    if (jb_slice_eq(name, name_len, "PRIORITY")) {
+    if (NAME_IS(name, name_len, "PRIORITY")) {
         if (value_len == 1 && value[0] >= '0' && value[0] <= '7')
             e->severity = value[0] - '0';
         else
             e->severity = JB_SEVERITY_DEFAULT;
-    } else if (jb_slice_eq(name, name_len, "SYSLOG_FACILITY")) {
+    } else if (NAME_IS(name, name_len, "SYSLOG_FACILITY")) {
         if (jb_parse_u64(value, value_len, &u) == 0 && u <= 23)
             e->facility = (int)u;
         else
             e->facility = -1;
-    } else if (jb_slice_eq(name, name_len, "SYSLOG_TIMESTAMP")) {
+    } else if (NAME_IS(name, name_len, "SYSLOG_TIMESTAMP")) {
         e->has_syslog_ts = jb_parse_rfc3339(value, value_len, &u) == 0;
         e->syslog_ts_usec = e->has_syslog_ts ? u : 0;
-    } else if (jb_slice_eq(name, name_len, "_SOURCE_REALTIME_TIMESTAMP")) {
+    } else if (NAME_IS(name, name_len, "_SOURCE_REALTIME_TIMESTAMP")) {
         e->has_source_ts = jb_parse_u64(value, value_len, &u) == 0;
         e->source_ts_usec = e->has_source_ts ? u : 0;
-    } else if (jb_slice_eq(name, name_len, "CONTAINER_PARTIAL_MESSAGE")) {
+    } else if (NAME_IS(name, name_len, "CONTAINER_PARTIAL_MESSAGE")) {
         e->partial = jb_slice_eq(value, value_len, "true");
-    } else if (jb_slice_eq(name, name_len, "CONTAINER_PARTIAL_ORDINAL")) {
+    } else if (NAME_IS(name, name_len, "CONTAINER_PARTIAL_ORDINAL")) {
         e->partial_ordinal = jb_parse_u64(value, value_len, &u) == 0 ? u : 0;
-    } else if (jb_slice_eq(name, name_len, "CONTAINER_PARTIAL_LAST")) {
+    } else if (NAME_IS(name, name_len, "CONTAINER_PARTIAL_LAST")) {
         e->partial_last = jb_slice_eq(value, value_len, "true");
         e->has_partial_last = e->partial_last || jb_slice_eq(value, value_len, "false");
     }

@@ -285,10 +285,10 @@ static int output_open(output *out, const char *path) {
     return 0;
 }
 
-/* Make what was written durable before the state says it was. */
-static int output_sync(output *out) {
+/* Hand what was written to the kernel; durable: also to the disk, before a state says it was written. */
+static int output_sync(output *out, bool durable) {
     if (fflush(out->f) != 0) return -errno;
-    if (!out->is_stdout && fsync(fileno(out->f)) < 0 && errno != EINVAL) return -errno;
+    if (durable && !out->is_stdout && fsync(fileno(out->f)) < 0 && errno != EINVAL) return -errno;
     return 0;
 }
 
@@ -312,20 +312,20 @@ static int write_record(const jb_record *rec, void *userdata) {
     return 0;
 }
 
-static int sync_outputs(run_ctx *ctx) {
-    int r = output_sync(&ctx->app);
+static int sync_outputs(run_ctx *ctx, bool durable) {
+    int r = output_sync(&ctx->app, durable);
     if (r < 0) {
         fprintf(stderr, "jbridge: cannot write %s: %s\n", ctx->app.path, strerror(-r));
         return r;
     }
-    r = output_sync(&ctx->audit);
+    r = output_sync(&ctx->audit, durable);
     if (r < 0) fprintf(stderr, "jbridge: cannot write %s: %s\n", ctx->audit.path, strerror(-r));
     return r;
 }
 
 /* Flush the outputs, then record how far they go. */
 static int save_state(run_ctx *ctx, const options *o, jb_bridge *b) {
-    int r = sync_outputs(ctx);
+    int r = sync_outputs(ctx, o->state != NULL);
     if (r < 0 || !o->state) return r;
     const char *cursor = jb_bridge_checkpoint(b);
     if (!cursor) return 0;
@@ -380,18 +380,25 @@ static int run(const options *o, run_ctx *ctx) {
         return r;
     }
     r = position(o, b);
+    bool reported = r < 0; /* position() and save_state() print their own errors */
     uint64_t since_save = 0;
     while (r >= 0) {
-        r = jb_bridge_process(b, SAVE_EVERY_ENTRIES, write_record, ctx, &err);
-        if (r < 0) break;
-        since_save += (uint64_t)r;
-        if (since_save >= SAVE_EVERY_ENTRIES || (r == 0 && since_save > 0)) {
+        int n = jb_bridge_process(b, SAVE_EVERY_ENTRIES, write_record, ctx, &err);
+        if (n < 0) {
+            r = n;
+            break;
+        }
+        since_save += (uint64_t)n;
+        if (since_save >= SAVE_EVERY_ENTRIES || (n == 0 && since_save > 0)) {
             r = save_state(ctx, o, b);
-            if (r < 0) break;
+            if (r < 0) {
+                reported = true;
+                break;
+            }
             since_save = 0;
         }
         if (stop_requested) break;
-        if (r > 0) continue;
+        if (n > 0) continue;
         if (!o->follow) {
             /* One-shot without a state: nothing will continue a split line, deliver it as it is.
              * With a state, pending pieces stay for the next run (the state points before them). */
@@ -401,12 +408,12 @@ static int run(const options *o, run_ctx *ctx) {
         r = jb_bridge_expire(b, PARTIAL_MAX_AGE_USEC, write_record, ctx, &err);
         if (r >= 0) r = jb_bridge_wait(b, WAIT_USEC, &err);
     }
-    if (r < 0) {
+    if (r < 0 && !reported) {
         if (ctx->write_errno)
             fprintf(stderr, "jbridge: cannot write output: %s\n", strerror(ctx->write_errno));
         else
             fprintf(stderr, "jbridge: %s\n", err.msg);
-    } else {
+    } else if (r >= 0) {
         r = save_state(ctx, o, b);
     }
     jb_bridge_free(b);

@@ -13,7 +13,8 @@ typedef struct jb_pline {
     jb_buf last_cursor;    /* cursor of the newest piece */
     uint64_t arrival_usec; /* clock when the newest piece was fed */
     unsigned pieces;
-    bool new_form; /* keyed by CONTAINER_PARTIAL_ID, else by PRIORITY */
+    jb_line_group group; /* parts of this line delivered so far (it continues a cut line when > 0) */
+    bool new_form;       /* keyed by CONTAINER_PARTIAL_ID, else by PRIORITY */
     bool used;
 } jb_pline;
 
@@ -115,9 +116,11 @@ const char *jb_partial_resume_cursor(const jb_partial *p) {
     return p->n_pending ? buf_str(&p->pending[0]->resume) : NULL;
 }
 
-static int emit(jb_line_cb cb, void *userdata, const jb_entry *first, const char *text, size_t len, const char *cursor,
-                jb_line_kind kind, unsigned pieces) {
+static int emit(jb_line_cb cb, void *userdata, jb_line_group *g, const jb_entry *first, const char *text, size_t len,
+                const char *cursor, jb_line_kind kind, unsigned pieces) {
     jb_line line = {
+        .part = g->part,
+        .tag = &g->tag,
         .first = first,
         .text = text ? text : "",
         .len = len,
@@ -126,12 +129,15 @@ static int emit(jb_line_cb cb, void *userdata, const jb_entry *first, const char
         .pieces = pieces,
     };
     int r = cb(&line, userdata);
+    if (g->part < UINT_MAX) g->part++;
     return r < 0 ? r : 0;
 }
 
 static int emit_pending(jb_pline *l, jb_line_kind kind, const char *cursor, unsigned pieces, jb_line_cb cb,
                         void *userdata) {
-    return emit(cb, userdata, &l->first, l->first.message.data, l->first.message.len, cursor, kind, pieces);
+    /* A line that continues a cut one is itself a part of that cut line. */
+    if (kind == JB_LINE_REASSEMBLED && l->group.part > 0) kind = JB_LINE_OVERFLOW;
+    return emit(cb, userdata, &l->group, &l->first, l->first.message.data, l->first.message.len, cursor, kind, pieces);
 }
 
 /* Forget the pending line at index i (its slot keeps its memory). */
@@ -177,6 +183,7 @@ static int prepare_line(jb_partial *p, jb_pline *s, const jb_entry *e, size_t of
     r = buf_set(&s->last_cursor, e->cursor.data, e->cursor.len);
     if (r < 0) return r;
     s->pieces = 1;
+    s->group = (jb_line_group){0, 0};
     s->new_form = new_form;
     return 0;
 }
@@ -190,21 +197,23 @@ static void install_line(jb_partial *p, jb_pline *s) {
 /* The bytes of e from off on, where no line is pending under e's key any more: whole max_line chunks
  * are delivered at once as OVERFLOW; what remains (at most max_line bytes) either starts the pending
  * line prepared in s (more pieces follow) or ends the split line. */
-static int deliver_rest(jb_partial *p, const jb_entry *e, size_t off, size_t tail, jb_pline *s, jb_line_cb cb,
-                        void *userdata) {
+static int deliver_rest(jb_partial *p, const jb_entry *e, size_t off, size_t tail, jb_pline *s, jb_line_group *g,
+                        jb_line_cb cb, void *userdata) {
     const char *cursor = buf_str(&e->cursor);
     while (e->message.len - off > tail) {
         jb_buf_reset(&p->chunk);
         (void)jb_buf_append(&p->chunk, msg_at(e, off), p->max_line); /* reserved by reserve_chunk() */
-        int r = emit(cb, userdata, e, p->chunk.data, p->max_line, cursor, JB_LINE_OVERFLOW, 1);
+        int r = emit(cb, userdata, g, e, p->chunk.data, p->max_line, cursor, JB_LINE_OVERFLOW, 1);
         if (r < 0) return r;
         off += p->max_line;
     }
     if (s) {
+        s->group = *g;
         install_line(p, s);
         return 0;
     }
-    return emit(cb, userdata, e, msg_at(e, off), tail, cursor, JB_LINE_REASSEMBLED, 1);
+    return emit(cb, userdata, g, e, msg_at(e, off), tail, cursor, g->part > 0 ? JB_LINE_OVERFLOW : JB_LINE_REASSEMBLED,
+                1);
 }
 
 /* Before anything is delivered: room for the max_line chunks that a rest of n bytes will need. */
@@ -234,7 +243,8 @@ static int start_line(jb_partial *p, const jb_entry *e, const char *prev_cursor,
         remove_pending(p, 0);
         if (r < 0) return r;
     }
-    return deliver_rest(p, e, 0, tail, s, cb, userdata);
+    jb_line_group g = {0, 0};
+    return deliver_rest(p, e, 0, tail, s, &g, cb, userdata);
 }
 
 /* A further piece of the pending line l (at index i); more: it is not the last piece. */
@@ -280,9 +290,10 @@ static int append_piece(jb_partial *p, jb_pline *l, size_t i, const jb_entry *e,
     (void)jb_buf_append(text, msg_at(e, 0), k);
     r = emit_pending(l, JB_LINE_OVERFLOW, k > 0 ? buf_str(&e->cursor) : buf_str(&l->last_cursor),
                      k > 0 ? pieces : l->pieces, cb, userdata);
+    jb_line_group g = l->group;
     remove_pending(p, i);
     if (r < 0) return r;
-    return deliver_rest(p, e, k, tail, s, cb, userdata);
+    return deliver_rest(p, e, k, tail, s, &g, cb, userdata);
 }
 
 int jb_partial_feed(jb_partial *p, const jb_entry *e, const char *prev_cursor, jb_line_cb cb, void *userdata) {
@@ -295,7 +306,8 @@ int jb_partial_feed(jb_partial *p, const jb_entry *e, const char *prev_cursor, j
         if (more) return start_line(p, e, prev_cursor, new_form, cb, userdata);
     }
     /* The hot path: a whole line is handed over as it is, without a copy. */
-    return emit(cb, userdata, e, msg_at(e, 0), e->message.len, buf_str(&e->cursor), JB_LINE_WHOLE, 1);
+    jb_line_group g = {0, 0};
+    return emit(cb, userdata, &g, e, msg_at(e, 0), e->message.len, buf_str(&e->cursor), JB_LINE_WHOLE, 1);
 }
 
 int jb_partial_flush(jb_partial *p, jb_line_cb cb, void *userdata) {

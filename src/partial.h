@@ -46,6 +46,14 @@
 #define JB_PARTIAL_DEFAULT_MAX_LINE (1024u * 1024u)
 #define JB_PARTIAL_DEFAULT_MAX_PENDING 32u
 
+/* What the parts of one line cut at max_line share: the part number of the next part, and a value
+ * the consumer may keep there (0 at the first part) to treat the parts alike, e.g. route a cut
+ * audit line's continuations to the audit stream. */
+typedef struct jb_line_group {
+    unsigned part;
+    int tag;
+} jb_line_group;
+
 /* A finished line. Borrowed: valid only during the callback. */
 typedef struct jb_line {
     const jb_entry *first; /* metadata (container, time, severity...) of the first piece */
@@ -54,6 +62,8 @@ typedef struct jb_line {
     const char *cursor; /* cursor of the last piece in the line */
     jb_line_kind kind;
     unsigned pieces;
+    unsigned part; /* 0: the first (or only) part of its line; N: the N+1th part of a line cut at max_line */
+    int *tag;      /* shared by every part of the line, see jb_line_group; never NULL */
 } jb_line;
 
 /* A negative return stops the feed and is passed back. */

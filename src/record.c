@@ -37,7 +37,12 @@ void jb_audit_clear(jb_audit *a) {
     memset(a, 0, sizeof *a);
 }
 
-void jb_record_id_from_cursor(const char *cursor, char out[17]) {
+void jb_record_id(const char *cursor, unsigned seq, char out[17]) {
     uint64_t h = jb_hash64(cursor, strlen(cursor));
+    if (seq > 0) {
+        char tail[16];
+        int n = snprintf(tail, sizeof tail, "#%u", seq);
+        h = jb_hash64_update(h, tail, (size_t)n);
+    }
     snprintf(out, 17, "%016" PRIx64, h);
 }

@@ -78,11 +78,15 @@ typedef struct jb_record {
     const char *record_id; /* 16 hex digits derived from cursor; the same entry always gives the same id */
 
     jb_line_kind line;
-    unsigned pieces; /* journal entries that made this record (1 unless split) */
+    unsigned pieces;             /* journal entries that made this record (1 unless split) */
+    unsigned part;               /* 0, or N for the N+1th part of a line cut at the maximum line size */
+    jb_stream first_part_stream; /* when part > 0: where the first part of the cut line went */
 
     const jb_audit *audit; /* kind NONE for application lines; never NULL */
     jb_stream stream;      /* decided by jb_route() */
 } jb_record;
 
-/* The record id for a cursor: 16 lowercase hex digits + NUL into out. */
-void jb_record_id_from_cursor(const char *cursor, char out[17]);
+/* The record id: 16 lowercase hex digits + NUL into out, from the cursor of the record's last entry
+ * and seq, the number of records delivered before it that ended on the same entry (parts of a line
+ * cut at the maximum line size). seq 0 hashes the cursor alone. */
+void jb_record_id(const char *cursor, unsigned seq, char out[17]);

@@ -13,17 +13,65 @@
 #define PROCID_MAX 128
 #define MSGID_MAX 32
 
+/* Days since 1970-01-01 of a proleptic Gregorian date, and back (H. Hinnant's algorithms): plain
+ * arithmetic, no time zone lookup or lock as in gmtime_r()/timegm(). */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
+    y -= m <= 2;
+    const int64_t era = (y >= 0 ? y : y - 399) / 400;
+    const unsigned yoe = (unsigned)(y - era * 400);
+    const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d) {
+    z += 719468;
+    const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    const unsigned doe = (unsigned)(z - era * 146097);
+    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const unsigned mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+static char *put_digits(char *p, unsigned v, int width) {
+    for (int i = width - 1; i >= 0; i--) {
+        p[i] = (char)('0' + v % 10);
+        v /= 10;
+    }
+    return p + width;
+}
+
 int jb_format_time(jb_buf *out, uint64_t usec) {
     uint64_t secs = usec / 1000000u;
-    struct tm tm;
+    int64_t y;
+    unsigned mo, d;
 
-    if (secs > (uint64_t)INT64_MAX) return -ERANGE;
-    time_t t = (time_t)secs;
-    if ((uint64_t)t != secs || !gmtime_r(&t, &tm)) return -ERANGE;
-    /* RFC 3339 has four-digit years. */
-    if (tm.tm_year + 1900 > 9999) return -ERANGE;
-    return jb_buf_printf(out, "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                         tm.tm_hour, tm.tm_min, tm.tm_sec, (unsigned)(usec % 1000000u));
+    civil_from_days((int64_t)(secs / 86400), &y, &mo, &d);
+    if (y > 9999) return -ERANGE; /* RFC 3339 has four-digit years */
+    unsigned sod = (unsigned)(secs % 86400);
+    int r = jb_buf_reserve(out, 27);
+    if (r < 0) return r;
+    char *p = out->data + out->len;
+    p = put_digits(p, (unsigned)y, 4);
+    *p++ = '-';
+    p = put_digits(p, mo, 2);
+    *p++ = '-';
+    p = put_digits(p, d, 2);
+    *p++ = 'T';
+    p = put_digits(p, sod / 3600, 2);
+    *p++ = ':';
+    p = put_digits(p, sod / 60 % 60, 2);
+    *p++ = ':';
+    p = put_digits(p, sod % 60, 2);
+    *p++ = '.';
+    p = put_digits(p, (unsigned)(usec % 1000000u), 6);
+    *p++ = 'Z';
+    out->len = (size_t)(p - out->data);
+    out->data[out->len] = 0;
+    return 0;
 }
 
 int jb_escape_control(jb_buf *out, const char *p, size_t n) {
@@ -118,16 +166,7 @@ int jb_parse_rfc3339(const char *p, size_t n, uint64_t *ret_usec) {
     }
     if (pos != n) return -EINVAL;
 
-    struct tm tm = {
-        .tm_year = year - 1900,
-        .tm_mon = month - 1,
-        .tm_mday = day,
-        .tm_hour = hour,
-        .tm_min = minute,
-        .tm_sec = second,
-    };
-    time_t t = timegm(&tm);
-    if (t == (time_t)-1 && !(year == 1969 && month == 12 && day == 31)) return -EINVAL;
+    int64_t t = days_from_civil(year, (unsigned)month, (unsigned)day) * 86400 + hour * 3600 + minute * 60 + second;
     int64_t secs = (int64_t)t - (int64_t)sign * (off_h * 3600 + off_m * 60);
     if (secs < 0) return -EINVAL; /* before the epoch: not representable */
     *ret_usec = (uint64_t)secs * 1000000u + usec;
@@ -165,7 +204,14 @@ static int rfc5424_format(const jb_record *rec, const jb_format_opts *o, jb_buf 
         facility = valid_facility(rec->facility, valid_facility(o->facility_app, 1));
     severity = rec->severity >= 0 && rec->severity <= 7 ? rec->severity : 6;
 
-    r = jb_buf_printf(out, "<%d>1 ", facility * 8 + severity);
+    char pri[8], *p = pri;
+    int v = facility * 8 + severity; /* 0..191 */
+    *p++ = '<';
+    if (v >= 100) *p++ = (char)('0' + v / 100);
+    if (v >= 10) *p++ = (char)('0' + v / 10 % 10);
+    *p++ = (char)('0' + v % 10);
+    memcpy(p, ">1 ", 3);
+    r = jb_buf_append(out, pri, (size_t)(p + 3 - pri));
     if (r < 0) return r;
     r = jb_format_time(out, rec->time_usec);
     if (r == -ERANGE) r = jb_buf_putc(out, '-'); /* a time RFC 3339 cannot write: NILVALUE */

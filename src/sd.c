@@ -64,6 +64,10 @@ int jb_sd_append_value(jb_buf *out, const char *p, size_t n) {
 
     for (size_t i = 0; i < n;) {
         unsigned char c = s[i];
+        if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != ']') { /* the common case, inline */
+            i++;
+            continue;
+        }
         size_t len = utf8_seq_len(s + i, n - i);
         char esc[5];
         const char *rep = NULL;
@@ -106,7 +110,15 @@ static int append_param(jb_buf *out, const char *name, const char *value, size_t
     int r;
 
     jb_sd_name(name, name ? strlen(name) : 0, JB_SD_NAME_MAX, safe);
-    r = jb_buf_printf(out, " %s=\"", safe);
+    size_t n = strlen(safe);
+    r = jb_buf_reserve(out, n + 2);
+    if (r < 0) return r;
+    out->data[out->len++] = ' ';
+    memcpy(out->data + out->len, safe, n);
+    out->len += n;
+    out->data[out->len++] = '=';
+    out->data[out->len++] = '"';
+    out->data[out->len] = 0;
     if (r < 0) return r;
     r = jb_sd_append_value(out, value, value_len);
     if (r < 0) return r;
@@ -118,12 +130,26 @@ static int append_param_str(jb_buf *out, const char *name, const char *value) {
     return append_param(out, name, value, strlen(value));
 }
 
+static int append_sd_id(jb_buf *out, const char *name, unsigned pen) {
+    char buf[16];
+    size_t i = sizeof buf;
+    do {
+        buf[--i] = (char)('0' + pen % 10);
+        pen /= 10;
+    } while (pen);
+    int r = jb_buf_putc(out, '[');
+    if (r >= 0) r = jb_buf_puts(out, name);
+    if (r >= 0) r = jb_buf_putc(out, '@');
+    if (r >= 0) r = jb_buf_append(out, buf + i, sizeof buf - i);
+    return r;
+}
+
 static int sd_build(const jb_record *rec, unsigned pen, jb_buf *out) {
     const jb_audit *audit = rec->audit;
     int r;
 
     if (rec->container_name && rec->container_name[0]) {
-        r = jb_buf_printf(out, "[container@%u", pen);
+        r = append_sd_id(out, "container", pen);
         if (r < 0) return r;
         r = append_param_str(out, "name", rec->container_name);
         if (r < 0) return r;
@@ -135,7 +161,7 @@ static int sd_build(const jb_record *rec, unsigned pen, jb_buf *out) {
         if (r < 0) return r;
     }
 
-    r = jb_buf_printf(out, "[jbridge@%u", pen);
+    r = append_sd_id(out, "jbridge", pen);
     if (r < 0) return r;
     r = append_param_str(out, "id", rec->record_id);
     if (r < 0) return r;
@@ -155,11 +181,17 @@ static int sd_build(const jb_record *rec, unsigned pen, jb_buf *out) {
         r = append_param_str(out, "pieces", pieces);
         if (r < 0) return r;
     }
+    if (rec->part > 0) {
+        char part[16];
+        snprintf(part, sizeof part, "%u", rec->part);
+        r = append_param_str(out, "part", part);
+        if (r < 0) return r;
+    }
     r = jb_buf_putc(out, ']');
     if (r < 0) return r;
 
     if (audit && audit->kind != JB_AUDIT_NONE && audit->n_fields > 0) {
-        r = jb_buf_printf(out, "[audit@%u", pen);
+        r = append_sd_id(out, "audit", pen);
         if (r < 0) return r;
         for (size_t i = 0; i < audit->n_fields; i++) {
             const jb_field *f = &audit->fields[i];

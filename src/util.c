@@ -152,8 +152,11 @@ int jb_parse_u64(const char *p, size_t n, uint64_t *ret) {
 }
 
 uint64_t jb_hash64(const void *p, size_t n) {
+    return jb_hash64_update(JB_HASH64_INIT, p, n);
+}
+
+uint64_t jb_hash64_update(uint64_t h, const void *p, size_t n) {
     const unsigned char *s = p;
-    uint64_t h = UINT64_C(14695981039346656037);
     for (size_t i = 0; i < n; i++) {
         h ^= s[i];
         h *= UINT64_C(1099511628211);

@@ -96,5 +96,8 @@ bool jb_slice_eq(const char *p, size_t n, const char *s);
  * 0 or -EINVAL / -ERANGE. */
 int jb_parse_u64(const char *p, size_t n, uint64_t *ret);
 
-/* 64-bit FNV-1a. Stable across versions and machines: record ids are made from it. */
+/* 64-bit FNV-1a. Stable across versions and machines: record ids are made from it.
+ * jb_hash64_update(h, p, n) continues a hash (start from JB_HASH64_INIT). */
+#define JB_HASH64_INIT UINT64_C(14695981039346656037)
+uint64_t jb_hash64_update(uint64_t h, const void *p, size_t n);
 uint64_t jb_hash64(const void *p, size_t n);

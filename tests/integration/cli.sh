@@ -3,6 +3,7 @@
 # The command line of jbridge: --help, --version, usage errors (exit 2, the message names the
 # option, nothing on stdout) and runtime errors (exit 1).
 
+# shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 jb_need_program "$JBRIDGE"

@@ -8,6 +8,8 @@
 #   JB_BUILDDIR     the build tree (jbridge and tests/tools/jb-write live there)
 #   JOURNAL_REMOTE  path of systemd-journal-remote
 
+# shellcheck disable=SC2034 # variables used by the scripts that source this file
+
 set -u
 
 : "${JB_SRCDIR:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
@@ -136,6 +138,10 @@ jb_reexec_private_ns() {
     [ -n "${JB_PRIVATE_NS:-}" ] && return 0
     jb_need_root
     command -v unshare >/dev/null 2>&1 || jb_need_program /usr/bin/unshare
+    if ! unshare -m --propagation private true 2>/dev/null; then
+        if [ -n "${CI:-}" ]; then jb_bail_out "cannot create a mount namespace (unshare -m)"; fi
+        jb_skip_all "cannot create a mount namespace here (unshare -m failed: a container without CAP_SYS_ADMIN?)"
+    fi
     export JB_PRIVATE_NS=1
     exec unshare -m --propagation private bash "$0" "$@"
 }

@@ -79,9 +79,14 @@ static void out_text(out *o, const char *p, size_t n) {
 static int collect(const jb_line *l, void *userdata) {
     out *o = userdata;
     const jb_entry *f = l->first;
-    out_printf(o, "%s pieces=%u cursor=%s first=%s/%d/%s len=%zu text=", jb_line_kind_name(l->kind), l->pieces,
-               l->cursor, f->container_id_full.data ? f->container_id_full.data : "", f->severity,
+    out_printf(o, "%s pieces=%u part=%u cursor=%s first=%s/%d/%s len=%zu text=", jb_line_kind_name(l->kind), l->pieces,
+               l->part, l->cursor, f->container_id_full.data ? f->container_id_full.data : "", f->severity,
                f->cursor.data ? f->cursor.data : "", l->len);
+    /* the consumer's mark on the first part is seen by the later parts of a cut line */
+    if (l->part == 0)
+        *l->tag = 7;
+    else
+        assert_int_equal(*l->tag, 7);
     out_text(o, l->text, l->len);
     out_add(o, "\n", 1);
     assert_int_equal(l->text[l->len], 0);

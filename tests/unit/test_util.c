@@ -184,12 +184,12 @@ static void test_hash_stable(void **state) {
     assert_int_equal(jb_hash64("a\0b", 3), UINT64_C(0xe5d29919042666b2));
 
     char id[17];
-    jb_record_id_from_cursor(
+    jb_record_id(
         "s=d4bf35c9efb0444897c87019d1697f0f;i=1;b=0123456789abcdef0123456789abcdef;m=3e8;t=60a24181e4000;x="
         "1144993efd935ec5",
-        id);
+        0, id);
     assert_string_equal(id, "8d29caf1bca803c2");
-    jb_record_id_from_cursor("", id);
+    jb_record_id("", 0, id);
     assert_string_equal(id, "cbf29ce484222325");
 }
 
