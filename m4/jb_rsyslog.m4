@@ -19,6 +19,7 @@ AC_PATH_PROG([RSYSLOGD], [rsyslogd], [], [$PATH:/usr/sbin:/sbin])
 AC_PATH_PROG([OBJDUMP_FOR_RSYSLOG], [objdump], [])
 
 jb_rs_build=no
+AS_IF([test -z "$jb_rs_hdr"], [jb_rs_hdr=auto])
 AS_IF([test "x$jb_rs_hdr" = xauto], [
     jb_rs_hdr=
     for d in "$ac_pwd/rsyslog-headers" "$srcdir/rsyslog-headers"; do
@@ -53,7 +54,7 @@ AS_IF([test "x$jb_rs_hdr" != xno], [
     jb_rs_bad=
     jb_rs_feature() { # daemon line pattern, config.h macro
         jb_d=`printf '%s\n' "$jb_rs_v" | grep "$[]1" | sed -n 's/.*:[[ 	]]*//p' | head -n 1`
-        if grep -q "^#define $[]2 1" "$jb_rs_hdr/config.h"; then jb_h=Yes; else jb_h=No; fi
+        if grep -q "^@%:@define $[]2 1" "$jb_rs_hdr/config.h"; then jb_h=Yes; else jb_h=No; fi
         case $[]2 in NDEBUG) jb_h=`test $jb_h = Yes && echo No || echo Yes` ;; esac
         test "x$jb_d" = "x$jb_h" || jb_rs_bad="$jb_rs_bad $[]2(daemon: $jb_d, headers: $jb_h)"
     }
@@ -67,25 +68,25 @@ AS_IF([test "x$jb_rs_hdr" != xno], [
        AC_MSG_ERROR([ABI guard: $jb_rs_hdr/config.h differs from $RSYSLOGD in:$jb_rs_bad (re-run the headers' configure with --enable-debug=no and defaults otherwise)])])
 
     # 3. smsg_t offsets seen by the headers == offsets in the daemon's own setters.
-    RSYSLOG_CPPFLAGS="-I$jb_rs_hdr -I$jb_rs_hdr/runtime -I$jb_rs_hdr/grammar $LIBESTR_CFLAGS $LIBFASTJSON_CFLAGS"
+    RSYSLOG_CPPFLAGS="-isystem $jb_rs_hdr -isystem $jb_rs_hdr/runtime -isystem $jb_rs_hdr/grammar $LIBESTR_CFLAGS $LIBFASTJSON_CFLAGS"
     jb_rs_save_CPPFLAGS=$CPPFLAGS
     CPPFLAGS="$RSYSLOG_CPPFLAGS"
-    jb_rs_inc='#include "config.h"
-#include <stddef.h>
-#include "rsyslog.h"
-#include "msg.h"'
+    jb_rs_inc="@%:@include \"$jb_rs_hdr/config.h\"
+@%:@include <stddef.h>
+@%:@include \"rsyslog.h\"
+@%:@include \"msg.h\""
     AC_COMPUTE_INT([jb_rs_off_flowctl], [offsetof(smsg_t, flowCtlType)], [$jb_rs_inc],
       [AC_MSG_ERROR([cannot compile against the rsyslog headers in $jb_rs_hdr (see config.log)])])
     AC_COMPUTE_INT([jb_rs_off_msg], [offsetof(smsg_t, offMSG)], [$jb_rs_inc],
       [AC_MSG_ERROR([cannot compile against the rsyslog headers in $jb_rs_hdr (see config.log)])])
     CPPFLAGS=$jb_rs_save_CPPFLAGS
     AC_MSG_CHECKING([smsg_t offsets against $RSYSLOGD's MsgSetFlowControlType and MsgSetMSGoffs])
-    jb_rs_dis() { # symbol: the displacement of the last "mov REG,0xNN(%rdi)" in its code
+    jb_rs_dis() { # symbol: where the setter stores its int argument: "mov %esi,0xNN(%rdi)"
         jb_a=`$OBJDUMP_FOR_RSYSLOG -T "$RSYSLOGD" 2>/dev/null | awk -v s="$[]1" '$NF==s && $[]4==".text" {print $[]1, $[]5; exit}'`
         test -n "$jb_a" || return 0
         set -- $jb_a
         $OBJDUMP_FOR_RSYSLOG -d --no-show-raw-insn --start-address=0x$[]1 --stop-address=`printf '0x%x' $((0x$[]1 + 0x$[]2))` "$RSYSLOGD" 2>/dev/null |
-            sed -n 's/.*mov  *%[[a-z0-9]]*,0x\([[0-9a-f]]*\)(%rdi)$/\1/p' | tail -n 1
+            sed -n 's/.*mov  *%esi,0x\([[0-9a-f]]*\)(%rdi)$/\1/p' | head -n 1
     }
     jb_rs_d1= jb_rs_d2=
     AS_IF([test -n "$OBJDUMP_FOR_RSYSLOG"], [jb_rs_d1=`jb_rs_dis MsgSetFlowControlType`; jb_rs_d2=`jb_rs_dis MsgSetMSGoffs`])

@@ -30,8 +30,8 @@ if [ -f "$dest/config.h" ] && grep -q "^#define VERSION \"$upstream\"" "$dest/co
 fi
 
 export DEBIAN_FRONTEND=noninteractive
-# The headers include libestr, libfastjson and zlib; configure also checks uuid and gcrypt.
-need="dpkg-dev libestr-dev libfastjson-dev zlib1g-dev uuid-dev libgcrypt20-dev pkg-config"
+# The headers include libestr, libfastjson and zlib; configure also wants uuid.
+need="dpkg-dev libestr-dev libfastjson-dev zlib1g-dev uuid-dev pkg-config"
 missing=""
 for p in $need; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
@@ -76,8 +76,8 @@ done
 dsc=$(ls rsyslog_*.dsc | head -n 1)
 dpkg-source --no-check -x "$dsc" src >/dev/null
 cd src
-# Only configure: it writes config.h. Modules need none of the optional features' libraries.
-./configure --enable-debug=no --disable-generate-man-pages >configure.log 2>&1 ||
+# Only configure: it writes config.h. As Debian: no fmhttp (needs libcurl) and no libgcrypt.
+./configure --enable-debug=no --disable-generate-man-pages --disable-fmhttp --disable-libgcrypt >configure.log 2>&1 ||
     { tail -n 20 configure.log >&2; echo "prepare-rsyslog-headers: rsyslog's configure failed" >&2; exit 1; }
 grep -q "^#define VERSION \"$upstream\"" config.h ||
     { echo "prepare-rsyslog-headers: source version does not match rsyslogd $upstream" >&2; exit 1; }

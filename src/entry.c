@@ -17,10 +17,14 @@ static const struct {
     size_t len;
     size_t offset;
 } string_fields[] = {
-    {NAME("MESSAGE"), offsetof(jb_entry, message)},           {NAME("CONTAINER_NAME"), offsetof(jb_entry, container_name)},
-    {NAME("CONTAINER_ID"), offsetof(jb_entry, container_id)}, {NAME("CONTAINER_ID_FULL"), offsetof(jb_entry, container_id_full)},
-    {NAME("IMAGE_NAME"), offsetof(jb_entry, image)},          {NAME("SYSLOG_IDENTIFIER"), offsetof(jb_entry, identifier)},
-    {NAME("_HOSTNAME"), offsetof(jb_entry, hostname)},        {NAME("CONTAINER_PARTIAL_ID"), offsetof(jb_entry, partial_id)},
+    {NAME("MESSAGE"), offsetof(jb_entry, message)},
+    {NAME("CONTAINER_NAME"), offsetof(jb_entry, container_name)},
+    {NAME("CONTAINER_ID"), offsetof(jb_entry, container_id)},
+    {NAME("CONTAINER_ID_FULL"), offsetof(jb_entry, container_id_full)},
+    {NAME("IMAGE_NAME"), offsetof(jb_entry, image)},
+    {NAME("SYSLOG_IDENTIFIER"), offsetof(jb_entry, identifier)},
+    {NAME("_HOSTNAME"), offsetof(jb_entry, hostname)},
+    {NAME("CONTAINER_PARTIAL_ID"), offsetof(jb_entry, partial_id)},
 };
 
 static jb_buf *entry_buf(jb_entry *e, size_t offset) {

@@ -111,7 +111,8 @@ static int append_param(jb_buf *out, const char *name, const char *value, size_t
 
     jb_sd_name(name, name ? strlen(name) : 0, JB_SD_NAME_MAX, safe);
     size_t n = strlen(safe);
-    r = jb_buf_reserve(out, n + 2);
+    /* ' ' NAME '=' '"' (n + 3 bytes; reserve adds the NUL) */
+    r = jb_buf_reserve(out, n + 3);
     if (r < 0) return r;
     out->data[out->len++] = ' ';
     memcpy(out->data + out->len, safe, n);
@@ -119,7 +120,6 @@ static int append_param(jb_buf *out, const char *name, const char *value, size_t
     out->data[out->len++] = '=';
     out->data[out->len++] = '"';
     out->data[out->len] = 0;
-    if (r < 0) return r;
     r = jb_sd_append_value(out, value, value_len);
     if (r < 0) return r;
     return jb_buf_putc(out, '"');

@@ -21,6 +21,13 @@ if [ -n "$missing" ] && [ "${JB_SETUP_SKIP_APT:-0}" != 1 ]; then
     apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
 
+# rsyslog's module headers for imjbridge/mmjbridge (Debian has no rsyslog-dev): Debian's source
+# package of the installed rsyslogd, configured only (about 30 s once; a no-op afterwards).
+# configure finds them in $top/rsyslog-headers.
+if [ "${JB_SETUP_SKIP_APT:-0}" != 1 ] || [ -f rsyslog-headers/config.h ]; then
+    plugin/prepare-rsyslog-headers.sh "$top/rsyslog-headers"
+fi
+
 if [ ! -x configure ] || [ configure.ac -nt configure ] || [ Makefile.am -nt Makefile.in ]; then
     ./autogen.sh >/dev/null
 fi
@@ -28,7 +35,8 @@ fi
 build=${JB_BUILD_DIR:-$top/build}
 mkdir -p "$build"
 cd "$build"
-if [ ! -f Makefile ] || [ "$top/configure" -nt config.status ]; then
+if [ ! -f Makefile ] || [ "$top/configure" -nt config.status ] ||
+    { [ -f "$top/rsyslog-headers/config.h" ] && [ "$top/rsyslog-headers/config.h" -nt config.status ]; }; then
     "$top/configure" --enable-werror ${JB_CONFIGURE_FLAGS:-} >/dev/null
 fi
 make -j"$(nproc)" >/dev/null

@@ -68,8 +68,10 @@ RAW=$(helper jb-bench-raw raw-reader.c -lsystemd)
 STAT=$(helper jb-bench-stat runstat.c)
 
 # The journal, built once: in a temporary directory renamed when complete, so an interrupted
-# build is never reused.
-journal=$BENCH_DIR/journal-n$N-s$SEED
+# build is never reused. Its name carries a checksum of the generator's first entries, so a
+# changed generator builds a new journal.
+fingerprint=$("$GEN" -n 1000 -s "$SEED" | cksum | cut -d' ' -f1)
+journal=$BENCH_DIR/journal-n$N-s$SEED-$fingerprint
 if [[ ! -d $journal ]]; then
     echo "Generating $N entries into $journal (once; reused afterwards)..."
     rm -rf "$journal.tmp"

@@ -66,10 +66,20 @@ static void rnd_alnum(char *buf, size_t n) {
     buf[n] = '\0';
 }
 
+/* Random values for one line, drawn in a fixed order before the snprintf() that uses them: the
+ * order in which a compiler evaluates arguments is unspecified (gcc and clang differ), and the
+ * output must be the same bytes whatever compiled the generator. */
+#define N_DRAWS 8
+#define R(v, k, n) ((unsigned)((v)[k] % (n)))
+
+static void draw(uint64_t v[N_DRAWS]) {
+    for (size_t i = 0; i < N_DRAWS; i++) v[i] = rnd();
+}
+
 static const char *const methods[] = {"GET", "GET", "GET", "POST", "PATCH", "DELETE"};
 static const char *const paths[] = {
-    "/api/v2/organizations/acme/workspaces", "/api/v2/runs", "/api/v2/state-versions",
-    "/api/v2/plans",                         "/api/v2/configuration-versions", "/api/v2/ping",
+    "/api/v2/organizations/acme/workspaces", "/api/v2/runs", "/api/v2/state-versions", "/api/v2/plans",
+    "/api/v2/configuration-versions",        "/api/v2/ping",
 };
 static const char *const resources[] = {
     "oauth_client", "workspace", "run", "variable", "team", "organization", "policy_set", "state_version",
@@ -81,35 +91,37 @@ static const char *const levels[] = {"INFO", "INFO", "INFO", "INFO", "DEBUG", "W
 /* An application line in the style of the container, without its filler. */
 static int app_text(char *buf, size_t size, unsigned c, const struct tm *tm, unsigned usec) {
     char id[33];
+    uint64_t v[N_DRAWS];
 
+    draw(v);
     switch (c) {
     case 0: /* atlas: Rails */
         rnd_hex(id, 32);
         return snprintf(buf, size, "%04d-%02d-%02d %02d:%02d:%02d [%s] [%s] Completed %u OK in %ums (Views: %u.%ums)",
                         tm->tm_year + 1900, tm->tm_mon + 1, tm->tm_mday, tm->tm_hour, tm->tm_min, tm->tm_sec,
-                        levels[rnd_below(7)], id, 200 + rnd_below(5), rnd_below(900), rnd_below(90), rnd_below(10));
+                        levels[R(v, 0, 7)], id, 200 + R(v, 1, 5), R(v, 2, 900), R(v, 3, 90), R(v, 4, 10));
     case 1: /* nginx: access log */
         rnd_alnum(id, 12);
         return snprintf(buf, size, "10.%u.%u.%u - - [%02d/Nov/%04d:%02d:%02d:%02d +0000] \"%s %s/%s HTTP/1.1\" %u %u",
-                        rnd_below(256), rnd_below(256), rnd_below(256), tm->tm_mday, tm->tm_year + 1900, tm->tm_hour,
-                        tm->tm_min, tm->tm_sec, methods[rnd_below(6)], paths[rnd_below(6)], id,
-                        200 + rnd_below(5), rnd_below(65536));
+                        R(v, 0, 256), R(v, 1, 256), R(v, 2, 256), tm->tm_mday, tm->tm_year + 1900, tm->tm_hour,
+                        tm->tm_min, tm->tm_sec, methods[R(v, 3, 6)], paths[R(v, 4, 6)], id, 200 + R(v, 5, 5),
+                        R(v, 6, 65536));
     case 2: /* vault */
         rnd_hex(id, 8);
         return snprintf(buf, size,
                         "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ [%s]  core: successful mount: namespace= path=tf-%s/ "
                         "type=transit",
                         tm->tm_year + 1900, tm->tm_mon + 1, tm->tm_mday, tm->tm_hour, tm->tm_min, tm->tm_sec, usec,
-                        levels[rnd_below(7)], id);
+                        levels[R(v, 0, 7)], id);
     case 3: /* postgres */
         return snprintf(buf, size,
                         "%04d-%02d-%02d %02d:%02d:%02d.%03u UTC [%u] LOG:  duration: %u.%03u ms  statement: SELECT 1",
                         tm->tm_year + 1900, tm->tm_mon + 1, tm->tm_mday, tm->tm_hour, tm->tm_min, tm->tm_sec,
-                        usec / 1000, 100 + rnd_below(30000), rnd_below(500), rnd_below(1000));
+                        usec / 1000, 100 + R(v, 0, 30000), R(v, 1, 500), R(v, 2, 1000));
     default: /* redis */
         return snprintf(buf, size, "1:M %02d Nov %04d %02d:%02d:%02d.%03u * %u changes in %u seconds. Saving...",
                         tm->tm_mday, tm->tm_year + 1900, tm->tm_hour, tm->tm_min, tm->tm_sec, usec / 1000,
-                        rnd_below(10000), rnd_below(300));
+                        R(v, 0, 10000), R(v, 1, 300));
     }
 }
 
@@ -130,15 +142,17 @@ static int app_line(char *buf, size_t size, unsigned c, const struct tm *tm, uns
 /* An audit line: the six keys every audit JSON of that era has. */
 static int audit_line(char *buf, size_t size, const struct tm *tm) {
     char id[17];
+    uint64_t v[N_DRAWS];
     rnd_alnum(id, 16);
+    draw(v);
     return snprintf(buf, size,
                     "%04d-%02d-%02d %02d:%02d:%02d [INFO] [Audit Log] "
                     "{\"resource\":\"%s\",\"action\":\"%s\",\"resource_id\":\"%.3s-%s\",\"actor\":\"%s\","
                     "\"timestamp\":\"%04d-%02d-%02dT%02d:%02d:%02dZ\",\"actor_ip\":\"10.%u.%u.%u\"}",
                     tm->tm_year + 1900, tm->tm_mon + 1, tm->tm_mday, tm->tm_hour, tm->tm_min, tm->tm_sec,
-                    resources[rnd_below(8)], actions[rnd_below(6)], resources[rnd_below(8)], id, actors[rnd_below(6)],
-                    tm->tm_year + 1900, tm->tm_mon + 1, tm->tm_mday, tm->tm_hour, tm->tm_min, tm->tm_sec,
-                    rnd_below(256), rnd_below(256), rnd_below(256));
+                    resources[R(v, 0, 8)], actions[R(v, 1, 6)], resources[R(v, 2, 8)], id, actors[R(v, 3, 6)],
+                    tm->tm_year + 1900, tm->tm_mon + 1, tm->tm_mday, tm->tm_hour, tm->tm_min, tm->tm_sec, R(v, 4, 256),
+                    R(v, 5, 256), R(v, 6, 256));
 }
 
 int main(int argc, char **argv) {
@@ -196,19 +210,20 @@ int main(int argc, char **argv) {
 
         printf("__REALTIME_TIMESTAMP=%" PRIu64 "\n__MONOTONIC_TIMESTAMP=%" PRIu64 "\n_BOOT_ID=%s\n", realtime,
                monotonic, boot_id);
-        printf("_TRANSPORT=journal\n_PID=1187\n_UID=0\n_GID=0\n_COMM=dockerd\n_EXE=/usr/bin/dockerd\n"
-               "_CMDLINE=/usr/bin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock\n"
-               "_CAP_EFFECTIVE=1ffffffffff\n_SYSTEMD_CGROUP=/system.slice/docker.service\n"
-               "_SYSTEMD_UNIT=docker.service\n_SYSTEMD_SLICE=system.slice\n_SYSTEMD_INVOCATION_ID=%s\n"
-               "_MACHINE_ID=%s\n_HOSTNAME=tfe-prod-01\n",
-               invocation_id, machine_id);
-        printf("MESSAGE=%s\nCONTAINER_ID=%.12s\nCONTAINER_ID_FULL=%s\nCONTAINER_NAME=%s\nCONTAINER_TAG=%.12s\n"
-               "SYSLOG_IDENTIFIER=%.12s\nIMAGE_NAME=%s\nPRIORITY=%d\n"
-               "SYSLOG_TIMESTAMP=%04d-%02d-%02dT%02d:%02d:%02d.%06u000Z\n"
-               "CONTAINER_LOG_EPOCH=%s\nCONTAINER_LOG_ORDINAL=%" PRIu64 "\n\n",
-               msg, ct->id_full, ct->id_full, ct->name, ct->id_full, ct->id_full, ct->image, priority,
-               tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, usec, ct->epoch,
-               ++ct->ordinal);
+        printf(
+            "_TRANSPORT=journal\n_PID=1187\n_UID=0\n_GID=0\n_COMM=dockerd\n_EXE=/usr/bin/dockerd\n"
+            "_CMDLINE=/usr/bin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock\n"
+            "_CAP_EFFECTIVE=1ffffffffff\n_SYSTEMD_CGROUP=/system.slice/docker.service\n"
+            "_SYSTEMD_UNIT=docker.service\n_SYSTEMD_SLICE=system.slice\n_SYSTEMD_INVOCATION_ID=%s\n"
+            "_MACHINE_ID=%s\n_HOSTNAME=tfe-prod-01\n",
+            invocation_id, machine_id);
+        printf(
+            "MESSAGE=%s\nCONTAINER_ID=%.12s\nCONTAINER_ID_FULL=%s\nCONTAINER_NAME=%s\nCONTAINER_TAG=%.12s\n"
+            "SYSLOG_IDENTIFIER=%.12s\nIMAGE_NAME=%s\nPRIORITY=%d\n"
+            "SYSLOG_TIMESTAMP=%04d-%02d-%02dT%02d:%02d:%02d.%06u000Z\n"
+            "CONTAINER_LOG_EPOCH=%s\nCONTAINER_LOG_ORDINAL=%" PRIu64 "\n\n",
+            msg, ct->id_full, ct->id_full, ct->name, ct->id_full, ct->id_full, ct->image, priority, tm.tm_year + 1900,
+            tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, usec, ct->epoch, ++ct->ordinal);
     }
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "write: %s\n", strerror(errno));

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Shared glue of imjbridge and mmjbridge: core record -> rsyslog JSON properties, ABI check. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json.h>
+
+#include "rsyslog.h"
+#include "errmsg.h"
+#include "msg.h"
+#include "srUtils.h"
+#include "syslogd-types.h"
+
+#include "glue.h"
+
+static rsRetVal addString(struct json_object *obj, const char *key, const char *val, size_t len) {
+    DEFiRet;
+    struct json_object *s = json_object_new_string_len(val, (int)len);
+    if (s == NULL) ABORT_FINALIZE(RS_RET_OUT_OF_MEMORY);
+    json_object_object_add(obj, key, s);
+finalize_it:
+    RETiRet;
+}
+
+static rsRetVal addJbridge(struct json_object *jb, jb_stream stream, const jb_audit *audit) {
+    DEFiRet;
+    const char *s = jb_stream_name(stream);
+    CHKiRet(addString(jb, "stream", s, strlen(s)));
+    if (audit != NULL && audit->kind == JB_AUDIT_MALFORMED) {
+        CHKiRet(addString(jb, "audit", "malformed", strlen("malformed")));
+        if (audit->reason != NULL) CHKiRet(addString(jb, "reason", audit->reason, strlen(audit->reason)));
+    }
+finalize_it:
+    RETiRet;
+}
+
+static rsRetVal addAudit(struct json_object *root, const jb_audit *audit) {
+    DEFiRet;
+    struct json_object *a = NULL;
+    if (audit == NULL || audit->kind == JB_AUDIT_NONE || audit->n_fields == 0) FINALIZE;
+    CHKmalloc(a = json_object_new_object());
+    for (size_t i = 0; i < audit->n_fields; i++)
+        CHKiRet(addString(a, audit->fields[i].key, audit->fields[i].value, audit->fields[i].value_len));
+    json_object_object_add(root, "audit", a);
+    a = NULL;
+finalize_it:
+    if (a != NULL) json_object_put(a);
+    RETiRet;
+}
+
+/* Hands root to the message (msgAddJSON takes the reference, also on failure). */
+static rsRetVal submitJson(smsg_t *pMsg, struct json_object *root) {
+    return msgAddJSON(pMsg, (uchar *)"!", root, 0, 0);
+}
+
+rsRetVal jbglue_add_json(smsg_t *pMsg, const jb_record *rec) {
+    DEFiRet;
+    struct json_object *root = NULL, *jb = NULL, *c = NULL;
+    CHKmalloc(root = json_object_new_object());
+    CHKmalloc(jb = json_object_new_object());
+    json_object_object_add(root, "jbridge", jb);
+    CHKiRet(addJbridge(jb, rec->stream, rec->audit));
+    CHKiRet(addString(jb, "id", rec->record_id, strlen(rec->record_id)));
+    if (rec->line != JB_LINE_WHOLE) {
+        const char *l = jb_line_kind_name(rec->line);
+        CHKiRet(addString(jb, "line", l, strlen(l)));
+    }
+    if (rec->container_name[0] != '\0') {
+        CHKmalloc(c = json_object_new_object());
+        json_object_object_add(root, "container", c);
+        CHKiRet(addString(c, "name", rec->container_name, strlen(rec->container_name)));
+        CHKiRet(addString(c, "id", rec->container_id, strlen(rec->container_id)));
+        CHKiRet(addString(c, "image", rec->image, strlen(rec->image)));
+    }
+    CHKiRet(addAudit(root, rec->audit));
+    iRet = submitJson(pMsg, root);
+    root = NULL;
+finalize_it:
+    if (root != NULL) json_object_put(root);
+    RETiRet;
+}
+
+rsRetVal jbglue_add_audit_json(smsg_t *pMsg, jb_stream stream, const jb_audit *audit) {
+    DEFiRet;
+    struct json_object *root = NULL, *jb = NULL;
+    CHKmalloc(root = json_object_new_object());
+    CHKmalloc(jb = json_object_new_object());
+    json_object_object_add(root, "jbridge", jb);
+    CHKiRet(addJbridge(jb, stream, audit));
+    CHKiRet(addAudit(root, audit));
+    iRet = submitJson(pMsg, root);
+    root = NULL;
+finalize_it:
+    if (root != NULL) json_object_put(root);
+    RETiRet;
+}
+
+rsRetVal jbglue_check_abi(const char *name) {
+    DEFiRet;
+    smsg_t *m = NULL;
+    int ok;
+    CHKiRet(msgConstruct(&m));
+    /* each setter is the daemon's code; the fields are read with our headers' layout */
+    MsgSetFlowControlType(m, eFLOWCTL_FULL_DELAY);
+    MsgSetMSGoffs(m, 7);
+    msgSetPRI(m, 13 * 8 + 5);
+    MsgSetHOSTNAME(m, (const uchar *)"abi-check", 9);
+    ok = m->flowCtlType == eFLOWCTL_FULL_DELAY && m->offMSG == 7 && m->iFacility == 13 && m->iSeverity == 5 &&
+         m->iLenHOSTNAME == 9;
+    if (!ok) {
+        LogError(0, RS_RET_ERR,
+                 "%s: built against rsyslog headers whose smsg_t layout differs from this rsyslogd "
+                 "(%s); rebuild with headers prepared for the installed rsyslogd",
+                 name, VERSION);
+        ABORT_FINALIZE(RS_RET_ERR);
+    }
+finalize_it:
+    if (m != NULL) msgDestruct(&m);
+    RETiRet;
+}
+
+int jbglue_facility(const char *s) {
+    char *end;
+    long v;
+    int f;
+    if (s == NULL || *s == '\0') return -1;
+    if (*s >= '0' && *s <= '9') {
+        v = strtol(s, &end, 10);
+        return *end == '\0' && v >= 0 && v <= 23 ? (int)v : -1;
+    }
+    f = decodeSyslogName((uchar *)s, syslogFacNames);
+    /* names decode to LOG_xxx, which is the facility shifted by 3 */
+    return f >= 0 && (f >> 3) <= 23 && (f & 7) == 0 ? f >> 3 : -1;
+}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef JB_PLUGIN_GLUE_H
+#define JB_PLUGIN_GLUE_H
+
+/* What both rsyslog modules share: turning a core record into rsyslog message properties, and the
+ * load-time ABI check. Include after rsyslog's headers (rsyslog's config.h is force-included). */
+
+#include "record.h"
+
+/* Set $!jbridge!stream|id (and audit/reason/line flags), $!container!name|id|image (when the
+ * record has a container) and $!audit!KEY for every audit field (values as strings, KEY the
+ * original JSON path with nested keys joined by '.'). rec->message is not used. */
+rsRetVal jbglue_add_json(smsg_t *pMsg, const jb_record *rec);
+
+/* Only $!jbridge!* and $!audit!* from an audit result (mmjbridge, which has no container). */
+rsRetVal jbglue_add_audit_json(smsg_t *pMsg, jb_stream stream, const jb_audit *audit);
+
+/* Check at load time that smsg_t as these headers lay it out is what the running rsyslogd's own
+ * setters write: a module built against mismatched headers refuses to load instead of corrupting
+ * messages. name: the module name for the error message. */
+rsRetVal jbglue_check_abi(const char *name);
+
+/* Facility from a parameter value: a number 0-23 or a name ("user", "local0", "audit"...).
+ * -1 when invalid. */
+int jbglue_facility(const char *s);
+
+#endif

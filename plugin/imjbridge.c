@@ -1,0 +1,699 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* imjbridge: rsyslog input module reading Docker's journald entries through the jbridge core.
+ * Every input() instance has its own journal reader, worker thread, state file and counters; the
+ * core decides what a record is and which stream it belongs to, this glue maps parameters to
+ * jb_config and records to rsyslog messages bound to the stream's ruleset. */
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "rsyslog.h"
+#include "cfsysline.h"
+#include "conf.h"
+#include "datetime.h"
+#include "dirty.h"
+#include "errmsg.h"
+#include "glbl.h"
+#include "module-template.h"
+#include "msg.h"
+#include "prop.h"
+#include "ratelimit.h"
+#include "ruleset.h"
+#include "srUtils.h"
+#include "statsobj.h"
+#include "syslogd-types.h"
+#include "unicode-helper.h"
+
+#include "bridge.h"
+#include "rfc5424.h"
+#include "sd.h"
+#include "state.h"
+
+#include "glue.h"
+
+MODULE_TYPE_INPUT
+MODULE_TYPE_NOKEEP
+MODULE_CNFNAME("imjbridge")
+
+DEF_IMOD_STATIC_DATA
+DEFobjCurrIf(datetime)
+DEFobjCurrIf(glbl)
+DEFobjCurrIf(prop)
+DEFobjCurrIf(ruleset)
+DEFobjCurrIf(statsobj)
+
+#define JB_WAIT_USEC 200000ULL    /* how often a worker looks at rsyslog's termination flag */
+#define JB_EXPIRE_USEC 5000000ULL /* a split line with no new piece for 5 s is delivered incomplete */
+#define JB_BATCH_ENTRIES 1024     /* entries per jb_bridge_process() call */
+#define JB_DEFAULT_STATE "imjbridge.state"
+
+typedef struct strlist {
+    char **v;
+    size_t n;
+} strlist;
+
+struct instanceConf_s {
+    char *directory;
+    strlist files;
+    char *name_space;
+    strlist containers, images, matches, markers;
+    sbool all_entries;
+    char *ruleset_name, *audit_ruleset_name;
+    ruleset_t *ruleset, *audit_ruleset;
+    char *state_param; /* as configured */
+    char *state_path;  /* resolved against workDirectory */
+    int persist_interval;
+    sbool ignore_previous;
+    unsigned pen;
+    int facility_app, facility_audit;
+    unsigned int rl_interval, rl_burst;
+    sbool escape_cc;
+    sbool ok; /* passed checkCnf */
+
+    /* run time */
+    pthread_t tid;
+    sbool running;
+    ratelimit_t *ratelimiter;
+    statsobj_t *stats;
+    STATSCOUNTER_DEF(ctrRead, mutCtrRead)
+    STATSCOUNTER_DEF(ctrApp, mutCtrApp)
+    STATSCOUNTER_DEF(ctrAudit, mutCtrAudit)
+    STATSCOUNTER_DEF(ctrMalformed, mutCtrMalformed)
+    STATSCOUNTER_DEF(ctrReassembled, mutCtrReassembled)
+    STATSCOUNTER_DEF(ctrOverflow, mutCtrOverflow)
+    STATSCOUNTER_DEF(ctrRatelimited, mutCtrRatelimited)
+    STATSCOUNTER_DEF(ctrSaves, mutCtrSaves)
+    STATSCOUNTER_DEF(ctrInvalidations, mutCtrInvalidations)
+    STATSCOUNTER_DEF(ctrGaps, mutCtrGaps)
+    STATSCOUNTER_DEF(ctrSubmitFailed, mutCtrSubmitFailed)
+    multi_submit_t multiSub;
+    smsg_t *msgs[CONF_NUM_MULTISUB];
+    jb_buf msgbuf, sdbuf;
+    struct instanceConf_s *next;
+};
+typedef struct instanceConf_s instanceConf_t;
+
+struct modConfData_s {
+    rsconf_t *pConf;
+    instanceConf_t *root, *tail;
+};
+
+static modConfData_t *loadModConf = NULL;
+static modConfData_t *runModConf = NULL;
+static prop_t *pInputName = NULL;
+
+static struct cnfparamdescr inppdescr[] = {
+    {"directory", eCmdHdlrString, 0},
+    {"files", eCmdHdlrArray, 0},
+    {"namespace", eCmdHdlrString, 0},
+    {"containers", eCmdHdlrArray, 0},
+    {"images", eCmdHdlrArray, 0},
+    {"match", eCmdHdlrArray, 0},
+    {"allentries", eCmdHdlrBinary, 0},
+    {"ruleset", eCmdHdlrString, 0},
+    {"audit.ruleset", eCmdHdlrString, 0},
+    {"statefile", eCmdHdlrString, 0},
+    {"persiststateinterval", eCmdHdlrNonNegInt, 0},
+    {"ignorepreviousmessages", eCmdHdlrBinary, 0},
+    {"sd.pen", eCmdHdlrPositiveInt, 0},
+    {"audit.markers", eCmdHdlrArray, 0},
+    {"facility.app", eCmdHdlrGetWord, 0},
+    {"facility.audit", eCmdHdlrGetWord, 0},
+    {"ratelimit.interval", eCmdHdlrNonNegInt, 0},
+    {"ratelimit.burst", eCmdHdlrPositiveInt, 0},
+    {"escapecontrolcharacters", eCmdHdlrBinary, 0},
+};
+static struct cnfparamblk inppblk = {CNFPARAMBLK_VERSION, sizeof(inppdescr) / sizeof(struct cnfparamdescr), inppdescr};
+
+static void strlistFree(strlist *l) {
+    for (size_t i = 0; i < l->n; i++) free(l->v[i]);
+    free(l->v);
+    l->v = NULL;
+    l->n = 0;
+}
+
+static rsRetVal strlistFromArray(strlist *l, struct cnfarray *ar) {
+    DEFiRet;
+    strlistFree(l);
+    CHKmalloc(l->v = calloc(ar->nmemb ? (size_t)ar->nmemb : 1, sizeof(char *)));
+    for (int i = 0; i < ar->nmemb; i++) {
+        CHKmalloc(l->v[i] = es_str2cstr(ar->arr[i], NULL));
+        l->n++;
+    }
+finalize_it:
+    RETiRet;
+}
+
+static void instanceFree(instanceConf_t *inst) {
+    free(inst->directory);
+    strlistFree(&inst->files);
+    free(inst->name_space);
+    strlistFree(&inst->containers);
+    strlistFree(&inst->images);
+    strlistFree(&inst->matches);
+    strlistFree(&inst->markers);
+    free(inst->ruleset_name);
+    free(inst->audit_ruleset_name);
+    free(inst->state_param);
+    free(inst->state_path);
+    jb_buf_free(&inst->msgbuf);
+    jb_buf_free(&inst->sdbuf);
+    free(inst);
+}
+
+static char *cstr(struct cnfparamvals *v) {
+    return es_str2cstr(v->val.d.estr, NULL);
+}
+
+BEGINnewInpInst
+    struct cnfparamvals *pvals;
+    instanceConf_t *inst = NULL;
+    int i;
+    char *s = NULL;
+    CODESTARTnewInpInst
+    pvals = nvlstGetParams(lst, &inppblk, NULL);
+    if (pvals == NULL) ABORT_FINALIZE(RS_RET_MISSING_CNFPARAMS);
+    CHKmalloc(inst = calloc(1, sizeof(*inst)));
+    inst->persist_interval = 1000;
+    inst->pen = JB_SD_DEFAULT_PEN;
+    inst->facility_app = 1;
+    inst->facility_audit = 13;
+    inst->rl_interval = 0;
+    inst->rl_burst = 10000;
+    inst->escape_cc = 1;
+    for (i = 0; i < inppblk.nParams; ++i) {
+        const char *name = inppblk.descr[i].name;
+        if (!pvals[i].bUsed) continue;
+        if (!strcmp(name, "directory")) {
+            CHKmalloc(inst->directory = cstr(&pvals[i]));
+        } else if (!strcmp(name, "files")) {
+            CHKiRet(strlistFromArray(&inst->files, pvals[i].val.d.ar));
+        } else if (!strcmp(name, "namespace")) {
+            CHKmalloc(inst->name_space = cstr(&pvals[i]));
+        } else if (!strcmp(name, "containers")) {
+            CHKiRet(strlistFromArray(&inst->containers, pvals[i].val.d.ar));
+        } else if (!strcmp(name, "images")) {
+            CHKiRet(strlistFromArray(&inst->images, pvals[i].val.d.ar));
+        } else if (!strcmp(name, "match")) {
+            CHKiRet(strlistFromArray(&inst->matches, pvals[i].val.d.ar));
+        } else if (!strcmp(name, "allentries")) {
+            inst->all_entries = (sbool)pvals[i].val.d.n;
+        } else if (!strcmp(name, "ruleset")) {
+            CHKmalloc(inst->ruleset_name = cstr(&pvals[i]));
+        } else if (!strcmp(name, "audit.ruleset")) {
+            CHKmalloc(inst->audit_ruleset_name = cstr(&pvals[i]));
+        } else if (!strcmp(name, "statefile")) {
+            CHKmalloc(inst->state_param = cstr(&pvals[i]));
+        } else if (!strcmp(name, "persiststateinterval")) {
+            inst->persist_interval = (int)pvals[i].val.d.n;
+        } else if (!strcmp(name, "ignorepreviousmessages")) {
+            inst->ignore_previous = (sbool)pvals[i].val.d.n;
+        } else if (!strcmp(name, "sd.pen")) {
+            inst->pen = (unsigned)pvals[i].val.d.n;
+        } else if (!strcmp(name, "audit.markers")) {
+            CHKiRet(strlistFromArray(&inst->markers, pvals[i].val.d.ar));
+        } else if (!strcmp(name, "facility.app") || !strcmp(name, "facility.audit")) {
+            int f;
+            CHKmalloc(s = cstr(&pvals[i]));
+            f = jbglue_facility(s);
+            if (f < 0) {
+                LogError(0, RS_RET_PARAM_ERROR, "imjbridge: parameter '%s': invalid facility '%s' (0-23 or a name)",
+                         name, s);
+                ABORT_FINALIZE(RS_RET_PARAM_ERROR);
+            }
+            if (!strcmp(name, "facility.app"))
+                inst->facility_app = f;
+            else
+                inst->facility_audit = f;
+            free(s);
+            s = NULL;
+        } else if (!strcmp(name, "ratelimit.interval")) {
+            inst->rl_interval = (unsigned int)pvals[i].val.d.n;
+        } else if (!strcmp(name, "ratelimit.burst")) {
+            inst->rl_burst = (unsigned int)pvals[i].val.d.n;
+        } else if (!strcmp(name, "escapecontrolcharacters")) {
+            inst->escape_cc = (sbool)pvals[i].val.d.n;
+        }
+    }
+    if ((inst->directory != NULL) + (inst->files.n > 0) + (inst->name_space != NULL) > 1) {
+        LogError(0, RS_RET_PARAM_ERROR,
+                 "imjbridge: parameters 'directory', 'files' and 'namespace' exclude each other");
+        ABORT_FINALIZE(RS_RET_PARAM_ERROR);
+    }
+    for (size_t j = 0; j < inst->matches.n; j++) {
+        if (!jb_match_valid(inst->matches.v[j])) {
+            LogError(0, RS_RET_PARAM_ERROR, "imjbridge: parameter 'match': '%s' is not FIELD=VALUE",
+                     inst->matches.v[j]);
+            ABORT_FINALIZE(RS_RET_PARAM_ERROR);
+        }
+    }
+    for (size_t j = 0; j < inst->markers.n; j++) {
+        if (inst->markers.v[j][0] == '\0') {
+            LogError(0, RS_RET_PARAM_ERROR, "imjbridge: parameter 'audit.markers': empty marker");
+            ABORT_FINALIZE(RS_RET_PARAM_ERROR);
+        }
+    }
+    if (inst->state_param == NULL) CHKmalloc(inst->state_param = strdup(JB_DEFAULT_STATE));
+    if (loadModConf->tail == NULL)
+        loadModConf->root = inst;
+    else
+        loadModConf->tail->next = inst;
+    loadModConf->tail = inst;
+    inst = NULL;
+finalize_it:
+    free(s);
+    if (inst != NULL) instanceFree(inst);
+    CODE_STD_FINALIZERnewInpInst if (pvals != NULL) cnfparamvalsDestruct(pvals, &inppblk);
+ENDnewInpInst
+
+BEGINbeginCnfLoad
+    CODESTARTbeginCnfLoad
+    loadModConf = pModConf;
+    pModConf->pConf = pConf;
+    pModConf->root = pModConf->tail = NULL;
+ENDbeginCnfLoad
+
+BEGINendCnfLoad
+    CODESTARTendCnfLoad
+    loadModConf = NULL;
+ENDendCnfLoad
+
+static rsRetVal findRuleset(rsconf_t *conf, const char *param, const char *name, ruleset_t **ret) {
+    DEFiRet;
+    *ret = NULL;
+    if (name == NULL) FINALIZE;
+    if (ruleset.GetRuleset(conf, ret, (uchar *)name) != RS_RET_OK) {
+        LogError(0, RS_RET_RULESET_NOT_FOUND, "imjbridge: parameter '%s': ruleset '%s' not found", param, name);
+        ABORT_FINALIZE(RS_RET_RULESET_NOT_FOUND);
+    }
+finalize_it:
+    RETiRet;
+}
+
+/* The state file against workDirectory, and its directory must be writable. */
+static rsRetVal resolveState(rsconf_t *conf, instanceConf_t *inst) {
+    DEFiRet;
+    const char *wd;
+    char *dir = NULL, *slash;
+    free(inst->state_path);
+    inst->state_path = NULL;
+    if (inst->state_param[0] == '/') {
+        CHKmalloc(inst->state_path = strdup(inst->state_param));
+    } else {
+        wd = (const char *)glbl.GetWorkDir(conf);
+        if (wd == NULL || *wd == '\0') wd = "/var/spool/rsyslog"; /* rsyslog's own fallback is the cwd */
+        if (asprintf(&inst->state_path, "%s/%s", wd, inst->state_param) < 0) {
+            inst->state_path = NULL;
+            ABORT_FINALIZE(RS_RET_OUT_OF_MEMORY);
+        }
+    }
+    CHKmalloc(dir = strdup(inst->state_path));
+    slash = strrchr(dir, '/');
+    if (slash == dir)
+        slash[1] = '\0';
+    else
+        *slash = '\0';
+    if (access(dir, W_OK | X_OK) != 0) {
+        LogError(errno, RS_RET_PARAM_ERROR, "imjbridge: parameter 'stateFile': directory '%s' of '%s' is not writable",
+                 dir, inst->state_path);
+        ABORT_FINALIZE(RS_RET_PARAM_ERROR);
+    }
+finalize_it:
+    free(dir);
+    RETiRet;
+}
+
+BEGINcheckCnf
+    instanceConf_t *inst, *other;
+    rsRetVal localRet;
+    CODESTARTcheckCnf
+    if (pModConf->root == NULL) {
+        LogError(0, RS_RET_NO_LISTNERS, "imjbridge: module loaded, but no input() configured");
+        ABORT_FINALIZE(RS_RET_NO_LISTNERS);
+    }
+    for (inst = pModConf->root; inst != NULL; inst = inst->next) {
+        inst->ok = 0;
+        if (findRuleset(pModConf->pConf, "ruleset", inst->ruleset_name, &inst->ruleset) != RS_RET_OK) continue;
+        if (findRuleset(pModConf->pConf, "audit.ruleset", inst->audit_ruleset_name, &inst->audit_ruleset) != RS_RET_OK)
+            continue;
+        if (inst->audit_ruleset_name == NULL) inst->audit_ruleset = inst->ruleset;
+        if (resolveState(pModConf->pConf, inst) != RS_RET_OK) continue;
+        inst->ok = 1;
+    }
+    /* two inputs sharing a state file would overwrite each other's position */
+    for (inst = pModConf->root; inst != NULL; inst = inst->next) {
+        for (other = inst->next; other != NULL; other = other->next) {
+            if (inst->ok && other->ok && !strcmp(inst->state_path, other->state_path)) {
+                LogError(0, RS_RET_PARAM_ERROR,
+                         "imjbridge: parameter 'stateFile': two inputs use '%s'; give each input its own",
+                         inst->state_path);
+                other->ok = 0;
+            }
+        }
+    }
+    localRet = RS_RET_OK;
+    for (inst = pModConf->root; inst != NULL; inst = inst->next)
+        if (!inst->ok) localRet = RS_RET_PARAM_ERROR;
+    iRet = localRet;
+finalize_it:
+ENDcheckCnf
+
+static rsRetVal setupStats(instanceConf_t *inst) {
+    DEFiRet;
+    char name[PATH_MAX + 16];
+    snprintf(name, sizeof(name), "imjbridge(%s)", inst->state_path);
+    CHKiRet(statsobj.Construct(&inst->stats));
+    CHKiRet(statsobj.SetName(inst->stats, (uchar *)name));
+    CHKiRet(statsobj.SetOrigin(inst->stats, (uchar *)"imjbridge"));
+#define JB_CTR(field, mut, label)              \
+    STATSCOUNTER_INIT(inst->field, inst->mut); \
+    CHKiRet(statsobj.AddCounter(inst->stats, UCHAR_CONSTANT(label), ctrType_IntCtr, CTR_FLAG_NONE, &inst->field))
+    JB_CTR(ctrRead, mutCtrRead, "read");
+    JB_CTR(ctrApp, mutCtrApp, "submitted.app");
+    JB_CTR(ctrAudit, mutCtrAudit, "submitted.audit");
+    JB_CTR(ctrMalformed, mutCtrMalformed, "audit.malformed");
+    JB_CTR(ctrReassembled, mutCtrReassembled, "lines.reassembled");
+    JB_CTR(ctrOverflow, mutCtrOverflow, "lines.overflow");
+    JB_CTR(ctrRatelimited, mutCtrRatelimited, "ratelimited.app");
+    JB_CTR(ctrSaves, mutCtrSaves, "state.saves");
+    JB_CTR(ctrInvalidations, mutCtrInvalidations, "journal.invalidations");
+    JB_CTR(ctrGaps, mutCtrGaps, "gaps");
+    JB_CTR(ctrSubmitFailed, mutCtrSubmitFailed, "submit.failed");
+#undef JB_CTR
+    CHKiRet(statsobj.ConstructFinalize(inst->stats));
+finalize_it:
+    RETiRet;
+}
+
+BEGINactivateCnf
+    instanceConf_t *inst;
+    CODESTARTactivateCnf
+    runModConf = pModConf;
+    for (inst = pModConf->root; inst != NULL; inst = inst->next) {
+        if (!inst->ok) continue;
+        CHKiRet(setupStats(inst));
+        CHKiRet(ratelimitNew(&inst->ratelimiter, "imjbridge", inst->state_path));
+        ratelimitSetLinuxLike(inst->ratelimiter, inst->rl_interval, inst->rl_burst);
+        ratelimitSetNoTimeCache(inst->ratelimiter);
+    }
+finalize_it:
+ENDactivateCnf
+
+BEGINfreeCnf
+    instanceConf_t *inst, *del;
+    CODESTARTfreeCnf
+    for (inst = pModConf->root; inst != NULL;) {
+        if (inst->stats != NULL) statsobj.Destruct(&inst->stats);
+        if (inst->ratelimiter != NULL) ratelimitDestruct(inst->ratelimiter);
+        del = inst;
+        inst = inst->next;
+        instanceFree(del);
+    }
+ENDfreeCnf
+
+/* ---- the worker of one input ---- */
+
+static void saveState(instanceConf_t *inst, jb_bridge *b) {
+    jb_error err = {0};
+    const char *cursor;
+    if (inst->multiSub.nElem > 0) multiSubmitMsg2(&inst->multiSub); /* submitted before recorded */
+    cursor = jb_bridge_checkpoint(b);
+    if (cursor == NULL) return;
+    if (jb_state_save(inst->state_path, cursor, &err) < 0) {
+        LogError(-err.code, RS_RET_IO_ERROR, "imjbridge: cannot save state to '%s': %s", inst->state_path, err.msg);
+        return;
+    }
+    STATSCOUNTER_INC(inst->ctrSaves, inst->mutCtrSaves);
+}
+
+static void syncStats(instanceConf_t *inst, const jb_stats *s) {
+    inst->ctrRead = s->entries_read;
+    inst->ctrMalformed = s->audit_malformed;
+    inst->ctrReassembled = s->lines_reassembled;
+    inst->ctrOverflow = s->lines_overflow;
+    inst->ctrInvalidations = s->invalidations;
+    inst->ctrGaps = s->lost_positions;
+}
+
+static rsRetVal submitRecord(instanceConf_t *inst, const jb_record *rec) {
+    DEFiRet;
+    smsg_t *pMsg = NULL, *repMsg = NULL;
+    struct timeval tv;
+    struct syslogTime st;
+    const char *app, *host;
+    ruleset_t *rs;
+    int fac;
+    rsRetVal localRet;
+
+    tv.tv_sec = (time_t)(rec->time_usec / 1000000);
+    tv.tv_usec = (suseconds_t)(rec->time_usec % 1000000);
+    datetime.timeval2syslogTime(&tv, &st, TIME_IN_UTC);
+    CHKiRet(msgConstructWithTime(&pMsg, &st, tv.tv_sec));
+    MsgSetFlowControlType(pMsg, eFLOWCTL_LIGHT_DELAY);
+    MsgSetInputName(pMsg, pInputName);
+
+    jb_buf_reset(&inst->msgbuf);
+    if (inst->escape_cc) {
+        if (jb_escape_control(&inst->msgbuf, rec->message, rec->message_len) < 0) ABORT_FINALIZE(RS_RET_OUT_OF_MEMORY);
+    } else if (jb_buf_append(&inst->msgbuf, rec->message, rec->message_len) < 0) {
+        ABORT_FINALIZE(RS_RET_OUT_OF_MEMORY);
+    }
+    MsgSetRawMsg(pMsg, inst->msgbuf.len ? inst->msgbuf.data : "", inst->msgbuf.len);
+    MsgSetMSGoffs(pMsg, 0);
+
+    host = rec->hostname[0] != '\0' ? rec->hostname : (const char *)glbl.GetLocalHostName();
+    MsgSetHOSTNAME(pMsg, (const uchar *)host, (int)strlen(host));
+    MsgSetRcvFrom(pMsg, glbl.GetLocalHostNameProp());
+    app = rec->container_name[0] != '\0' ? rec->container_name : rec->identifier;
+    if (app[0] != '\0') {
+        MsgSetTAG(pMsg, (const uchar *)app, strlen(app));
+        MsgSetAPPNAME(pMsg, app);
+    }
+    if (rec->container_id[0] != '\0') MsgSetPROCID(pMsg, rec->container_id);
+    MsgSetMSGID(pMsg, jb_stream_name(rec->stream));
+
+    if (rec->stream == JB_STREAM_AUDIT)
+        fac = inst->facility_audit;
+    else
+        fac = rec->facility >= 0 && rec->facility <= 23 ? rec->facility : inst->facility_app;
+    msgSetPRI(pMsg, (syslog_pri_t)(fac * 8 + (rec->severity >= 0 && rec->severity <= 7 ? rec->severity : 6)));
+
+    jb_buf_reset(&inst->sdbuf);
+    if (jb_sd_build(rec, inst->pen, &inst->sdbuf) < 0) ABORT_FINALIZE(RS_RET_OUT_OF_MEMORY);
+    if (inst->sdbuf.len > 0) CHKiRet(MsgSetStructuredData(pMsg, inst->sdbuf.data));
+    CHKiRet(jbglue_add_json(pMsg, rec));
+
+    rs = rec->stream == JB_STREAM_AUDIT ? inst->audit_ruleset : inst->ruleset;
+    if (rs != NULL) MsgSetRuleset(pMsg, rs);
+
+    if (rec->stream == JB_STREAM_APP) {
+        localRet = ratelimitMsg(inst->ratelimiter, pMsg, &repMsg);
+        if (repMsg != NULL) {
+            inst->multiSub.ppMsgs[inst->multiSub.nElem++] = repMsg;
+            if (inst->multiSub.nElem == inst->multiSub.maxElem) CHKiRet(multiSubmitMsg2(&inst->multiSub));
+        }
+        if (localRet == RS_RET_DISCARDMSG) { /* ratelimitMsg destroyed it */
+            pMsg = NULL;
+            STATSCOUNTER_INC(inst->ctrRatelimited, inst->mutCtrRatelimited);
+            FINALIZE;
+        }
+        CHKiRet(localRet);
+        STATSCOUNTER_INC(inst->ctrApp, inst->mutCtrApp);
+    } else {
+        STATSCOUNTER_INC(inst->ctrAudit, inst->mutCtrAudit);
+    }
+    inst->multiSub.ppMsgs[inst->multiSub.nElem++] = pMsg;
+    pMsg = NULL;
+    if (inst->multiSub.nElem == inst->multiSub.maxElem) CHKiRet(multiSubmitMsg2(&inst->multiSub));
+finalize_it:
+    if (pMsg != NULL) msgDestruct(&pMsg);
+    RETiRet;
+}
+
+static int onRecord(const jb_record *rec, void *userdata) {
+    instanceConf_t *inst = userdata;
+    rsRetVal r = submitRecord(inst, rec);
+    if (r != RS_RET_OK) {
+        /* the entry stays unsubmitted: stop so the checkpoint does not pass it */
+        STATSCOUNTER_INC(inst->ctrSubmitFailed, inst->mutCtrSubmitFailed);
+        return r == RS_RET_OUT_OF_MEMORY ? -ENOMEM : -EIO;
+    }
+    return 0;
+}
+
+static int openBridge(instanceConf_t *inst, jb_bridge **ret, jb_error *err) {
+    jb_config c;
+    jb_bridge *b = NULL;
+    char *cursor = NULL;
+    int r;
+
+    jb_config_init(&c);
+    if (inst->directory != NULL) {
+        c.source.kind = JB_SOURCE_DIRECTORY;
+        c.source.directory = inst->directory;
+    } else if (inst->files.n > 0) {
+        c.source.kind = JB_SOURCE_FILES;
+        c.source.files = (const char *const *)inst->files.v;
+        c.source.n_files = inst->files.n;
+    } else if (inst->name_space != NULL) {
+        c.source.kind = JB_SOURCE_NAMESPACE;
+        c.source.name_space = inst->name_space;
+    }
+    c.containers = (const char *const *)inst->containers.v;
+    c.n_containers = inst->containers.n;
+    c.images = (const char *const *)inst->images.v;
+    c.n_images = inst->images.n;
+    c.matches = (const char *const *)inst->matches.v;
+    c.n_matches = inst->matches.n;
+    c.markers = (const char *const *)inst->markers.v;
+    c.n_markers = inst->markers.n;
+    c.all_entries = inst->all_entries;
+    r = jb_bridge_new(&c, &b, err);
+    if (r < 0) return r;
+
+    r = jb_state_load(inst->state_path, &cursor, err);
+    if (r == 0) {
+        r = jb_bridge_seek_cursor(b, cursor, err);
+        if (r == 0)
+            LogMsg(0, NO_ERRCODE, LOG_WARNING,
+                   "imjbridge: the entry of the saved position in '%s' is gone (vacuumed?); continuing after it",
+                   inst->state_path);
+    } else if (r == -ENOENT) {
+        r = inst->ignore_previous ? jb_bridge_seek_tail(b, err) : jb_bridge_seek_head(b, err);
+    } else if (r == -EBADMSG) {
+        /* documented fallback: a damaged state file never makes us re-read everything */
+        LogError(0, RS_RET_ERR, "imjbridge: state file '%s' unusable (%s); starting at the end of the journal",
+                 inst->state_path, err->msg);
+        r = jb_bridge_seek_tail(b, err);
+    }
+    free(cursor);
+    if (r < 0) {
+        jb_bridge_free(b);
+        return r;
+    }
+    *ret = b;
+    return 0;
+}
+
+static void *worker(void *arg) {
+    instanceConf_t *inst = arg;
+    jb_bridge *b = NULL;
+    jb_error err = {0};
+    int r, since_save = 0;
+    uint64_t last;
+
+    dbgSetThrdName((uchar *)"imjbridge");
+    inst->multiSub.ppMsgs = inst->msgs;
+    inst->multiSub.maxElem = CONF_NUM_MULTISUB;
+    inst->multiSub.nElem = 0;
+    while (glbl.GetGlobalInputTermState() == 0) {
+        r = openBridge(inst, &b, &err);
+        if (r == 0) break;
+        LogError(-r, RS_RET_ERR, "imjbridge: cannot open the journal for state '%s': %s; retrying in 10 s",
+                 inst->state_path, err.msg);
+        for (int i = 0; i < 50 && glbl.GetGlobalInputTermState() == 0; i++) srSleep(0, 200000);
+    }
+    if (b == NULL) return NULL;
+
+    while (glbl.GetGlobalInputTermState() == 0) {
+        last = jb_bridge_stats(b)->records_app + jb_bridge_stats(b)->records_audit;
+        r = jb_bridge_process(b, JB_BATCH_ENTRIES, onRecord, inst, &err);
+        if (r >= 0) r = jb_bridge_expire(b, JB_EXPIRE_USEC, onRecord, inst, &err);
+        if (inst->multiSub.nElem > 0) multiSubmitMsg2(&inst->multiSub);
+        syncStats(inst, jb_bridge_stats(b));
+        since_save += (int)(jb_bridge_stats(b)->records_app + jb_bridge_stats(b)->records_audit - last);
+        if (r < 0) {
+            LogError(-r, RS_RET_ERR, "imjbridge: reading the journal failed: %s", err.msg);
+            srSleep(1, 0);
+            continue;
+        }
+        if (inst->persist_interval > 0 && since_save >= inst->persist_interval) {
+            saveState(inst, b);
+            since_save = 0;
+        }
+        if (r == 0) {
+            if (since_save > 0) { /* idle: a good moment to record the position */
+                saveState(inst, b);
+                since_save = 0;
+            }
+            r = jb_bridge_wait(b, JB_WAIT_USEC, &err);
+            if (r < 0) {
+                LogError(-r, RS_RET_ERR, "imjbridge: waiting for the journal failed: %s", err.msg);
+                srSleep(1, 0);
+            }
+        }
+    }
+    saveState(inst, b);
+    jb_bridge_free(b);
+    return NULL;
+}
+
+BEGINrunInput
+    instanceConf_t *inst;
+    pthread_attr_t attr;
+    CODESTARTrunInput
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, 4096 * 1024);
+    for (inst = runModConf->root; inst != NULL; inst = inst->next) {
+        if (!inst->ok) continue;
+        if (pthread_create(&inst->tid, &attr, worker, inst) == 0)
+            inst->running = 1;
+        else
+            LogError(errno, RS_RET_ERR, "imjbridge: cannot start the worker for '%s'", inst->state_path);
+    }
+    pthread_attr_destroy(&attr);
+    while (glbl.GetGlobalInputTermState() == 0) srSleep(0, 200000);
+    for (inst = runModConf->root; inst != NULL; inst = inst->next) {
+        if (inst->running) pthread_join(inst->tid, NULL);
+        inst->running = 0;
+    }
+ENDrunInput
+
+BEGINwillRun
+    CODESTARTwillRun
+    CHKiRet(prop.Construct(&pInputName));
+    CHKiRet(prop.SetString(pInputName, UCHAR_CONSTANT("imjbridge"), sizeof("imjbridge") - 1));
+    CHKiRet(prop.ConstructFinalize(pInputName));
+finalize_it:
+ENDwillRun
+
+BEGINafterRun
+    CODESTARTafterRun
+    if (pInputName != NULL) prop.Destruct(&pInputName);
+ENDafterRun
+
+BEGINmodExit
+    CODESTARTmodExit
+    objRelease(statsobj, CORE_COMPONENT);
+    objRelease(ruleset, CORE_COMPONENT);
+    objRelease(prop, CORE_COMPONENT);
+    objRelease(glbl, CORE_COMPONENT);
+    objRelease(datetime, CORE_COMPONENT);
+ENDmodExit
+
+BEGINisCompatibleWithFeature
+    CODESTARTisCompatibleWithFeature
+    if (eFeat == sFEATURENonCancelInputTermination) iRet = RS_RET_OK;
+ENDisCompatibleWithFeature
+
+BEGINqueryEtryPt
+    CODESTARTqueryEtryPt
+    CODEqueryEtryPt_STD_IMOD_QUERIES CODEqueryEtryPt_STD_CONF2_QUERIES CODEqueryEtryPt_STD_CONF2_IMOD_QUERIES
+        CODEqueryEtryPt_IsCompatibleWithFeature_IF_OMOD_QUERIES
+ENDqueryEtryPt
+
+BEGINmodInit()
+    CODESTARTmodInit
+    *ipIFVersProvided = CURR_MOD_IF_VERSION;
+    CODEmodInit_QueryRegCFSLineHdlr CHKiRet(objUse(datetime, CORE_COMPONENT));
+    CHKiRet(objUse(glbl, CORE_COMPONENT));
+    CHKiRet(objUse(prop, CORE_COMPONENT));
+    CHKiRet(objUse(ruleset, CORE_COMPONENT));
+    CHKiRet(objUse(statsobj, CORE_COMPONENT));
+    CHKiRet(jbglue_check_abi("imjbridge"));
+ENDmodInit

@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* mmjbridge: message modification module running the jbridge core's audit recognition on the
+ * text of any message (imfile, imtcp, imjournal...). It sets $!jbridge!stream and $!audit!*, adds
+ * jbridge's structured data, and on a central server splits forwarded messages again by the
+ * jbridge@PEN / audit@PEN elements they already carry. The decisions are the core's (resplit.c). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rsyslog.h"
+#include "conf.h"
+#include "errmsg.h"
+#include "module-template.h"
+#include "msg.h"
+#include "syslogd-types.h"
+
+#include "audit.h"
+#include "resplit.h"
+#include "sd.h"
+
+#include "glue.h"
+
+MODULE_TYPE_OUTPUT
+MODULE_TYPE_NOKEEP
+MODULE_CNFNAME("mmjbridge")
+
+DEF_OMOD_STATIC_DATA
+
+typedef struct _instanceData {
+    unsigned pen;
+    sbool resplit; /* trust existing jbridge@PEN / audit@PEN elements */
+    sbool add_sd;  /* add jbridge@PEN (and audit@PEN) to the structured data */
+    char **markers;
+    size_t n_markers;
+    jb_audit_matcher *matcher;
+} instanceData;
+
+typedef struct wrkrInstanceData {
+    instanceData *pData;
+    jb_buf sd;
+} wrkrInstanceData_t;
+
+struct modConfData_s {
+    rsconf_t *pConf;
+};
+
+static struct cnfparamdescr actpdescr[] = {
+    {"sd.pen", eCmdHdlrPositiveInt, 0},
+    {"audit.markers", eCmdHdlrArray, 0},
+    {"resplit", eCmdHdlrBinary, 0},
+    {"sd.add", eCmdHdlrBinary, 0},
+};
+static struct cnfparamblk actpblk = {CNFPARAMBLK_VERSION, sizeof(actpdescr) / sizeof(struct cnfparamdescr), actpdescr};
+
+BEGINbeginCnfLoad
+    CODESTARTbeginCnfLoad
+    pModConf->pConf = pConf;
+ENDbeginCnfLoad
+
+BEGINendCnfLoad
+    CODESTARTendCnfLoad
+ENDendCnfLoad
+
+BEGINcheckCnf
+    CODESTARTcheckCnf
+ENDcheckCnf
+
+BEGINactivateCnf
+    CODESTARTactivateCnf
+ENDactivateCnf
+
+BEGINfreeCnf
+    CODESTARTfreeCnf
+ENDfreeCnf
+
+BEGINcreateInstance
+    CODESTARTcreateInstance
+    pData->pen = JB_SD_DEFAULT_PEN;
+    pData->resplit = 1;
+    pData->add_sd = 1;
+ENDcreateInstance
+
+BEGINcreateWrkrInstance
+    CODESTARTcreateWrkrInstance
+    pWrkrData->sd = (jb_buf)JB_BUF_INIT;
+ENDcreateWrkrInstance
+
+BEGINisCompatibleWithFeature
+    CODESTARTisCompatibleWithFeature
+ENDisCompatibleWithFeature
+
+BEGINfreeInstance
+    CODESTARTfreeInstance
+    jb_audit_matcher_free(pData->matcher);
+    for (size_t i = 0; i < pData->n_markers; i++) free(pData->markers[i]);
+    free(pData->markers);
+ENDfreeInstance
+
+BEGINfreeWrkrInstance
+    CODESTARTfreeWrkrInstance
+    jb_buf_free(&pWrkrData->sd);
+ENDfreeWrkrInstance
+
+BEGINdbgPrintInstInfo
+    CODESTARTdbgPrintInstInfo
+ENDdbgPrintInstInfo
+
+BEGINtryResume
+    CODESTARTtryResume
+ENDtryResume
+
+BEGINdoAction_NoStrings
+    smsg_t **ppMsg = (smsg_t **)pMsgData;
+    smsg_t *pMsg = ppMsg[0];
+    instanceData *pData = pWrkrData->pData;
+    jb_audit audit = {0};
+    jb_stream stream = JB_STREAM_APP;
+    jb_record rec;
+    char id[17];
+    uchar *sd = NULL;
+    rs_size_t sd_len = 0;
+    const char *text;
+    int r;
+    CODESTARTdoAction
+    text = (const char *)getMSG(pMsg);
+    if (pData->resplit) MsgGetStructuredData(pMsg, &sd, &sd_len);
+    r = jb_resplit_message(pData->matcher, text, (size_t)getMSGLen(pMsg), (const char *)sd,
+                           sd != NULL ? (size_t)sd_len : 0, pData->pen, &audit, &stream);
+    if (r < 0) ABORT_FINALIZE(RS_RET_OUT_OF_MEMORY);
+    CHKiRet(jbglue_add_audit_json(pMsg, stream, &audit));
+    if (r == JB_RESPLIT_TEXT && pData->add_sd) {
+        jb_resplit_record(text, (size_t)getMSGLen(pMsg), &audit, stream, id, &rec);
+        jb_buf_reset(&pWrkrData->sd);
+        if (jb_sd_build(&rec, pData->pen, &pWrkrData->sd) < 0) ABORT_FINALIZE(RS_RET_OUT_OF_MEMORY);
+        if (pWrkrData->sd.len > 0)
+            CHKiRet(MsgAddToStructuredData(pMsg, (uchar *)pWrkrData->sd.data, (rs_size_t)pWrkrData->sd.len));
+    }
+finalize_it:
+    jb_audit_clear(&audit);
+ENDdoAction
+
+BEGINnewActInst
+    struct cnfparamvals *pvals;
+    int i;
+    jb_error err = {0};
+    CODESTARTnewActInst
+    if ((pvals = nvlstGetParams(lst, &actpblk, NULL)) == NULL) ABORT_FINALIZE(RS_RET_MISSING_CNFPARAMS);
+    CODE_STD_STRING_REQUESTnewActInst(1)
+    CHKiRet(OMSRsetEntry(*ppOMSR, 0, NULL, OMSR_TPL_AS_MSG));
+    CHKiRet(createInstance(&pData));
+    for (i = 0; i < actpblk.nParams; ++i) {
+        if (!pvals[i].bUsed) continue;
+        if (!strcmp(actpblk.descr[i].name, "sd.pen")) {
+            pData->pen = (unsigned)pvals[i].val.d.n;
+        } else if (!strcmp(actpblk.descr[i].name, "resplit")) {
+            pData->resplit = (sbool)pvals[i].val.d.n;
+        } else if (!strcmp(actpblk.descr[i].name, "sd.add")) {
+            pData->add_sd = (sbool)pvals[i].val.d.n;
+        } else if (!strcmp(actpblk.descr[i].name, "audit.markers")) {
+            struct cnfarray *ar = pvals[i].val.d.ar;
+            CHKmalloc(pData->markers = calloc(ar->nmemb ? (size_t)ar->nmemb : 1, sizeof(char *)));
+            for (int j = 0; j < ar->nmemb; j++) {
+                CHKmalloc(pData->markers[j] = es_str2cstr(ar->arr[j], NULL));
+                pData->n_markers++;
+            }
+        }
+    }
+    if (jb_audit_matcher_new((const char *const *)pData->markers, pData->n_markers, &pData->matcher, &err) < 0) {
+        LogError(0, RS_RET_PARAM_ERROR, "mmjbridge: parameter 'audit.markers': %s", err.msg);
+        ABORT_FINALIZE(RS_RET_PARAM_ERROR);
+    }
+    CODE_STD_FINALIZERnewActInst
+    cnfparamvalsDestruct(pvals, &actpblk);
+ENDnewActInst
+
+BEGINparseSelectorAct
+    CODESTARTparseSelectorAct CODE_STD_STRING_REQUESTparseSelectorAct(1)
+    /* only the RainerScript action(type="mmjbridge") form */
+    ABORT_FINALIZE(RS_RET_CONFLINE_UNPROCESSED);
+    CODE_STD_FINALIZERparseSelectorAct
+ENDparseSelectorAct
+
+BEGINmodExit
+    CODESTARTmodExit
+ENDmodExit
+
+BEGINqueryEtryPt
+    CODESTARTqueryEtryPt
+    CODEqueryEtryPt_STD_OMOD_QUERIES CODEqueryEtryPt_STD_OMOD8_QUERIES CODEqueryEtryPt_STD_CONF2_OMOD_QUERIES
+        CODEqueryEtryPt_STD_CONF2_QUERIES
+ENDqueryEtryPt
+
+BEGINmodInit()
+    rsRetVal localRet;
+    rsRetVal (*pomsrGetSupportedTplOpts)(unsigned long *pOpts);
+    unsigned long opts;
+    CODESTARTmodInit
+    *ipIFVersProvided = CURR_MOD_IF_VERSION;
+    CODEmodInit_QueryRegCFSLineHdlr localRet =
+        pHostQueryEtryPt((uchar *)"OMSRgetSupportedTplOpts", &pomsrGetSupportedTplOpts);
+    if (localRet != RS_RET_OK) ABORT_FINALIZE(RS_RET_NO_MSG_PASSING);
+    CHKiRet((*pomsrGetSupportedTplOpts)(&opts));
+    if (!(opts & OMSR_TPL_AS_MSG)) ABORT_FINALIZE(RS_RET_NO_MSG_PASSING);
+    CHKiRet(jbglue_check_abi("mmjbridge"));
+ENDmodInit

@@ -1,0 +1,86 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# Debian's rsyslogd loads both modules (rsyslogd -N1 validates a config without running it), only
+# modInit is exported, the examples validate, and bad parameter values fail -N1 with a message
+# that names the parameter, without crashing the daemon.
+
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+: "${RSYSLOGD:=/usr/sbin/rsyslogd}"
+: "${JB_RSYSLOG_MODULES:=$JB_BUILDDIR/.libs}"
+jb_need_program "$RSYSLOGD"
+jb_need_program "$JB_RSYSLOG_MODULES/imjbridge.so"
+jb_need_program "$JB_RSYSLOG_MODULES/mmjbridge.so"
+jb_mktemp
+trap jb_cleanup EXIT
+mkdir -p "$JB_TMP/work" "$JB_TMP/ro"
+
+for m in imjbridge mmjbridge; do
+    syms=$(nm -D --defined-only "$JB_RSYSLOG_MODULES/$m.so" | awk '$2 == "T" {print $3}' | tr '\n' ' ')
+    jb_is "$syms" "modInit " "$m.so exports only modInit"
+done
+
+# n1 NAME CONFIG-BODY: run rsyslogd -N1 on a config; sets N1_RC and N1_OUT.
+n1() {
+    local f=$JB_TMP/$1.conf
+    {
+        echo "global(workDirectory=\"$JB_TMP/work\")"
+        echo "module(load=\"$JB_RSYSLOG_MODULES/imjbridge.so\")"
+        echo "module(load=\"$JB_RSYSLOG_MODULES/mmjbridge.so\")"
+        echo 'ruleset(name="app") { action(type="omfile" file="/dev/null") }'
+        echo 'ruleset(name="aud") { action(type="omfile" file="/dev/null") }'
+        printf '%s\n' "$2"
+    } >"$f"
+    N1_RC=0
+    N1_OUT=$("$RSYSLOGD" -N1 -f "$f" 2>&1) || N1_RC=$?
+}
+
+n1 good 'input(type="imjbridge" ruleset="app" audit.ruleset="aud" containers=["ptfe_*"] images=["hashicorp/*"]
+  match=["_HOSTNAME=tfe-host"] audit.markers=["[Audit Log]"] sd.pen="32473" facility.app="local0"
+  facility.audit="13" ratelimit.interval="5" ratelimit.burst="100" persistStateInterval="100"
+  ignorePreviousMessages="on" escapeControlCharacters="on" stateFile="one.state")
+input(type="imjbridge" directory="/var/log/journal/remote" ruleset="app" stateFile="two.state")
+action(type="mmjbridge" sd.pen="32473" audit.markers=["[Audit Log]", "AUDIT:"] resplit="on")'
+jb_is "$N1_RC" 0 "rsyslogd -N1 loads imjbridge and mmjbridge with every parameter set"
+[ "$N1_RC" -eq 0 ] || jb_diag "$N1_OUT"
+
+# bad NAME WORD CONFIG: -N1 must fail (or report an error) naming WORD, and must not crash.
+bad() {
+    n1 "$1" "$3"
+    if [ "$N1_RC" -ne 0 ] && [ "$N1_RC" -lt 128 ] && printf '%s' "$N1_OUT" | grep -qi -- "$2"; then
+        jb_pass "$1: rsyslogd -N1 fails naming '$2'"
+    else
+        jb_fail "$1: rsyslogd -N1 fails naming '$2'"
+        jb_diag "exit $N1_RC: $N1_OUT"
+    fi
+}
+bad containers-number containers 'input(type="imjbridge" ruleset="app" containers=5)'
+bad unknown-ruleset ruleset 'input(type="imjbridge" ruleset="nosuch")'
+bad unknown-audit-ruleset audit.ruleset 'input(type="imjbridge" ruleset="app" audit.ruleset="nosuch")'
+chmod 0555 "$JB_TMP/ro"
+if [ "$(id -u)" -eq 0 ]; then
+    # root writes anywhere; a path under a regular file is unwritable for everyone
+    : >"$JB_TMP/file"
+    bad state-dir stateFile "input(type=\"imjbridge\" ruleset=\"app\" stateFile=\"$JB_TMP/file/x.state\")"
+else
+    bad state-dir stateFile "input(type=\"imjbridge\" ruleset=\"app\" stateFile=\"$JB_TMP/ro/x.state\")"
+fi
+bad same-state stateFile 'input(type="imjbridge" ruleset="app") input(type="imjbridge" ruleset="aud")'
+bad facility facility.app 'input(type="imjbridge" ruleset="app" facility.app="nosuch")'
+bad match match 'input(type="imjbridge" ruleset="app" match=["no equals sign"])'
+bad sources directory 'input(type="imjbridge" ruleset="app" directory="/tmp" namespace="x")'
+bad unknown-param frobnicate 'input(type="imjbridge" ruleset="app" frobnicate="1")'
+bad pen sd.pen 'input(type="imjbridge" ruleset="app" sd.pen="-1")'
+bad mm-marker audit.markers 'action(type="mmjbridge" audit.markers=[""])'
+
+# every example config validates (module paths pointed at the build)
+for ex in "$JB_SRCDIR"/examples/*.conf; do
+    [ -e "$ex" ] || continue
+    name=$(basename "$ex")
+    sed -e "s|module(load=\"imjbridge\"|module(load=\"$JB_RSYSLOG_MODULES/imjbridge.so\"|" \
+        -e "s|module(load=\"mmjbridge\"|module(load=\"$JB_RSYSLOG_MODULES/mmjbridge.so\"|" \
+        -e "s|workDirectory=\"[^\"]*\"|workDirectory=\"$JB_TMP/work\"|" "$ex" >"$JB_TMP/$name"
+    jb_ok "examples/$name validates with rsyslogd -N1" "$RSYSLOGD" -N1 -f "$JB_TMP/$name"
+done
+jb_done
