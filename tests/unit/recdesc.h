@@ -40,56 +40,6 @@ static inline char *rd_keep(rd_record *d, char *s) {
     return s;
 }
 
-static inline int rd_hex(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-/* Unescape n bytes at p into a new malloc'd NUL-terminated buffer; *ret_len the decoded length. */
-static inline char *rd_unescape(const char *p, size_t n, size_t *ret_len) {
-    char *out = malloc(n + 1);
-    size_t o = 0;
-    assert_non_null(out);
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] != '\\' || i + 1 == n) {
-            out[o++] = p[i];
-            continue;
-        }
-        char c = p[++i];
-        switch (c) {
-        case 'n':
-            out[o++] = '\n';
-            break;
-        case 'r':
-            out[o++] = '\r';
-            break;
-        case 't':
-            out[o++] = '\t';
-            break;
-        case '0':
-            out[o++] = '\0';
-            break;
-        case '\\':
-            out[o++] = '\\';
-            break;
-        case 'x': {
-            int hi = i + 1 < n ? rd_hex(p[i + 1]) : -1, lo = i + 2 < n ? rd_hex(p[i + 2]) : -1;
-            if (hi < 0 || lo < 0) fail_msg("bad \\x escape in %.*s", (int)n, p);
-            out[o++] = (char)(hi * 16 + lo);
-            i += 2;
-            break;
-        }
-        default:
-            fail_msg("unknown escape \\%c in %.*s", c, (int)n, p);
-        }
-    }
-    out[o] = 0;
-    if (ret_len) *ret_len = o;
-    return out;
-}
-
 static inline long rd_long(const char *v) {
     char *end;
     long x = strtol(v, &end, 10);
@@ -111,13 +61,13 @@ static inline void rd_set(rd_record *d, const char *key, size_t key_len, const c
         if (!eq) fail_msg("field needs NAME=VALUE");
         if (d->audit.n_fields >= RD_MAX_FIELDS) fail_msg("too many fields");
         jb_field *f = &d->fields[d->audit.n_fields++];
-        f->name = rd_keep(d, rd_unescape(raw, (size_t)(eq - raw), NULL));
+        f->name = rd_keep(d, tl_unescape(raw, (size_t)(eq - raw), NULL));
         f->key = f->name;
-        f->value = rd_keep(d, rd_unescape(eq + 1, raw_len - (size_t)(eq - raw) - 1, &f->value_len));
+        f->value = rd_keep(d, tl_unescape(eq + 1, raw_len - (size_t)(eq - raw) - 1, &f->value_len));
         return;
     }
 
-    char *v = rd_keep(d, rd_unescape(raw, raw_len, &len));
+    char *v = rd_keep(d, tl_unescape(raw, raw_len, &len));
     if (strcmp(k, "message") == 0) {
         r->message = v;
         r->message_len = len;

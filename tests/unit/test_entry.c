@@ -16,27 +16,13 @@
 
 /* ---- allocation failure ---- */
 
-static long alloc_budget = -1; /* allocations left before failing; -1: never fail */
-
-static void *fail_malloc(size_t n) {
-    if (alloc_budget == 0) return NULL;
-    if (alloc_budget > 0) alloc_budget--;
-    return malloc(n);
-}
-
-static void *fail_realloc(void *p, size_t n) {
-    if (alloc_budget == 0) return NULL;
-    if (alloc_budget > 0) alloc_budget--;
-    return realloc(p, n);
-}
-
 static void fail_after(long n) {
-    alloc_budget = n;
-    jb_set_alloc_funcs(fail_malloc, fail_realloc, NULL);
+    tl_alloc_budget = n;
+    jb_set_alloc_funcs(tl_fail_malloc, tl_fail_realloc, NULL);
 }
 
 static void fail_never(void) {
-    alloc_budget = -1;
+    tl_alloc_budget = -1;
     jb_set_alloc_funcs(NULL, NULL, NULL);
 }
 
@@ -91,48 +77,6 @@ static void dump_entry(FILE *f, const jb_entry *e) {
 }
 
 /* ---- .in decoding ---- */
-
-static int hexval(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-/* Decode the C escapes of the n bytes at p into out (at least n bytes); returns the length. */
-static size_t unescape(const char *p, size_t n, char *out) {
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] != '\\' || i + 1 == n) {
-            out[o++] = p[i];
-            continue;
-        }
-        char c = p[++i];
-        switch (c) {
-        case 'n':
-            out[o++] = '\n';
-            break;
-        case 'r':
-            out[o++] = '\r';
-            break;
-        case 't':
-            out[o++] = '\t';
-            break;
-        case '0':
-            out[o++] = '\0';
-            break;
-        case 'x':
-            if (i + 2 >= n || hexval(p[i + 1]) < 0 || hexval(p[i + 2]) < 0) fail_msg("bad \\x escape");
-            out[o++] = (char)(hexval(p[i + 1]) * 16 + hexval(p[i + 2]));
-            i += 2;
-            break;
-        default:
-            out[o++] = c;
-        }
-    }
-    return o;
-}
-
 /* Feed the lines of one .in file to e, dumping every entry into f. */
 static void run_input(const char *text, size_t len, jb_entry *e, FILE *f) {
     uint64_t receive = 0;
@@ -158,8 +102,8 @@ static void run_input(const char *text, size_t len, jb_entry *e, FILE *f) {
             assert_int_equal(jb_parse_u64(line + 9, n - 9, &receive), 0);
             continue;
         }
-        char *dec = malloc(n + 1);
-        size_t dn = unescape(line, n, dec);
+        size_t dn;
+        char *dec = tl_unescape(line, n, &dn);
         const char *name, *value;
         size_t name_len, value_len;
         if (jb_field_split(dec, dn, &name, &name_len, &value, &value_len) < 0) fail_msg("bad line: %.*s", (int)n, line);

@@ -7,20 +7,6 @@
 #include "filter.h"
 #include "util.h"
 
-static long alloc_budget = -1;
-
-static void *fail_malloc(size_t n) {
-    if (alloc_budget == 0) return NULL;
-    if (alloc_budget > 0) alloc_budget--;
-    return malloc(n);
-}
-
-static void *fail_realloc(void *p, size_t n) {
-    if (alloc_budget == 0) return NULL;
-    if (alloc_budget > 0) alloc_budget--;
-    return realloc(p, n);
-}
-
 #define MAXP 4
 #define MAXE 8
 
@@ -197,8 +183,8 @@ static void test_alloc_failure(void **state) {
     for (long n = 0; !done && n < 100; n++) {
         jb_filter *f = NULL;
         jb_error err = {0};
-        alloc_budget = n;
-        jb_set_alloc_funcs(fail_malloc, fail_realloc, NULL);
+        tl_alloc_budget = n;
+        jb_set_alloc_funcs(tl_fail_malloc, tl_fail_realloc, NULL);
         int r = jb_filter_new(c, 3, i, 2, false, &f, &err);
         jb_set_alloc_funcs(NULL, NULL, NULL);
         if (r == 0) {

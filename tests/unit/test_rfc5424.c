@@ -82,7 +82,7 @@ static void test_rfc3339_cases(void **state) {
         const char *arrow = memmem(line, len, " => ", 4);
         if (!arrow) fail_msg("bad line %.*s", (int)len, line);
         size_t in_len;
-        char *in = rd_unescape(line, (size_t)(arrow - line), &in_len);
+        char *in = tl_unescape(line, (size_t)(arrow - line), &in_len);
         char *want = strndup(arrow + 4, len - (size_t)(arrow + 4 - line));
         uint64_t usec = 42;
         int r = jb_parse_rfc3339(in, in_len, &usec);

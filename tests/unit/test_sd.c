@@ -58,7 +58,7 @@ static void test_validate_cases(void **state) {
         else
             fail_msg("bad line %.*s", (int)len, line);
         size_t sample_len;
-        char *sample = rd_unescape(sp + 1, len - (size_t)(sp + 1 - line), &sample_len);
+        char *sample = tl_unescape(sp + 1, len - (size_t)(sp + 1 - line), &sample_len);
         int r = jb_sd_validate(sample, sample_len);
         if (want_valid ? r != 0 : r != -EBADMSG) fail_msg("%.*s: got %d", (int)len, line, r);
         free(sample);

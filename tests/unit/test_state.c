@@ -23,20 +23,6 @@
 
 /* ---- helpers ---- */
 
-static long alloc_budget = -1;
-
-static void *fail_malloc(size_t n) {
-    if (alloc_budget == 0) return NULL;
-    if (alloc_budget > 0) alloc_budget--;
-    return malloc(n);
-}
-
-static void *fail_realloc(void *p, size_t n) {
-    if (alloc_budget == 0) return NULL;
-    if (alloc_budget > 0) alloc_budget--;
-    return realloc(p, n);
-}
-
 static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw) {
     (void)st;
     (void)flag;
@@ -410,8 +396,8 @@ static void test_alloc_failure(void **state) {
     long n;
     for (n = 0; n < 100; n++) {
         jb_error err = {0};
-        alloc_budget = n;
-        jb_set_alloc_funcs(fail_malloc, fail_realloc, NULL);
+        tl_alloc_budget = n;
+        jb_set_alloc_funcs(tl_fail_malloc, tl_fail_realloc, NULL);
         int r = jb_state_save(path, CURSOR, &err);
         jb_set_alloc_funcs(NULL, NULL, NULL);
         if (r == 0) break;
@@ -424,8 +410,8 @@ static void test_alloc_failure(void **state) {
     for (n = 0; n < 100; n++) {
         jb_error err = {0};
         char *c = NULL;
-        alloc_budget = n;
-        jb_set_alloc_funcs(fail_malloc, fail_realloc, NULL);
+        tl_alloc_budget = n;
+        jb_set_alloc_funcs(tl_fail_malloc, tl_fail_realloc, NULL);
         int r = jb_state_load(path, &c, &err);
         jb_set_alloc_funcs(NULL, NULL, NULL);
         if (r == 0) {

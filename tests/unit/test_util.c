@@ -7,20 +7,6 @@
 #include "record.h"
 #include "util.h"
 
-static long alloc_budget = -1;
-
-static void *fail_malloc(size_t n) {
-    if (alloc_budget == 0) return NULL;
-    if (alloc_budget > 0) alloc_budget--;
-    return malloc(n);
-}
-
-static void *fail_realloc(void *p, size_t n) {
-    if (alloc_budget == 0) return NULL;
-    if (alloc_budget > 0) alloc_budget--;
-    return realloc(p, n);
-}
-
 static void test_buf(void **state) {
     jb_buf b = JB_BUF_INIT;
     assert_int_equal(jb_buf_append(&b, "ab", 2), 0);
@@ -71,8 +57,8 @@ static void test_buf_alloc_failure(void **state) {
     assert_int_equal(jb_buf_puts(&b, "keep"), 0);
     char big[300];
     memset(big, 'q', sizeof big);
-    jb_set_alloc_funcs(fail_malloc, fail_realloc, NULL);
-    alloc_budget = 0;
+    jb_set_alloc_funcs(tl_fail_malloc, tl_fail_realloc, NULL);
+    tl_alloc_budget = 0;
     assert_int_equal(jb_buf_append(&b, big, sizeof big), -ENOMEM);
     assert_int_equal(jb_buf_printf(&b, "%.*s", (int)sizeof big, big), -ENOMEM);
     assert_null(jb_strndup("x", 1));

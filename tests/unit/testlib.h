@@ -15,6 +15,73 @@
 
 #include <cmocka.h>
 
+/* Allocation failure: with tl_alloc_budget = N >= 0 and jb_set_alloc_funcs(tl_fail_malloc, tl_fail_realloc,
+ * NULL), the core's allocations succeed N times and fail from then on; -1 never fails. */
+static long tl_alloc_budget = -1;
+
+static inline void *tl_fail_malloc(size_t n) {
+    if (tl_alloc_budget == 0) return NULL;
+    if (tl_alloc_budget > 0) tl_alloc_budget--;
+    return malloc(n);
+}
+
+static inline void *tl_fail_realloc(void *p, size_t n) {
+    if (tl_alloc_budget == 0) return NULL;
+    if (tl_alloc_budget > 0) tl_alloc_budget--;
+    return realloc(p, n);
+}
+
+/* The C escapes of .in files: \n \r \t \0 \\ \xHH; any other escaped byte stands for itself. */
+static inline int tl_hex(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* Unescape n bytes at p into a new malloc'd NUL-terminated buffer; *ret_len the decoded length. */
+static inline char *tl_unescape(const char *p, size_t n, size_t *ret_len) {
+    char *out = malloc(n + 1);
+    size_t o = 0;
+    assert_non_null(out);
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] != '\\' || i + 1 == n) {
+            out[o++] = p[i];
+            continue;
+        }
+        char c = p[++i];
+        switch (c) {
+        case 'n':
+            out[o++] = '\n';
+            break;
+        case 'r':
+            out[o++] = '\r';
+            break;
+        case 't':
+            out[o++] = '\t';
+            break;
+        case '0':
+            out[o++] = '\0';
+            break;
+        case '\\':
+            out[o++] = '\\';
+            break;
+        case 'x': {
+            int hi = i + 1 < n ? tl_hex(p[i + 1]) : -1, lo = i + 2 < n ? tl_hex(p[i + 2]) : -1;
+            if (hi < 0 || lo < 0) fail_msg("bad \\x escape in %.*s", (int)n, p);
+            out[o++] = (char)(hi * 16 + lo);
+            i += 2;
+            break;
+        }
+        default:
+            fail_msg("unknown escape \\%c in %.*s", c, (int)n, p);
+        }
+    }
+    out[o] = 0;
+    if (ret_len) *ret_len = o;
+    return out;
+}
+
 /* Whole file as a NUL-terminated buffer; *ret_len without the NUL. NULL if it cannot be read. */
 static inline char *tl_read_file(const char *path, size_t *ret_len) {
     if (ret_len) *ret_len = 0;
