@@ -77,6 +77,7 @@ static void dump_entry(FILE *f, const jb_entry *e) {
 }
 
 /* ---- .in decoding ---- */
+
 /* Feed the lines of one .in file to e, dumping every entry into f. */
 static void run_input(const char *text, size_t len, jb_entry *e, FILE *f) {
     uint64_t receive = 0;
