@@ -7,7 +7,9 @@
 # installs and builds everything (tests/setup.sh), starts a private systemd-journald in a private
 # mount namespace (nothing reaches the host's journal or mounts), writes a sample of Terraform
 # Enterprise container traffic through Docker's journald fields (tests/tools/jb-write --demo),
-# runs jbridge over it and prints the application and the audit output. It leaves nothing behind.
+# then runs Debian's rsyslogd loading the built imjbridge with examples/tfe-local.conf (its paths
+# pointed at a temporary directory) and prints the two files it writes: application and audit.
+# A second part runs the jbridge command over the same journal. It leaves nothing behind.
 #
 # --no-setup skips tests/setup.sh (the tree is built already). JB_BUILD_DIR: the build directory
 # (default: build/ in the source tree, where tests/setup.sh builds).
@@ -33,7 +35,9 @@ export JB_BUILDDIR=${JB_BUILD_DIR:-$top/build}
 set -e
 jb_reexec_private_ns "$@"
 
-for p in "$JBRIDGE" "$JB_WRITE"; do
+# shellcheck source=tests/integration/rsyslog-lib.sh
+. "$top/tests/integration/rsyslog-lib.sh"
+for p in "$JBRIDGE" "$JB_WRITE" "$RSYSLOGD" "$JB_RSYSLOG_MODULES/imjbridge.so"; do
     if [ ! -x "$p" ]; then
         echo "demo: $p is missing: run tests/setup.sh (or set JB_BUILD_DIR)" >&2
         exit 1
@@ -56,12 +60,35 @@ echo "== What the containers wrote (journalctl -o short-iso, the private journal
 journalctl --no-pager -o short-iso
 echo
 
+# What the jbridge command makes of it: the reference the rsyslog part waits for.
 "$JBRIDGE" --app-out "$JB_TMP/app.log" --audit-out "$JB_TMP/audit.log"
+want=$(cat "$JB_TMP/app.log" "$JB_TMP/audit.log" | wc -l)
 
-echo "== Application records: jbridge --app-out $JB_TMP/app.log"
-cat "$JB_TMP/app.log"
+# Debian's rsyslogd with the built imjbridge and examples/tfe-local.conf, its files put here.
+mkdir -p "$JB_TMP/rsyslog/work"
+jb_example_conf "$top/examples/tfe-local.conf" "$JB_TMP/rsyslog/work" /nonexistent \
+    "s|/var/log/tfe/|$JB_TMP/rsyslog/|g" >"$JB_TMP/rsyslog/rsyslog.conf"
+jb_rsyslogd_start rsyslogd "$JB_TMP/rsyslog/rsyslog.conf"
+# shellcheck disable=SC2016 # evaluated by jb_wait_for
+if ! jb_wait_for '[ "$(cat "$JB_TMP/rsyslog/app.log" "$JB_TMP/rsyslog/audit.log" 2>/dev/null | wc -l)" -ge "$want" ]' 20; then
+    echo "demo: rsyslogd did not write every record in 20 s:" >&2
+    cat "$JB_TMP/rsyslogd.log" >&2
+    exit 1
+fi
+kill -TERM "$RS_PID"
+jb_wait_pid_exit "$RS_PID" 20 || kill -KILL "$RS_PID"
+
+echo "== rsyslogd with imjbridge (examples/tfe-local.conf): application records, /var/log/tfe/app.log"
+cat "$JB_TMP/rsyslog/app.log"
 echo
-echo "== Audit records: jbridge --audit-out $JB_TMP/audit.log"
+echo "== rsyslogd with imjbridge (examples/tfe-local.conf): audit records, /var/log/tfe/audit.log"
+cat "$JB_TMP/rsyslog/audit.log"
+echo
+echo "== The same with the jbridge command: jbridge --app-out app.log --audit-out audit.log"
+echo "-- app.log"
+cat "$JB_TMP/app.log"
+echo "-- audit.log"
 cat "$JB_TMP/audit.log"
 echo
-echo "(The host service's line (cron) is not there: by default jbridge keeps containers' entries only; --all keeps every entry.)"
+echo "(The host service's line (cron) is in neither: imjbridge and jbridge keep containers' entries only"
+echo " by default; allEntries=\"on\" / --all keeps every entry.)"

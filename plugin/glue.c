@@ -23,13 +23,29 @@ finalize_it:
     RETiRet;
 }
 
+/* addString() for a constant key that the object does not hold yet: json-c neither copies the key
+ * nor looks for an existing one (this runs several times for every message). */
+static rsRetVal addStringNew(struct json_object *obj, const char *key, const char *val, size_t len) {
+    DEFiRet;
+    struct json_object *s = json_object_new_string_len(val, (int)len);
+    if (s == NULL) ABORT_FINALIZE(RS_RET_OUT_OF_MEMORY);
+    json_object_object_add_ex(obj, key, s, JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_KEY_IS_CONSTANT);
+finalize_it:
+    RETiRet;
+}
+
+/* json_object_object_add() of a constant key that obj does not hold yet. */
+static void addObjectNew(struct json_object *obj, const char *key, struct json_object *val) {
+    json_object_object_add_ex(obj, key, val, JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_KEY_IS_CONSTANT);
+}
+
 static rsRetVal addJbridge(struct json_object *jb, jb_stream stream, const jb_audit *audit) {
     DEFiRet;
     const char *s = jb_stream_name(stream);
-    CHKiRet(addString(jb, "stream", s, strlen(s)));
+    CHKiRet(addStringNew(jb, "stream", s, strlen(s)));
     if (audit != NULL && audit->kind == JB_AUDIT_MALFORMED) {
-        CHKiRet(addString(jb, "audit", "malformed", strlen("malformed")));
-        if (audit->reason != NULL) CHKiRet(addString(jb, "reason", audit->reason, strlen(audit->reason)));
+        CHKiRet(addStringNew(jb, "audit", "malformed", strlen("malformed")));
+        if (audit->reason != NULL) CHKiRet(addStringNew(jb, "reason", audit->reason, strlen(audit->reason)));
     }
 finalize_it:
     RETiRet;
@@ -42,7 +58,7 @@ static rsRetVal addAudit(struct json_object *root, const jb_audit *audit) {
     CHKmalloc(a = json_object_new_object());
     for (size_t i = 0; i < audit->n_fields; i++)
         CHKiRet(addString(a, audit->fields[i].key, audit->fields[i].value, audit->fields[i].value_len));
-    json_object_object_add(root, "audit", a);
+    addObjectNew(root, "audit", a);
     a = NULL;
 finalize_it:
     if (a != NULL) json_object_put(a);
@@ -59,19 +75,19 @@ rsRetVal jbglue_add_json(smsg_t *pMsg, const jb_record *rec) {
     struct json_object *root = NULL, *jb = NULL, *c = NULL;
     CHKmalloc(root = json_object_new_object());
     CHKmalloc(jb = json_object_new_object());
-    json_object_object_add(root, "jbridge", jb);
+    addObjectNew(root, "jbridge", jb);
     CHKiRet(addJbridge(jb, rec->stream, rec->audit));
-    CHKiRet(addString(jb, "id", rec->record_id, strlen(rec->record_id)));
+    CHKiRet(addStringNew(jb, "id", rec->record_id, strlen(rec->record_id)));
     if (rec->line != JB_LINE_WHOLE) {
         const char *l = jb_line_kind_name(rec->line);
-        CHKiRet(addString(jb, "line", l, strlen(l)));
+        CHKiRet(addStringNew(jb, "line", l, strlen(l)));
     }
     if (rec->container_name[0] != '\0') {
         CHKmalloc(c = json_object_new_object());
-        json_object_object_add(root, "container", c);
-        CHKiRet(addString(c, "name", rec->container_name, strlen(rec->container_name)));
-        CHKiRet(addString(c, "id", rec->container_id, strlen(rec->container_id)));
-        CHKiRet(addString(c, "image", rec->image, strlen(rec->image)));
+        addObjectNew(root, "container", c);
+        CHKiRet(addStringNew(c, "name", rec->container_name, strlen(rec->container_name)));
+        CHKiRet(addStringNew(c, "id", rec->container_id, strlen(rec->container_id)));
+        CHKiRet(addStringNew(c, "image", rec->image, strlen(rec->image)));
     }
     CHKiRet(addAudit(root, rec->audit));
     iRet = submitJson(pMsg, root);
@@ -86,7 +102,7 @@ rsRetVal jbglue_add_audit_json(smsg_t *pMsg, jb_stream stream, const jb_audit *a
     struct json_object *root = NULL, *jb = NULL;
     CHKmalloc(root = json_object_new_object());
     CHKmalloc(jb = json_object_new_object());
-    json_object_object_add(root, "jbridge", jb);
+    addObjectNew(root, "jbridge", jb);
     CHKiRet(addJbridge(jb, stream, audit));
     CHKiRet(addAudit(root, audit));
     iRet = submitJson(pMsg, root);

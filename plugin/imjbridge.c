@@ -90,10 +90,11 @@ struct instanceConf_s {
     STATSCOUNTER_DEF(ctrSaves, mutCtrSaves)
     STATSCOUNTER_DEF(ctrInvalidations, mutCtrInvalidations)
     STATSCOUNTER_DEF(ctrGaps, mutCtrGaps)
+    STATSCOUNTER_DEF(ctrGapEntries, mutCtrGapEntries)
     STATSCOUNTER_DEF(ctrSubmitFailed, mutCtrSubmitFailed)
     multi_submit_t multiSub;
     smsg_t *msgs[CONF_NUM_MULTISUB];
-    jb_buf msgbuf, sdbuf;
+    jb_buf msgbuf, sdbuf, hdrbuf;
     struct instanceConf_s *next;
 };
 typedef struct instanceConf_s instanceConf_t;
@@ -163,6 +164,7 @@ static void instanceFree(instanceConf_t *inst) {
     free(inst->state_path);
     jb_buf_free(&inst->msgbuf);
     jb_buf_free(&inst->sdbuf);
+    jb_buf_free(&inst->hdrbuf);
     free(inst);
 }
 
@@ -383,6 +385,7 @@ static rsRetVal setupStats(instanceConf_t *inst) {
     JB_CTR(ctrSaves, mutCtrSaves, "state.saves");
     JB_CTR(ctrInvalidations, mutCtrInvalidations, "journal.invalidations");
     JB_CTR(ctrGaps, mutCtrGaps, "gaps");
+    JB_CTR(ctrGapEntries, mutCtrGapEntries, "gaps.entries");
     JB_CTR(ctrSubmitFailed, mutCtrSubmitFailed, "submit.failed");
 #undef JB_CTR
     CHKiRet(statsobj.ConstructFinalize(inst->stats));
@@ -420,11 +423,12 @@ ENDfreeCnf
 
 static void saveState(instanceConf_t *inst, jb_bridge *b) {
     jb_error err = {0};
-    const char *cursor;
+    jb_state st = {0};
     if (inst->multiSub.nElem > 0) multiSubmitMsg2(&inst->multiSub); /* submitted before recorded */
-    cursor = jb_bridge_checkpoint(b);
-    if (cursor == NULL) return;
-    if (jb_state_save(inst->state_path, cursor, &err) < 0) {
+    st.cursor = (char *)jb_bridge_checkpoint(b);
+    if (st.cursor == NULL) return;
+    jb_bridge_checkpoint_sequence(b, &st.seq_app, &st.seq_audit);
+    if (jb_state_write(inst->state_path, &st, &err) < 0) {
         LogError(-err.code, RS_RET_IO_ERROR, "imjbridge: cannot save state to '%s': %s", inst->state_path, err.msg);
         return;
     }
@@ -437,7 +441,13 @@ static void syncStats(instanceConf_t *inst, const jb_stats *s) {
     inst->ctrReassembled = s->lines_reassembled;
     inst->ctrOverflow = s->lines_overflow;
     inst->ctrInvalidations = s->invalidations;
-    inst->ctrGaps = s->lost_positions;
+    inst->ctrGaps = s->gaps;
+    inst->ctrGapEntries = s->gap_entries;
+}
+
+static rsRetVal headerField(instanceConf_t *inst, const char *s, jb_header_field f) {
+    jb_buf_reset(&inst->hdrbuf);
+    return jb_rfc5424_header(&inst->hdrbuf, s, f) < 0 ? RS_RET_OUT_OF_MEMORY : RS_RET_OK;
 }
 
 static rsRetVal submitRecord(instanceConf_t *inst, const jb_record *rec) {
@@ -466,15 +476,22 @@ static rsRetVal submitRecord(instanceConf_t *inst, const jb_record *rec) {
     MsgSetRawMsg(pMsg, inst->msgbuf.len ? inst->msgbuf.data : "", inst->msgbuf.len);
     MsgSetMSGoffs(pMsg, 0);
 
+    /* header fields as the core cuts and cleans them: a container cannot put a space, a control
+     * character or an over-long name into a header that rsyslog writes as is */
     host = rec->hostname[0] != '\0' ? rec->hostname : (const char *)glbl.GetLocalHostName();
-    MsgSetHOSTNAME(pMsg, (const uchar *)host, (int)strlen(host));
+    CHKiRet(headerField(inst, host, JB_HEADER_HOSTNAME));
+    MsgSetHOSTNAME(pMsg, (const uchar *)inst->hdrbuf.data, (int)inst->hdrbuf.len);
     MsgSetRcvFrom(pMsg, glbl.GetLocalHostNameProp());
     app = rec->container_name[0] != '\0' ? rec->container_name : rec->identifier;
     if (app[0] != '\0') {
-        MsgSetTAG(pMsg, (const uchar *)app, strlen(app));
-        MsgSetAPPNAME(pMsg, app);
+        CHKiRet(headerField(inst, app, JB_HEADER_APP_NAME));
+        MsgSetTAG(pMsg, (const uchar *)inst->hdrbuf.data, inst->hdrbuf.len);
+        MsgSetAPPNAME(pMsg, inst->hdrbuf.data);
     }
-    if (rec->container_id[0] != '\0') MsgSetPROCID(pMsg, rec->container_id);
+    if (rec->container_id[0] != '\0') {
+        CHKiRet(headerField(inst, rec->container_id, JB_HEADER_PROCID));
+        MsgSetPROCID(pMsg, inst->hdrbuf.data);
+    }
     MsgSetMSGID(pMsg, jb_stream_name(rec->stream));
 
     if (rec->stream == JB_STREAM_AUDIT)
@@ -526,10 +543,19 @@ static int onRecord(const jb_record *rec, void *userdata) {
     return 0;
 }
 
+/* Entries vacuumed before they were read: logged once per gap, with the range. */
+static int onGap(const jb_gap *gap, void *userdata) {
+    instanceConf_t *inst = userdata;
+    char msg[512];
+    jb_gap_describe(gap, msg, sizeof(msg));
+    LogMsg(0, RS_RET_ERR, LOG_WARNING, "imjbridge: gap in '%s': %s", inst->state_path, msg);
+    return 0;
+}
+
 static int openBridge(instanceConf_t *inst, jb_bridge **ret, jb_error *err) {
     jb_config c;
     jb_bridge *b = NULL;
-    char *cursor = NULL;
+    jb_state st = {0};
     int r;
 
     jb_config_init(&c);
@@ -555,10 +581,12 @@ static int openBridge(instanceConf_t *inst, jb_bridge **ret, jb_error *err) {
     c.all_entries = inst->all_entries;
     r = jb_bridge_new(&c, &b, err);
     if (r < 0) return r;
+    jb_bridge_set_gap_cb(b, onGap, inst);
 
-    r = jb_state_load(inst->state_path, &cursor, err);
+    r = jb_state_read(inst->state_path, &st, err);
     if (r == 0) {
-        r = jb_bridge_seek_cursor(b, cursor, err);
+        jb_bridge_set_sequence(b, st.seq_app, st.seq_audit);
+        r = jb_bridge_seek_cursor(b, st.cursor, err);
         if (r == 0)
             LogMsg(0, NO_ERRCODE, LOG_WARNING,
                    "imjbridge: the entry of the saved position in '%s' is gone (vacuumed?); continuing after it",
@@ -571,7 +599,7 @@ static int openBridge(instanceConf_t *inst, jb_bridge **ret, jb_error *err) {
                  inst->state_path, err->msg);
         r = jb_bridge_seek_tail(b, err);
     }
-    free(cursor);
+    jb_state_done(&st);
     if (r < 0) {
         jb_bridge_free(b);
         return r;
@@ -584,7 +612,7 @@ static void *worker(void *arg) {
     instanceConf_t *inst = arg;
     jb_bridge *b = NULL;
     jb_error err = {0};
-    int r, since_save = 0;
+    int r, n, since_save = 0;
     uint64_t last;
 
     dbgSetThrdName((uchar *)"imjbridge");
@@ -602,8 +630,9 @@ static void *worker(void *arg) {
 
     while (glbl.GetGlobalInputTermState() == 0) {
         last = jb_bridge_stats(b)->records_app + jb_bridge_stats(b)->records_audit;
-        r = jb_bridge_process(b, JB_BATCH_ENTRIES, onRecord, inst, &err);
-        if (r >= 0) r = jb_bridge_expire(b, JB_EXPIRE_USEC, onRecord, inst, &err);
+        n = jb_bridge_process(b, JB_BATCH_ENTRIES, onRecord, inst, &err);
+        /* n is kept apart from r: only a batch that read nothing means the journal is idle */
+        r = n < 0 ? n : jb_bridge_expire(b, JB_EXPIRE_USEC, onRecord, inst, &err);
         if (inst->multiSub.nElem > 0) multiSubmitMsg2(&inst->multiSub);
         syncStats(inst, jb_bridge_stats(b));
         since_save += (int)(jb_bridge_stats(b)->records_app + jb_bridge_stats(b)->records_audit - last);
@@ -616,7 +645,7 @@ static void *worker(void *arg) {
             saveState(inst, b);
             since_save = 0;
         }
-        if (r == 0) {
+        if (n == 0) {
             if (since_save > 0) { /* idle: a good moment to record the position */
                 saveState(inst, b);
                 since_save = 0;

@@ -32,6 +32,9 @@ typedef struct _instanceData {
     sbool add_sd;  /* add jbridge@PEN (and audit@PEN) to the structured data */
     char **markers;
     size_t n_markers;
+    char *profile;   /* recognition profile (profile.h); NULL: "tfe" */
+    char **patterns; /* audit line patterns (pattern.h) */
+    size_t n_patterns;
     jb_audit_matcher *matcher;
 } instanceData;
 
@@ -45,10 +48,8 @@ struct modConfData_s {
 };
 
 static struct cnfparamdescr actpdescr[] = {
-    {"sd.pen", eCmdHdlrPositiveInt, 0},
-    {"audit.markers", eCmdHdlrArray, 0},
-    {"resplit", eCmdHdlrBinary, 0},
-    {"sd.add", eCmdHdlrBinary, 0},
+    {"sd.pen", eCmdHdlrPositiveInt, 0}, {"audit.markers", eCmdHdlrArray, 0}, {"resplit", eCmdHdlrBinary, 0},
+    {"sd.add", eCmdHdlrBinary, 0},      {"profile", eCmdHdlrGetWord, 0},     {"audit.patterns", eCmdHdlrArray, 0},
 };
 static struct cnfparamblk actpblk = {CNFPARAMBLK_VERSION, sizeof(actpdescr) / sizeof(struct cnfparamdescr), actpdescr};
 
@@ -94,6 +95,9 @@ BEGINfreeInstance
     jb_audit_matcher_free(pData->matcher);
     for (size_t i = 0; i < pData->n_markers; i++) free(pData->markers[i]);
     free(pData->markers);
+    for (size_t i = 0; i < pData->n_patterns; i++) free(pData->patterns[i]);
+    free(pData->patterns);
+    free(pData->profile);
 ENDfreeInstance
 
 BEGINfreeWrkrInstance
@@ -163,11 +167,25 @@ BEGINnewActInst
                 CHKmalloc(pData->markers[j] = es_str2cstr(ar->arr[j], NULL));
                 pData->n_markers++;
             }
+        } else if (!strcmp(actpblk.descr[i].name, "profile")) {
+            CHKmalloc(pData->profile = es_str2cstr(pvals[i].val.d.estr, NULL));
+        } else if (!strcmp(actpblk.descr[i].name, "audit.patterns")) {
+            struct cnfarray *ar = pvals[i].val.d.ar;
+            CHKmalloc(pData->patterns = calloc(ar->nmemb ? (size_t)ar->nmemb : 1, sizeof(char *)));
+            for (int j = 0; j < ar->nmemb; j++) {
+                CHKmalloc(pData->patterns[j] = es_str2cstr(ar->arr[j], NULL));
+                pData->n_patterns++;
+            }
         }
     }
-    if (jb_audit_matcher_new((const char *const *)pData->markers, pData->n_markers, &pData->matcher, &err) < 0) {
-        LogError(0, RS_RET_PARAM_ERROR, "mmjbridge: parameter 'audit.markers': %s", err.msg);
-        ABORT_FINALIZE(RS_RET_PARAM_ERROR);
+    {
+        jb_audit_opts ao = {pData->profile, (const char *const *)pData->markers, pData->n_markers,
+                            (const char *const *)pData->patterns, pData->n_patterns};
+        if (jb_audit_matcher_new_opts(&ao, &pData->matcher, &err) < 0) {
+            LogError(0, RS_RET_PARAM_ERROR, "mmjbridge: parameters 'profile', 'audit.markers', 'audit.patterns': %s",
+                     err.msg);
+            ABORT_FINALIZE(RS_RET_PARAM_ERROR);
+        }
     }
     CODE_STD_FINALIZERnewActInst
     cnfparamvalsDestruct(pvals, &actpblk);

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "pattern.h"
+#include "profile.h"
 #include "sd.h"
 
 /* The required keys and their "missing key" reasons come from one list so they cannot drift. */
@@ -35,6 +37,8 @@ typedef struct marker {
 struct jb_audit_matcher {
     marker *markers;
     size_t n;
+    jb_pattern **patterns; /* tried in order when no marker applies */
+    size_t n_patterns;
 };
 
 /* ---- jansson allocation ---- */
@@ -176,13 +180,33 @@ static int marker_init(marker *mk, const char *s) {
 }
 
 int jb_audit_matcher_new(const char *const *markers, size_t n, jb_audit_matcher **ret, jb_error *err) {
-    static const char *const defaults[] = {JB_AUDIT_DEFAULT_MARKER};
+    jb_audit_opts o = {.markers = markers, .n_markers = n};
+    return jb_audit_matcher_new_opts(&o, ret, err);
+}
 
-    if (n == 0) {
-        markers = defaults;
-        n = JB_ELEMENTSOF(defaults);
+static int add_patterns(jb_audit_matcher *m, const char *const *patterns, size_t n, jb_error *err) {
+    if (n == 0) return 0;
+    if (!patterns) return jb_error_set(err, -EINVAL, "audit patterns: no list given for %zu patterns", n);
+    m->patterns = jb_calloc(n, sizeof *m->patterns);
+    if (!m->patterns) return jb_error_set(err, -ENOMEM, "out of memory");
+    for (; m->n_patterns < n; m->n_patterns++) {
+        int r = jb_pattern_new(patterns[m->n_patterns], &m->patterns[m->n_patterns], err);
+        if (r < 0) return r;
     }
-    if (!markers) return jb_error_set(err, -EINVAL, "audit markers: no list given for %zu markers", n);
+    return 0;
+}
+
+int jb_audit_matcher_new_opts(const jb_audit_opts *o, jb_audit_matcher **ret, jb_error *err) {
+    static const jb_audit_opts defaults = {0};
+    if (!o) o = &defaults;
+    const jb_profile *prof = jb_profile_get(o->profile);
+    if (!prof) return jb_error_set(err, -EINVAL, "unknown profile '%s' (built-in profiles: tfe, cloudify)", o->profile);
+    const char *const *markers = o->n_markers ? o->markers : prof->markers;
+    size_t n = o->n_markers ? o->n_markers : prof->n_markers;
+    const char *const *patterns = o->n_patterns ? o->patterns : prof->patterns;
+    size_t n_patterns = o->n_patterns ? o->n_patterns : prof->n_patterns;
+
+    if (!markers && n) return jb_error_set(err, -EINVAL, "audit markers: no list given for %zu markers", n);
     for (size_t i = 0; i < n; i++)
         if (!markers[i] || !markers[i][0])
             return jb_error_set(err, -EINVAL, "audit marker %zu is empty: it would match every line", i + 1);
@@ -192,10 +216,12 @@ int jb_audit_matcher_new(const char *const *markers, size_t n, jb_audit_matcher 
 
     jb_audit_matcher *m = jb_calloc(1, sizeof *m);
     if (!m) return jb_error_set(err, -ENOMEM, "out of memory");
-    m->markers = jb_calloc(n, sizeof *m->markers);
-    if (!m->markers) {
-        jb_audit_matcher_free(m);
-        return jb_error_set(err, -ENOMEM, "out of memory");
+    if (n > 0) {
+        m->markers = jb_calloc(n, sizeof *m->markers);
+        if (!m->markers) {
+            jb_audit_matcher_free(m);
+            return jb_error_set(err, -ENOMEM, "out of memory");
+        }
     }
     m->n = n;
     for (size_t i = 0; i < n; i++) {
@@ -204,6 +230,11 @@ int jb_audit_matcher_new(const char *const *markers, size_t n, jb_audit_matcher 
             jb_audit_matcher_free(m);
             return jb_error_set(err, r, "out of memory");
         }
+    }
+    int r = add_patterns(m, patterns, n_patterns, err);
+    if (r < 0) {
+        jb_audit_matcher_free(m);
+        return r;
     }
     *ret = m;
     return 0;
@@ -214,6 +245,9 @@ jb_audit_matcher *jb_audit_matcher_free(jb_audit_matcher *m) {
     if (m->markers)
         for (size_t i = 0; i < m->n; i++) marker_done(&m->markers[i]);
     jb_free(m->markers);
+    if (m->patterns)
+        for (size_t i = 0; i < m->n_patterns; i++) jb_pattern_free(m->patterns[i]);
+    jb_free(m->patterns);
     jb_free(m);
     return NULL;
 }
@@ -460,6 +494,22 @@ static int recognize_wrapped(const jb_audit_matcher *m, const char *p, size_t n,
     return r < 0 ? r : 1;
 }
 
+/* Rule 3: the first line pattern that matches makes the record audit. */
+static int match_patterns(const jb_audit_matcher *m, const char *p, size_t n, jb_audit *a) {
+    for (size_t i = 0; i < m->n_patterns; i++) {
+        int r = jb_pattern_match(m->patterns[i], p, n, &a->fields, &a->n_fields);
+        if (r < 0) return r;
+        if (r == 0) continue;
+        a->json = jb_strndup(p ? p : "", n);
+        if (!a->json) return -ENOMEM;
+        a->json_len = n;
+        a->kind = JB_AUDIT_OK;
+        a->reason = NULL;
+        return 0;
+    }
+    return 0;
+}
+
 int jb_audit_recognize(const jb_audit_matcher *m, const char *msg, size_t n, jb_audit *ret) {
     jb_audit a = {0};
     int r = 0;
@@ -478,6 +528,7 @@ int jb_audit_recognize(const jb_audit_matcher *m, const char *msg, size_t n, jb_
         wrapped = r > 0;
     }
     if (r >= 0 && !wrapped && hit) r = parse_at_marker(hit, mlen, msg + n, &a);
+    if (r >= 0 && a.kind == JB_AUDIT_NONE) r = match_patterns(m, msg, n, &a);
     if (r < 0) {
         jb_audit_clear(&a);
         jb_audit_clear(ret);

@@ -23,6 +23,21 @@ typedef struct jb_audit_matcher jb_audit_matcher;
 int jb_audit_matcher_new(const char *const *markers, size_t n, jb_audit_matcher **ret, jb_error *err);
 jb_audit_matcher *jb_audit_matcher_free(jb_audit_matcher *m);
 
+/* What a matcher recognizes: a built-in profile (profile.h: "tfe", the default, or "cloudify"),
+ * whose markers and line patterns (pattern.h) are replaced by the ones given here when there are
+ * any. Strings are copied. */
+typedef struct jb_audit_opts {
+    const char *profile; /* NULL: "tfe" */
+    const char *const *markers;
+    size_t n_markers; /* 0: the profile's markers */
+    const char *const *patterns;
+    size_t n_patterns; /* 0: the profile's patterns */
+} jb_audit_opts;
+
+/* New matcher for o (NULL: the defaults). -EINVAL with a message in err for an unknown profile,
+ * an empty marker or a pattern that does not compile; -ENOMEM. */
+int jb_audit_matcher_new_opts(const jb_audit_opts *o, jb_audit_matcher **ret, jb_error *err);
+
 /* Recognize the message (n bytes, may contain NULs, need not be NUL-terminated).
  * Fills *ret (which must be zeroed or cleared before) and returns 0; -ENOMEM on allocation failure
  * (then *ret is cleared). Rules, in order:
@@ -30,7 +45,9 @@ jb_audit_matcher *jb_audit_matcher_free(jb_audit_matcher *m);
  *     runs on that string (marker inside it: audit; none: application);
  *  2. otherwise the first occurrence of a marker in the message: the text after it (blanks
  *     skipped) must be a JSON object; trailing text after the object is allowed;
- *  3. no marker: JB_AUDIT_NONE.
+ *  3. no marker: the line patterns in order; the first that matches the whole line makes the
+ *     record JB_AUDIT_OK with its fields (ret->json: a copy of the line);
+ *  4. otherwise JB_AUDIT_NONE.
  * Rule 1 is tried only when the line holds a marker in raw or JSON-escaped form, so application
  * lines never reach the JSON parser; a wrapper that does not parse falls back to rule 2.
  * Nested objects and arrays are flattened to fields with '.'-joined keys ("actor.name",

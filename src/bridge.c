@@ -22,10 +22,15 @@ struct jb_bridge {
     jb_audit audit;     /* recognition result of the record being delivered (reused) */
     jb_buf id_cursor;   /* cursor of the last record delivered; id_seq records before it ended there */
     unsigned id_seq;
+    uint32_t seq[2]; /* last sequenceId given per stream (jb_stream index); 0: none yet */
     jb_stats stats;
 
     jb_record_cb cb; /* set for the duration of one process/flush/expire call */
     void *userdata;
+
+    jb_gap_cb gap_cb;
+    void *gap_userdata;
+    jb_gap last_gap;
 };
 
 void jb_config_init(jb_config *c) {
@@ -56,7 +61,8 @@ int jb_bridge_new(const jb_config *c, jb_bridge **ret, jb_error *err) {
     jb_entry_reset(&b->entry);
 
     int r = jb_filter_new(c->containers, c->n_containers, c->images, c->n_images, c->all_entries, &b->filter, err);
-    if (r >= 0) r = jb_audit_matcher_new(c->markers, c->n_markers, &b->matcher, err);
+    jb_audit_opts ao = {c->profile, c->markers, c->n_markers, c->patterns, c->n_patterns};
+    if (r >= 0) r = jb_audit_matcher_new_opts(&ao, &b->matcher, err);
     if (r >= 0) {
         r = jb_partial_new(c->max_line, c->max_pending, &b->partial);
         if (r < 0)
@@ -91,6 +97,11 @@ int jb_bridge_seek_head(jb_bridge *b, jb_error *err) {
 int jb_bridge_seek_tail(jb_bridge *b, jb_error *err) {
     int r = jb_journal_seek_tail(b->journal, err);
     return r < 0 ? r : set_start(b, jb_journal_last_cursor(b->journal), err);
+}
+
+int jb_bridge_seek_realtime(jb_bridge *b, uint64_t usec, jb_error *err) {
+    int r = jb_journal_seek_realtime(b->journal, usec, err);
+    return r < 0 ? r : set_start(b, NULL, err);
 }
 
 int jb_bridge_seek_cursor(jb_bridge *b, const char *cursor, jb_error *err) {
@@ -146,6 +157,8 @@ static int deliver_line(const jb_line *line, void *userdata) {
     };
     rec.stream = jb_route(&rec);
     if (line->part == 0) *line->tag = (int)rec.stream;
+    b->seq[rec.stream] = jb_sequence_next(b->seq[rec.stream]);
+    rec.sequence = b->seq[rec.stream];
 
     if (rec.stream == JB_STREAM_AUDIT) {
         b->stats.records_audit++;
@@ -179,9 +192,22 @@ int jb_bridge_process(jb_bridge *b, size_t max_entries, jb_record_cb cb, void *u
         if (r == 0) break;
         n++;
         b->stats.entries_read++;
+        const jb_gap *gap = jb_journal_take_gap(b->journal);
+        if (gap) {
+            b->stats.gaps++;
+            b->stats.gap_entries += gap->count;
+            b->last_gap = *gap;
+            if (b->gap_cb) {
+                r = b->gap_cb(gap, b->gap_userdata);
+                if (r < 0) return jb_error_set(err, r, "reporting a gap failed: %s", strerror(-r));
+            }
+        }
         if (!jb_filter_match(b->filter, &b->entry)) {
             b->stats.entries_filtered++;
         } else {
+            /* A line that starts here remembers the counters as they were before this entry: they
+             * go with its resume point into the state (see jb_bridge_checkpoint_sequence). */
+            jb_partial_set_mark(b->partial, (uint64_t)b->seq[JB_STREAM_APP] << 32 | b->seq[JB_STREAM_AUDIT]);
             r = jb_partial_feed(b->partial, &b->entry, b->prev_cursor.len ? b->prev_cursor.data : NULL, deliver_line,
                                 b);
             if (r < 0) return jb_error_set(err, r, "delivering a record failed: %s", strerror(-r));
@@ -230,6 +256,31 @@ const char *jb_bridge_checkpoint(const jb_bridge *b) {
     return resume;
 }
 
+void jb_bridge_set_sequence(jb_bridge *b, uint32_t app, uint32_t audit) {
+    b->seq[JB_STREAM_APP] = app > JB_SEQUENCE_MAX ? 0 : app;
+    b->seq[JB_STREAM_AUDIT] = audit > JB_SEQUENCE_MAX ? 0 : audit;
+}
+
+void jb_bridge_checkpoint_sequence(const jb_bridge *b, uint32_t *ret_app, uint32_t *ret_audit) {
+    if (!jb_partial_resume_cursor(b->partial)) {
+        *ret_app = b->seq[JB_STREAM_APP];
+        *ret_audit = b->seq[JB_STREAM_AUDIT];
+        return;
+    }
+    uint64_t mark = jb_partial_resume_mark(b->partial);
+    *ret_app = (uint32_t)(mark >> 32);
+    *ret_audit = (uint32_t)mark;
+}
+
 const jb_stats *jb_bridge_stats(const jb_bridge *b) {
     return &b->stats;
+}
+
+void jb_bridge_set_gap_cb(jb_bridge *b, jb_gap_cb cb, void *userdata) {
+    b->gap_cb = cb;
+    b->gap_userdata = userdata;
+}
+
+const jb_gap *jb_bridge_last_gap(const jb_bridge *b) {
+    return b->stats.gaps ? &b->last_gap : NULL;
 }

@@ -22,8 +22,11 @@ typedef struct jb_config {
     const char *const *matches; /* FIELD=VALUE journal matches */
     size_t n_matches;
     bool all_entries;           /* keep entries that are not Docker's */
-    const char *const *markers; /* audit markers; none: "[Audit Log]" */
+    const char *const *markers; /* audit markers; none: the profile's ("[Audit Log]" for "tfe") */
     size_t n_markers;
+    const char *profile;         /* recognition profile (profile.h); NULL: "tfe" */
+    const char *const *patterns; /* audit line patterns (pattern.h); none: the profile's */
+    size_t n_patterns;
     size_t max_line;    /* default 1 MiB */
     size_t max_pending; /* default 32 */
 } jb_config;
@@ -41,6 +44,8 @@ typedef struct jb_stats {
     uint64_t lines_overflow;    /* pieces of lines over max_line */
     uint64_t invalidations;     /* journal files changed under the reader */
     uint64_t lost_positions;    /* the last read entry had been vacuumed when the reader came back */
+    uint64_t gaps;              /* gaps found: entries vacuumed before they were read (see jb_gap) */
+    uint64_t gap_entries;       /* ... the entries in them, in total */
 } jb_stats;
 
 /* The record is borrowed for the duration of the call. A negative return stops processing and is
@@ -54,6 +59,9 @@ jb_bridge *jb_bridge_free(jb_bridge *b);
 
 int jb_bridge_seek_head(jb_bridge *b, jb_error *err);
 int jb_bridge_seek_tail(jb_bridge *b, jb_error *err);
+/* Start at the first entry received at or after usec (jb_bridge_checkpoint() then starts as after
+ * jb_bridge_seek_head()). */
+int jb_bridge_seek_realtime(jb_bridge *b, uint64_t usec, jb_error *err);
 /* Resume after a saved cursor. 1 when its entry was found, 0 when not (see jb_journal_seek_cursor). */
 int jb_bridge_seek_cursor(jb_bridge *b, const char *cursor, jb_error *err);
 
@@ -74,4 +82,26 @@ int jb_bridge_wait(jb_bridge *b, uint64_t timeout_usec, jb_error *err);
  * filtered out). NULL when nothing was read yet. Borrowed until the next call on b. */
 const char *jb_bridge_checkpoint(const jb_bridge *b);
 
+/* Per-stream sequence numbers (RFC 5424 meta sequenceId, see record.h): every record delivered
+ * gets the next number of its stream, counting from the last one given (0: none yet, the next is
+ * 1). Set the values saved with the state right after positioning the reader. */
+void jb_bridge_set_sequence(jb_bridge *b, uint32_t app, uint32_t audit);
+
+/* The sequence counters that belong to jb_bridge_checkpoint(): the last numbers given to records
+ * delivered before the entry after the checkpoint was read. A restart from the checkpoint with
+ * these values numbers the records it reads again as they were numbered the first time, because
+ * the same entries are read in the same order and deliver the same records (a split line that
+ * straddles the checkpoint and the 5 s timeout of a split line are the exceptions: see
+ * README, "Sequence numbers"). */
+void jb_bridge_checkpoint_sequence(const jb_bridge *b, uint32_t *ret_app, uint32_t *ret_audit);
+
 const jb_stats *jb_bridge_stats(const jb_bridge *b);
+
+/* Called once for every gap (entries removed from the journal before they were read; see jb_gap),
+ * from jb_bridge_process(), before the records of the entry that follows the gap. The gap is
+ * borrowed for the call. A negative return stops processing like a record callback's. */
+typedef int (*jb_gap_cb)(const jb_gap *gap, void *userdata);
+void jb_bridge_set_gap_cb(jb_bridge *b, jb_gap_cb cb, void *userdata);
+
+/* The last gap found, NULL when none. Borrowed until the next call on b. */
+const jb_gap *jb_bridge_last_gap(const jb_bridge *b);

@@ -8,24 +8,8 @@
 
 #define SHORT_ID_LEN 12
 
-/* The fields stored verbatim, by the offset of their buffer in jb_entry. */
-#define NAME(s) s, sizeof(s) - 1
 /* n bytes at p equal the literal lit: a constant length rejects most names in one comparison. */
 #define NAME_IS(p, n, lit) ((n) == sizeof(lit) - 1 && memcmp((p), (lit), sizeof(lit) - 1) == 0)
-static const struct {
-    const char *name;
-    size_t len;
-    size_t offset;
-} string_fields[] = {
-    {NAME("MESSAGE"), offsetof(jb_entry, message)},
-    {NAME("CONTAINER_NAME"), offsetof(jb_entry, container_name)},
-    {NAME("CONTAINER_ID"), offsetof(jb_entry, container_id)},
-    {NAME("CONTAINER_ID_FULL"), offsetof(jb_entry, container_id_full)},
-    {NAME("IMAGE_NAME"), offsetof(jb_entry, image)},
-    {NAME("SYSLOG_IDENTIFIER"), offsetof(jb_entry, identifier)},
-    {NAME("_HOSTNAME"), offsetof(jb_entry, hostname)},
-    {NAME("CONTAINER_PARTIAL_ID"), offsetof(jb_entry, partial_id)},
-};
 
 static jb_buf *entry_buf(jb_entry *e, size_t offset) {
     return (jb_buf *)((char *)e + offset);
@@ -78,52 +62,91 @@ static void buf_set_reserved(jb_buf *b, const char *p, size_t n) {
     b->data[n] = 0;
 }
 
+/* Store a string field; reserve what jb_entry_finish() may copy into the other id, so that it
+ * cannot fail. */
+static int set_string(jb_entry *e, jb_buf *b, const char *value, size_t value_len) {
+    int r = buf_set(b, value, value_len);
+    if (r < 0) return r;
+    if (value_len == 0) return 0;
+    if (b == &e->container_id_full)
+        return jb_buf_reserve(&e->container_id, value_len < SHORT_ID_LEN ? value_len : SHORT_ID_LEN);
+    if (b == &e->container_id) return jb_buf_reserve(&e->container_id_full, value_len);
+    return 0;
+}
+
 int jb_entry_set_field(jb_entry *e, const char *name, size_t name_len, const char *value, size_t value_len) {
-    int r;
-
-    for (size_t i = 0; i < JB_ELEMENTSOF(string_fields); i++) {
-        if (name_len != string_fields[i].len || memcmp(name, string_fields[i].name, name_len) != 0) continue;
-        jb_buf *b = entry_buf(e, string_fields[i].offset);
-        r = buf_set(b, value, value_len);
-        if (r < 0) return r;
-        /* Reserve what jb_entry_finish() may copy into the other id, so that it cannot fail. */
-        if (value_len == 0) {
-            /* nothing to reserve */
-        } else if (b == &e->container_id_full) {
-            r = jb_buf_reserve(&e->container_id, value_len < SHORT_ID_LEN ? value_len : SHORT_ID_LEN);
-            if (r < 0) return r;
-        } else if (b == &e->container_id) {
-            r = jb_buf_reserve(&e->container_id_full, value_len);
-            if (r < 0) return r;
-        }
-        if (b == &e->container_name) e->is_container = true;
-        return 0;
-    }
-
     uint64_t u;
-    if (NAME_IS(name, name_len, "PRIORITY")) {
-        if (value_len == 1 && value[0] >= '0' && value[0] <= '7')
-            e->severity = value[0] - '0';
-        else
-            e->severity = JB_SEVERITY_DEFAULT;
-    } else if (NAME_IS(name, name_len, "SYSLOG_FACILITY")) {
-        if (jb_parse_u64(value, value_len, &u) == 0 && u <= 23)
-            e->facility = (int)u;
-        else
-            e->facility = -1;
-    } else if (NAME_IS(name, name_len, "SYSLOG_TIMESTAMP")) {
-        e->has_syslog_ts = jb_parse_rfc3339(value, value_len, &u) == 0;
-        e->syslog_ts_usec = e->has_syslog_ts ? u : 0;
-    } else if (NAME_IS(name, name_len, "_SOURCE_REALTIME_TIMESTAMP")) {
-        e->has_source_ts = jb_parse_u64(value, value_len, &u) == 0;
-        e->source_ts_usec = e->has_source_ts ? u : 0;
-    } else if (NAME_IS(name, name_len, "CONTAINER_PARTIAL_MESSAGE")) {
-        e->partial = jb_slice_eq(value, value_len, "true");
-    } else if (NAME_IS(name, name_len, "CONTAINER_PARTIAL_ORDINAL")) {
-        e->partial_ordinal = jb_parse_u64(value, value_len, &u) == 0 ? u : 0;
-    } else if (NAME_IS(name, name_len, "CONTAINER_PARTIAL_LAST")) {
-        e->partial_last = jb_slice_eq(value, value_len, "true");
-        e->has_partial_last = e->partial_last || jb_slice_eq(value, value_len, "false");
+
+    /* Dispatch on the length first: an entry has about 26 fields, of which most are not used, and
+     * each is then rejected by one or two comparisons of a constant length. */
+    switch (name_len) {
+    case 7:
+        if (NAME_IS(name, name_len, "MESSAGE")) return set_string(e, &e->message, value, value_len);
+        break;
+    case 8:
+        if (NAME_IS(name, name_len, "PRIORITY")) {
+            if (value_len == 1 && value[0] >= '0' && value[0] <= '7')
+                e->severity = value[0] - '0';
+            else
+                e->severity = JB_SEVERITY_DEFAULT;
+        }
+        break;
+    case 9:
+        if (NAME_IS(name, name_len, "_HOSTNAME")) return set_string(e, &e->hostname, value, value_len);
+        break;
+    case 10:
+        if (NAME_IS(name, name_len, "IMAGE_NAME")) return set_string(e, &e->image, value, value_len);
+        break;
+    case 12:
+        if (NAME_IS(name, name_len, "CONTAINER_ID")) return set_string(e, &e->container_id, value, value_len);
+        break;
+    case 14:
+        if (NAME_IS(name, name_len, "CONTAINER_NAME")) {
+            e->is_container = true;
+            return set_string(e, &e->container_name, value, value_len);
+        }
+        break;
+    case 15:
+        if (NAME_IS(name, name_len, "SYSLOG_FACILITY")) {
+            if (jb_parse_u64(value, value_len, &u) == 0 && u <= 23)
+                e->facility = (int)u;
+            else
+                e->facility = -1;
+        }
+        break;
+    case 16:
+        if (NAME_IS(name, name_len, "SYSLOG_TIMESTAMP")) {
+            e->has_syslog_ts = jb_parse_rfc3339(value, value_len, &u) == 0;
+            e->syslog_ts_usec = e->has_syslog_ts ? u : 0;
+        }
+        break;
+    case 17:
+        if (NAME_IS(name, name_len, "CONTAINER_ID_FULL")) return set_string(e, &e->container_id_full, value, value_len);
+        if (NAME_IS(name, name_len, "SYSLOG_IDENTIFIER")) return set_string(e, &e->identifier, value, value_len);
+        break;
+    case 20:
+        if (NAME_IS(name, name_len, "CONTAINER_PARTIAL_ID")) return set_string(e, &e->partial_id, value, value_len);
+        break;
+    case 22:
+        if (NAME_IS(name, name_len, "CONTAINER_PARTIAL_LAST")) {
+            e->partial_last = jb_slice_eq(value, value_len, "true");
+            e->has_partial_last = e->partial_last || jb_slice_eq(value, value_len, "false");
+        }
+        break;
+    case 25:
+        if (NAME_IS(name, name_len, "CONTAINER_PARTIAL_MESSAGE"))
+            e->partial = jb_slice_eq(value, value_len, "true");
+        else if (NAME_IS(name, name_len, "CONTAINER_PARTIAL_ORDINAL"))
+            e->partial_ordinal = jb_parse_u64(value, value_len, &u) == 0 ? u : 0;
+        break;
+    case 26:
+        if (NAME_IS(name, name_len, "_SOURCE_REALTIME_TIMESTAMP")) {
+            e->has_source_ts = jb_parse_u64(value, value_len, &u) == 0;
+            e->source_ts_usec = e->has_source_ts ? u : 0;
+        }
+        break;
+    default:
+        break;
     }
     return 0;
 }

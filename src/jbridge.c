@@ -15,9 +15,12 @@
 #include <unistd.h>
 
 #include "bridge.h"
+#include "bundle.h"
+#include "profile.h"
 #include "rfc5424.h"
 #include "sd.h"
 #include "state.h"
+#include "timespec.h"
 
 #define EXIT_USAGE 2
 #define SAVE_EVERY_ENTRIES 10000
@@ -32,8 +35,12 @@ typedef struct output {
 
 typedef struct options {
     jb_config cfg;
-    const char **files, **containers, **images, **matches, **markers;
-    size_t n_files, n_containers, n_images, n_matches, n_markers;
+    const char **files, **containers, **images, **matches, **markers, **patterns;
+    size_t n_files, n_containers, n_images, n_matches, n_markers, n_patterns;
+    /* jbridge bundle */
+    bool bundle;
+    const char *since, *until, *bundle_out;
+    uint64_t since_usec, until_usec;
     const char *app_out, *audit_out, *state;
     bool follow, tail;
     jb_format_opts fmt;
@@ -62,7 +69,10 @@ static void help(void) {
         "      --match=FIELD=VALUE  journal match, as journalctl (repeatable)\n"
         "      --all                also keep entries that are not from containers\n"
         "Recognition and output:\n"
-        "      --marker=TEXT        audit marker (repeatable; default \"[Audit Log]\")\n"
+        "      --profile=NAME       recognition profile: tfe (default) or cloudify\n"
+        "      --marker=TEXT        audit marker (repeatable; default: the profile's, \"[Audit Log]\")\n"
+        "      --pattern=PATTERN    audit line pattern, %%{field} for fields (repeatable; default: the\n"
+        "                           profile's)\n"
         "      --app-out=PATH|-     application records (default -: standard output)\n"
         "      --audit-out=PATH|-   audit records (default -: standard output)\n"
         "      --sd-pen=N           private enterprise number of the SD-IDs (default 32473)\n"
@@ -77,6 +87,13 @@ static void help(void) {
         "\n"
         "  -h, --help               show this help and exit\n"
         "  -V, --version            show the version and exit\n"
+        "\n"
+        "Support bundle: jbridge bundle --since=TIME [--until=TIME] [SOURCE] [FILTERS]\n"
+        "                [RECOGNITION] -o FILE.tar.gz\n"
+        "      --since=TIME         first record time to take (required)\n"
+        "      --until=TIME         last record time to take (default: no limit)\n"
+        "  -o, --output=FILE|-      the archive (.tar.gz) to write (required; -: standard output)\n"
+        "  TIME: \"2018-03-27 21:55:29\" (local), \"2018-03-27T21:55:29Z\", \"2018-03-27\", @EPOCH, now\n"
         "\n"
         "Exit status: 0 on success, 1 on a runtime error, 2 on a usage error.\n");
 }
@@ -128,6 +145,10 @@ enum {
     OPT_MAX_PENDING,
     OPT_STATE,
     OPT_TAIL,
+    OPT_PROFILE,
+    OPT_PATTERN,
+    OPT_SINCE,
+    OPT_UNTIL,
 };
 
 /* Returns -1 to go on, or an exit status. */
@@ -150,6 +171,11 @@ static int parse_args(int argc, char **argv, options *o) {
         {"max-pending", required_argument, NULL, OPT_MAX_PENDING},
         {"state", required_argument, NULL, OPT_STATE},
         {"tail", no_argument, NULL, OPT_TAIL},
+        {"profile", required_argument, NULL, OPT_PROFILE},
+        {"pattern", required_argument, NULL, OPT_PATTERN},
+        {"since", required_argument, NULL, OPT_SINCE},
+        {"until", required_argument, NULL, OPT_UNTIL},
+        {"output", required_argument, NULL, 'o'},
         {"follow", no_argument, NULL, 'f'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
@@ -158,7 +184,7 @@ static int parse_args(int argc, char **argv, options *o) {
     int sources = 0, c;
     unsigned long long v;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":D:fhV", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":D:fhVo:", longopts, NULL)) != -1) {
         int r = 0;
         switch (c) {
         case 'D':
@@ -195,6 +221,21 @@ static int parse_args(int argc, char **argv, options *o) {
         case OPT_MARKER:
             if (!*optarg) return usage_error("--marker needs a non-empty text");
             r = push(&o->markers, &o->n_markers, optarg);
+            break;
+        case OPT_PROFILE:
+            if (!jb_profile_get(optarg)) return usage_error("--profile '%s': expected tfe or cloudify", optarg);
+            o->cfg.profile = optarg;
+            break;
+        case OPT_PATTERN:
+            if (!*optarg) return usage_error("--pattern needs a non-empty pattern");
+            r = push(&o->patterns, &o->n_patterns, optarg);
+            break;
+        case OPT_SINCE:
+        case OPT_UNTIL:
+        case 'o':
+            if (!o->bundle) return usage_error("option '%s' belongs to 'jbridge bundle'", argv[optind - 1]);
+            if (!*optarg) return usage_error("option '%s' needs a value", argv[optind - 1]);
+            *(c == OPT_SINCE ? &o->since : c == OPT_UNTIL ? &o->until : &o->bundle_out) = optarg;
             break;
         case OPT_APP_OUT:
             o->app_out = optarg;
@@ -253,6 +294,24 @@ static int parse_args(int argc, char **argv, options *o) {
     }
     if (optind < argc) return usage_error("unexpected argument '%s'", argv[optind]);
     if (sources > 1) return usage_error("give only one of --directory, --file and --namespace");
+    if (o->bundle) {
+        if (o->follow || o->state || o->tail || strcmp(o->app_out, "-") != 0 || strcmp(o->audit_out, "-") != 0)
+            return usage_error("bundle takes no --follow, --state, --tail, --app-out or --audit-out");
+        if (!o->since) return usage_error("bundle needs --since");
+        if (jb_parse_time_spec(o->since, &o->since_usec) < 0)
+            return usage_error(
+                "--since '%s': expected a time such as \"2018-03-27 21:55:29\", "
+                "\"2018-03-27T21:55:29Z\" or @1522187729",
+                o->since);
+        o->until_usec = JB_BUNDLE_NO_LIMIT;
+        if (o->until && jb_parse_time_spec(o->until, &o->until_usec) < 0)
+            return usage_error(
+                "--until '%s': expected a time such as \"2018-03-27 21:55:29\", "
+                "\"2018-03-27T21:55:29Z\" or @1522187729",
+                o->until);
+        if (o->until_usec < o->since_usec) return usage_error("--until is before --since");
+        if (!o->bundle_out) return usage_error("bundle needs -o FILE");
+    }
     o->cfg.source.files = o->files;
     o->cfg.source.n_files = o->n_files;
     o->cfg.containers = o->containers;
@@ -263,6 +322,8 @@ static int parse_args(int argc, char **argv, options *o) {
     o->cfg.n_matches = o->n_matches;
     o->cfg.markers = o->markers;
     o->cfg.n_markers = o->n_markers;
+    o->cfg.patterns = o->patterns;
+    o->cfg.n_patterns = o->n_patterns;
     return -1;
 }
 
@@ -297,6 +358,7 @@ typedef struct run_ctx {
     const jb_format_opts *fmt;
     jb_buf line;
     int write_errno;
+    bool state_failing; /* following: the last state save failed (said once, retried at each checkpoint) */
 } run_ctx;
 
 static int write_record(const jb_record *rec, void *userdata) {
@@ -309,6 +371,15 @@ static int write_record(const jb_record *rec, void *userdata) {
         ctx->write_errno = errno ? errno : EIO;
         return -ctx->write_errno;
     }
+    return 0;
+}
+
+/* Entries vacuumed before they were read: said once per gap, on standard error. */
+static int report_gap(const jb_gap *gap, void *userdata) {
+    (void)userdata;
+    char msg[512];
+    jb_gap_describe(gap, msg, sizeof msg);
+    fprintf(stderr, "jbridge: warning: gap: %s\n", msg);
     return 0;
 }
 
@@ -327,20 +398,33 @@ static int sync_outputs(run_ctx *ctx, bool durable) {
 static int save_state(run_ctx *ctx, const options *o, jb_bridge *b) {
     int r = sync_outputs(ctx, o->state != NULL);
     if (r < 0 || !o->state) return r;
-    const char *cursor = jb_bridge_checkpoint(b);
-    if (!cursor) return 0;
+    jb_state st = {.cursor = (char *)jb_bridge_checkpoint(b)};
+    if (!st.cursor) return 0;
+    jb_bridge_checkpoint_sequence(b, &st.seq_app, &st.seq_audit);
     jb_error err = {0};
-    r = jb_state_save(o->state, cursor, &err);
-    if (r < 0) fprintf(stderr, "jbridge: %s\n", err.msg);
+    r = jb_state_write(o->state, &st, &err);
+    if (r < 0 && o->follow && !stop_requested) {
+        /* Following goes on: the position stays in memory and is saved at the next checkpoint. */
+        if (!ctx->state_failing)
+            fprintf(stderr, "jbridge: warning: %s; still following, saving again at each checkpoint\n", err.msg);
+        ctx->state_failing = true;
+        return 0;
+    }
+    if (r < 0) {
+        fprintf(stderr, "jbridge: %s\n", err.msg);
+        return r;
+    }
+    if (ctx->state_failing) fprintf(stderr, "jbridge: state saved again to %s\n", o->state);
+    ctx->state_failing = false;
     return r;
 }
 
 /* Position the reader: after the saved cursor, else at the head (or tail with --tail). */
 static int position(const options *o, jb_bridge *b) {
     jb_error err = {0};
-    _cleanup_free_ char *cursor = NULL;
+    _cleanup_(jb_state_done) jb_state st = {0};
     if (o->state) {
-        int r = jb_state_load(o->state, &cursor, &err);
+        int r = jb_state_read(o->state, &st, &err);
         if (r == -EBADMSG) {
             /* Documented fallback: keep the bad file for inspection and read from the start, so
              * nothing is lost; records read again carry the same record ids. */
@@ -356,8 +440,10 @@ static int position(const options *o, jb_bridge *b) {
         }
     }
     int r;
-    if (cursor) {
-        r = jb_bridge_seek_cursor(b, cursor, &err);
+    if (st.cursor) {
+        /* the counters go on from the saved values: records read again get their old numbers */
+        jb_bridge_set_sequence(b, st.seq_app, st.seq_audit);
+        r = jb_bridge_seek_cursor(b, st.cursor, &err);
         if (r == 0)
             fprintf(stderr,
                     "jbridge: warning: the entry of the saved cursor is no longer in the journal (vacuumed, or "
@@ -379,6 +465,7 @@ static int run(const options *o, run_ctx *ctx) {
         fprintf(stderr, "jbridge: %s\n", err.msg);
         return r;
     }
+    jb_bridge_set_gap_cb(b, report_gap, NULL);
     r = position(o, b);
     bool reported = r < 0; /* position() and save_state() print their own errors */
     uint64_t since_save = 0;
@@ -420,11 +507,122 @@ static int run(const options *o, run_ctx *ctx) {
     return r;
 }
 
+/* ---- jbridge bundle: the records of a time range into one .tar.gz (the work is bundle.c's) ---- */
+
+static void describe_source(const jb_source *src, char *buf, size_t n) {
+    switch (src->kind) {
+    case JB_SOURCE_DIRECTORY:
+        snprintf(buf, n, "directory %s", src->directory);
+        break;
+    case JB_SOURCE_FILES:
+        snprintf(buf, n, "%zu journal file%s", src->n_files, src->n_files == 1 ? "" : "s");
+        break;
+    case JB_SOURCE_NAMESPACE:
+        snprintf(buf, n, "namespace %s", src->name_space);
+        break;
+    case JB_SOURCE_SYSTEM:
+    default:
+        snprintf(buf, n, "system journal");
+        break;
+    }
+}
+
+/* The archive goes to a temporary file beside FILE, renamed over it once complete. */
+static int bundle_open_out(const char *path, char *tmp, size_t n) {
+    if (strcmp(path, "-") == 0) {
+        tmp[0] = 0;
+        int fd = dup(STDOUT_FILENO);
+        return fd < 0 ? -errno : fd;
+    }
+    if ((size_t)snprintf(tmp, n, "%s.XXXXXX", path) >= n) return -ENAMETOOLONG;
+    int fd = mkostemp(tmp, O_CLOEXEC);
+    if (fd < 0) return -errno;
+    if (fchmod(fd, 0640) < 0) {
+        int r = -errno;
+        close(fd);
+        unlink(tmp);
+        return r;
+    }
+    return fd;
+}
+
+static int bundle_read(const options *o, jb_bridge *b, jb_bundle *bundle, bool progress, jb_error *err) {
+    int r = jb_bridge_seek_realtime(b, o->since_usec, err);
+    while (r >= 0) {
+        int n = jb_bridge_process(b, SAVE_EVERY_ENTRIES, jb_bundle_add, bundle, err);
+        if (n < 0) return n;
+        if (progress)
+            fprintf(stderr, "\rjbridge bundle: %llu entries read, %llu records taken",
+                    (unsigned long long)jb_bridge_stats(b)->entries_read,
+                    (unsigned long long)jb_bundle_records(bundle));
+        if (stop_requested) return jb_error_set(err, -EINTR, "interrupted: no archive written");
+        if (n == 0) break;
+    }
+    if (r >= 0) r = jb_bridge_flush(b, jb_bundle_add, bundle, err);
+    if (progress) fputc('\n', stderr);
+    return r;
+}
+
+static int run_bundle(const options *o) {
+    jb_error err = {0};
+    jb_bundle_opts bo = {.since_usec = o->since_usec, .until_usec = o->until_usec, .fmt = o->fmt};
+    jb_bundle *bundle = NULL;
+    jb_bridge *b = NULL;
+    bool progress = isatty(STDERR_FILENO);
+    char tmp[PATH_MAX], source[PATH_MAX + 32], host[256] = "";
+    int fd = -1;
+
+    int r = jb_bundle_new(&bo, &bundle, &err);
+    if (r >= 0) r = jb_bridge_new(&o->cfg, &b, &err);
+    if (r >= 0) {
+        jb_bridge_set_gap_cb(b, report_gap, NULL);
+        r = bundle_read(o, b, bundle, progress, &err);
+    }
+    if (r >= 0) {
+        fd = bundle_open_out(o->bundle_out, tmp, sizeof tmp);
+        if (fd < 0) r = jb_error_set(&err, fd, "cannot create %s: %s", o->bundle_out, strerror(-fd));
+    }
+    if (r >= 0) {
+        gethostname(host, sizeof host - 1);
+        describe_source(&o->cfg.source, source, sizeof source);
+        jb_bundle_info info = {.host = host, .source = source, .version = PACKAGE_VERSION, .stats = jb_bridge_stats(b)};
+        int keep = tmp[0] ? dup(fd) : -1; /* to fsync the file after the archive closed fd */
+        r = jb_bundle_write(bundle, fd, &info, &err);
+        if (r >= 0 && keep >= 0 && fsync(keep) < 0)
+            r = jb_error_set(&err, -errno, "cannot write %s: %s", tmp, strerror(errno));
+        if (keep >= 0) close(keep);
+        if (r >= 0 && tmp[0] && rename(tmp, o->bundle_out) < 0)
+            r = jb_error_set(&err, -errno, "cannot rename %s to %s: %s", tmp, o->bundle_out, strerror(errno));
+        if (r < 0 && tmp[0]) unlink(tmp);
+    }
+    if (r < 0)
+        fprintf(stderr, "jbridge: %s\n", err.msg);
+    else if (progress)
+        fprintf(stderr, "jbridge bundle: wrote %s: %llu records\n", o->bundle_out,
+                (unsigned long long)jb_bundle_records(bundle));
+    jb_bridge_free(b);
+    jb_bundle_free(bundle);
+    return r;
+}
+
 int main(int argc, char **argv) {
     options o = {.app_out = "-", .audit_out = "-", .fmt = JB_FORMAT_OPTS_DEFAULT};
     jb_config_init(&o.cfg);
+    if (argc > 1 && strcmp(argv[1], "bundle") == 0) {
+        /* "jbridge bundle ...": the same options after the word, plus the bundle's own */
+        o.bundle = true;
+        argv[1] = argv[0];
+        argc--;
+        argv++;
+    }
     int status = parse_args(argc, argv, &o);
-    if (status < 0) {
+    if (status < 0 && o.bundle) {
+        struct sigaction sa = {.sa_handler = on_signal};
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGTERM, &sa, NULL);
+        sigaction(SIGINT, &sa, NULL);
+        status = run_bundle(&o) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+    } else if (status < 0) {
         run_ctx ctx = {.fmt = &o.fmt};
         int r = output_open(&ctx.app, o.app_out);
         if (r < 0) {
@@ -450,5 +648,6 @@ int main(int argc, char **argv) {
     free(o.images);
     free(o.matches);
     free(o.markers);
+    free(o.patterns);
     return status;
 }

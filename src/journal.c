@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "journal.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 #include <systemd/sd-journal.h>
+#include <time.h>
 
 struct jb_journal {
     sd_journal *j;
@@ -10,6 +13,13 @@ struct jb_journal {
     bool have_current;  /* the journal is positioned on an entry not yet returned */
     uint64_t invalidations;
     uint64_t lost_positions;
+
+    /* gap detection: see jb_gap in the header */
+    bool check_gap; /* compare the next entry read with last_cursor (set by every re-positioning) */
+    bool gap_new;   /* gap holds a gap not yet taken */
+    jb_gap gap;
+    char **matches; /* copies of the journal matches, to look past them when checking a gap */
+    size_t n_matches;
 };
 
 int jb_journal_open(const jb_source *src, jb_journal **ret, jb_error *err) {
@@ -73,6 +83,8 @@ jb_journal *jb_journal_free(jb_journal *j) {
     if (!j) return NULL;
     sd_journal_close(j->j);
     jb_buf_free(&j->last_cursor);
+    for (size_t i = 0; i < j->n_matches; i++) jb_free(j->matches[i]);
+    jb_free(j->matches);
     jb_free(j);
     return NULL;
 }
@@ -89,6 +101,12 @@ bool jb_match_valid(const char *match) {
 int jb_journal_add_match(jb_journal *j, const char *match, jb_error *err) {
     if (!jb_match_valid(match))
         return jb_error_set(err, -EINVAL, "invalid match '%s': expected FIELD=VALUE with FIELD in A-Z, 0-9, _", match);
+    char **m = jb_realloc(j->matches, (j->n_matches + 1) * sizeof *m);
+    if (!m) return jb_error_set(err, -ENOMEM, "out of memory");
+    j->matches = m;
+    m[j->n_matches] = jb_strdup(match);
+    if (!m[j->n_matches]) return jb_error_set(err, -ENOMEM, "out of memory");
+    j->n_matches++;
     int r = sd_journal_add_match(j->j, match, 0);
     if (r < 0) return jb_error_set(err, r, "cannot add match '%s': %s", match, strerror(-r));
     return 0;
@@ -109,6 +127,7 @@ int jb_journal_seek_head(jb_journal *j, jb_error *err) {
     int r = sd_journal_seek_head(j->j);
     if (r < 0) return jb_error_set(err, r, "cannot seek to the head of the journal: %s", strerror(-r));
     j->have_current = false;
+    j->check_gap = false;
     jb_buf_reset(&j->last_cursor);
     return 0;
 }
@@ -117,6 +136,7 @@ int jb_journal_seek_tail(jb_journal *j, jb_error *err) {
     int r = sd_journal_seek_tail(j->j);
     if (r < 0) return jb_error_set(err, r, "cannot seek to the tail of the journal: %s", strerror(-r));
     j->have_current = false;
+    j->check_gap = false;
     jb_buf_reset(&j->last_cursor);
     /* Step onto the last entry so that the next read returns what comes after it. */
     r = sd_journal_previous(j->j);
@@ -125,9 +145,19 @@ int jb_journal_seek_tail(jb_journal *j, jb_error *err) {
     return 0;
 }
 
+int jb_journal_seek_realtime(jb_journal *j, uint64_t usec, jb_error *err) {
+    int r = sd_journal_seek_realtime_usec(j->j, usec);
+    if (r < 0) return jb_error_set(err, r, "cannot seek to time %" PRIu64 " in the journal: %s", usec, strerror(-r));
+    j->have_current = false;
+    j->check_gap = false;
+    jb_buf_reset(&j->last_cursor);
+    return 0;
+}
+
 /* Position after cursor; see the header. Does not touch last_cursor. */
 static int seek_after(jb_journal *j, const char *cursor, jb_error *err) {
     j->have_current = false;
+    j->check_gap = true;
     int r = sd_journal_seek_cursor(j->j, cursor);
     if (r < 0) return jb_error_set(err, r, "cannot seek to cursor '%s': %s", cursor, strerror(-r));
     r = sd_journal_next(j->j);
@@ -148,6 +178,122 @@ int jb_journal_seek_cursor(jb_journal *j, const char *cursor, jb_error *err) {
     int q = jb_buf_puts(&j->last_cursor, cursor);
     if (q < 0) return jb_error_set(err, q, "out of memory");
     return r;
+}
+
+/* The fields of a cursor "s=SEQNUM_ID;i=SEQNUM;b=BOOT;m=MONO;t=REALTIME;x=HASH" (hex numbers)
+ * that gap detection needs. false when s= or i= is missing or malformed. */
+typedef struct cursor_pos {
+    const char *sid;
+    size_t sid_len;
+    uint64_t seqnum;
+    uint64_t realtime; /* 0: not in the cursor */
+} cursor_pos;
+
+static bool parse_hex(const char *p, size_t n, uint64_t *ret) {
+    uint64_t v = 0;
+    if (n == 0 || n > 16) return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = p[i];
+        unsigned d;
+        if (c >= '0' && c <= '9')
+            d = (unsigned)(c - '0');
+        else if (c >= 'a' && c <= 'f')
+            d = (unsigned)(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F')
+            d = (unsigned)(c - 'A' + 10);
+        else
+            return false;
+        v = v << 4 | d;
+    }
+    *ret = v;
+    return true;
+}
+
+static bool parse_cursor(const char *c, cursor_pos *ret) {
+    cursor_pos p = {NULL, 0, 0, 0};
+    bool have_seqnum = false;
+    while (*c) {
+        const char *end = strchr(c, ';');
+        size_t n = end ? (size_t)(end - c) : strlen(c);
+        if (n > 2 && c[1] == '=') {
+            if (c[0] == 's') {
+                p.sid = c + 2;
+                p.sid_len = n - 2;
+            } else if (c[0] == 'i') {
+                have_seqnum = parse_hex(c + 2, n - 2, &p.seqnum);
+            } else if (c[0] == 't' && !parse_hex(c + 2, n - 2, &p.realtime)) {
+                p.realtime = 0;
+            }
+        }
+        c += n;
+        if (*c == ';') c++;
+    }
+    if (!p.sid || p.sid_len >= sizeof((jb_gap *)0)->seqnum_id || !have_seqnum) return false;
+    *ret = p;
+    return true;
+}
+
+/* Sequence number of the first entry after cursor that still exists, with no match applied: the
+ * matches are taken away for the look and put back, and the reader is put back on the entry of
+ * here (the one just read). ret 0 when none with the same seqnum id. Only called with matches. */
+static int first_existing_after(jb_journal *j, const char *cursor, const cursor_pos *from, const char *here,
+                                uint64_t *ret, jb_error *err) {
+    uint64_t found = 0;
+    sd_journal_flush_matches(j->j);
+    int r = sd_journal_seek_cursor(j->j, cursor);
+    if (r >= 0) r = sd_journal_next(j->j);
+    if (r > 0 && sd_journal_test_cursor(j->j, cursor) > 0) r = sd_journal_next(j->j);
+    if (r > 0) {
+        char *c = NULL;
+        cursor_pos p;
+        if (sd_journal_get_cursor(j->j, &c) >= 0 && parse_cursor(c, &p) && p.sid_len == from->sid_len &&
+            memcmp(p.sid, from->sid, p.sid_len) == 0)
+            found = p.seqnum;
+        free(c);
+    }
+    for (size_t i = 0; i < j->n_matches; i++) {
+        r = sd_journal_add_match(j->j, j->matches[i], 0);
+        if (r < 0) return jb_error_set(err, r, "cannot add match '%s': %s", j->matches[i], strerror(-r));
+    }
+    /* Stand on the entry just read again, so that the next read returns the one after it. */
+    r = sd_journal_seek_cursor(j->j, here);
+    if (r < 0) return jb_error_set(err, r, "cannot seek to cursor '%s': %s", here, strerror(-r));
+    r = sd_journal_next(j->j);
+    if (r < 0) return jb_error_set(err, r, "cannot read the journal: %s", strerror(-r));
+    if (r > 0) {
+        r = sd_journal_test_cursor(j->j, here);
+        if (r < 0) return jb_error_set(err, r, "cannot test cursor '%s': %s", here, strerror(-r));
+        if (r == 0) j->have_current = true; /* vacuumed meanwhile: the entry we stand on comes next */
+    }
+    *ret = found;
+    return 0;
+}
+
+/* Compare the entry just read (cursor here) with the last one read before a re-positioning
+ * (last_cursor) and record the entries between them that no longer exist as a gap. */
+static int check_gap(jb_journal *j, const char *here, jb_error *err) {
+    cursor_pos from, to;
+    if (j->last_cursor.len == 0 || !parse_cursor(j->last_cursor.data, &from) || !parse_cursor(here, &to)) return 0;
+    if (from.sid_len != to.sid_len || memcmp(from.sid, to.sid, from.sid_len) != 0) return 0;
+    if (to.seqnum <= from.seqnum + 1) return 0;
+    uint64_t end = to.seqnum; /* first entry after the gap */
+    if (j->n_matches > 0) {
+        uint64_t f = 0;
+        int r = first_existing_after(j, j->last_cursor.data, &from, here, &f, err);
+        if (r < 0) return r;
+        if (f <= from.seqnum) return 0; /* no entry of this journal after it: cannot tell */
+        if (f < end) end = f;
+    }
+    if (end <= from.seqnum + 1) return 0;
+    memcpy(j->gap.seqnum_id, from.sid, from.sid_len);
+    j->gap.seqnum_id[from.sid_len] = 0;
+    j->gap.first = from.seqnum + 1;
+    j->gap.last = end - 1;
+    j->gap.count = end - 1 - from.seqnum;
+    j->gap.after_usec = from.realtime;
+    j->gap.before_usec = to.realtime;
+    j->gap_new = true;
+    return 0;
 }
 
 int jb_journal_next(jb_journal *j, jb_entry *e, jb_error *err) {
@@ -186,6 +332,11 @@ int jb_journal_next(jb_journal *j, jb_entry *e, jb_error *err) {
     r = jb_buf_puts(&e->cursor, c);
     free(c);
     if (r < 0) return jb_error_set(err, r, "out of memory");
+    if (j->check_gap) { /* the first entry after a re-positioning: rare, off the hot path */
+        j->check_gap = false;
+        r = check_gap(j, e->cursor.data, err);
+        if (r < 0) return r;
+    }
     jb_buf_reset(&j->last_cursor);
     r = jb_buf_append(&j->last_cursor, e->cursor.data, e->cursor.len);
     if (r < 0) return jb_error_set(err, r, "out of memory");
@@ -220,4 +371,31 @@ uint64_t jb_journal_invalidations(const jb_journal *j) {
 
 uint64_t jb_journal_lost_positions(const jb_journal *j) {
     return j->lost_positions;
+}
+
+static void format_usec(uint64_t usec, char *buf, size_t n) {
+    time_t t = (time_t)(usec / 1000000u);
+    struct tm tm;
+    if (usec == 0 || !gmtime_r(&t, &tm)) {
+        snprintf(buf, n, "?");
+        return;
+    }
+    size_t l = strftime(buf, n, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf + l, n - l, ".%06uZ", (unsigned)(usec % 1000000u));
+}
+
+void jb_gap_describe(const jb_gap *gap, char *buf, size_t n) {
+    char a[40], b[40];
+    format_usec(gap->after_usec, a, sizeof a);
+    format_usec(gap->before_usec, b, sizeof b);
+    snprintf(buf, n,
+             "%" PRIu64 " entries vacuumed before they were read: sequence numbers %" PRIu64 "-%" PRIu64
+             " of journal %s, received between %s and %s",
+             gap->count, gap->first, gap->last, gap->seqnum_id, a, b);
+}
+
+const jb_gap *jb_journal_take_gap(jb_journal *j) {
+    if (!j->gap_new) return NULL;
+    j->gap_new = false;
+    return &j->gap;
 }

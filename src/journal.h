@@ -36,6 +36,8 @@ int jb_journal_add_match(jb_journal *j, const char *match, jb_error *err);
 
 int jb_journal_seek_head(jb_journal *j, jb_error *err);
 int jb_journal_seek_tail(jb_journal *j, jb_error *err);
+/* Position before the first entry received at or after usec (microseconds since the epoch). */
+int jb_journal_seek_realtime(jb_journal *j, uint64_t usec, jb_error *err);
 
 /* Position after the entry of cursor: the next jb_journal_next() returns the entry that follows
  * it. Returns 1 when the entry was found, 0 when it no longer exists (vacuumed) or belongs to
@@ -62,3 +64,27 @@ const char *jb_journal_last_cursor(const jb_journal *j);
  * entry gone (vacuumed before it could be read past). */
 uint64_t jb_journal_invalidations(const jb_journal *j);
 uint64_t jb_journal_lost_positions(const jb_journal *j);
+
+/* A gap: entries that were removed from the journal (vacuumed) after the reader's position and
+ * before it could read them. Found by sequence numbers: after every re-positioning (a saved cursor,
+ * or rotation/vacuum), the first entry read is compared with the last one read before; when both
+ * carry the same sequence number id and entries between them no longer exist at all (journal
+ * matches may skip entries legitimately: those still in the journal are not counted), the missing
+ * range is a gap. Entries from another journal (another seqnum id) give no gap. */
+typedef struct jb_gap {
+    char seqnum_id[33];   /* the journal's sequence number id, 32 hex digits */
+    uint64_t first;       /* sequence number of the first entry gone */
+    uint64_t last;        /* ... and of the last one */
+    uint64_t count;       /* last - first + 1 */
+    uint64_t after_usec;  /* receive time of the last entry read before the gap (0: unknown) */
+    uint64_t before_usec; /* receive time of the first entry read after it (0: unknown) */
+} jb_gap;
+
+/* The gap found by the last jb_journal_next() that returned 1, or NULL. Borrowed until the next
+ * call on j; reported once (the next call returns NULL until another gap is found). */
+const jb_gap *jb_journal_take_gap(jb_journal *j);
+
+/* Describe a gap in one line for a log, without a trailing newline, e.g. "12 entries vacuumed
+ * before they were read: sequence numbers 101-112 of journal 0f1e..., received between
+ * 2024-05-01T10:00:00.000001Z and 2024-05-01T10:00:02.000000Z". Truncated to fit buf (size n > 0). */
+void jb_gap_describe(const jb_gap *gap, char *buf, size_t n);

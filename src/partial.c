@@ -10,6 +10,7 @@
 typedef struct jb_pline {
     jb_entry first;        /* copy of the first piece; first.message holds the text gathered so far */
     jb_buf resume;         /* prev_cursor given with the first piece ("" = where reading started) */
+    uint64_t resume_mark;  /* the caller's mark (jb_partial_set_mark) when the first piece was fed */
     jb_buf last_cursor;    /* cursor of the newest piece */
     uint64_t arrival_usec; /* clock when the newest piece was fed */
     unsigned pieces;
@@ -26,6 +27,7 @@ struct jb_partial {
     size_t n_pending;
     jb_buf chunk; /* a max_line piece of an entry, copied to give it its NUL */
     uint64_t (*clock)(void);
+    uint64_t mark; /* see jb_partial_set_mark() */
 };
 
 static uint64_t monotonic_usec(void) {
@@ -116,6 +118,14 @@ const char *jb_partial_resume_cursor(const jb_partial *p) {
     return p->n_pending ? buf_str(&p->pending[0]->resume) : NULL;
 }
 
+void jb_partial_set_mark(jb_partial *p, uint64_t mark) {
+    p->mark = mark;
+}
+
+uint64_t jb_partial_resume_mark(const jb_partial *p) {
+    return p->n_pending ? p->pending[0]->resume_mark : p->mark;
+}
+
 static int emit(jb_line_cb cb, void *userdata, jb_line_group *g, const jb_entry *first, const char *text, size_t len,
                 const char *cursor, jb_line_kind kind, unsigned pieces) {
     jb_line line = {
@@ -182,6 +192,7 @@ static int prepare_line(jb_partial *p, jb_pline *s, const jb_entry *e, size_t of
     if (r < 0) return r;
     r = buf_set(&s->last_cursor, e->cursor.data, e->cursor.len);
     if (r < 0) return r;
+    s->resume_mark = p->mark;
     s->pieces = 1;
     s->group = (jb_line_group){0, 0};
     s->new_form = new_form;

@@ -100,3 +100,12 @@ size_t jb_partial_pending(const jb_partial *p);
  * piece of the oldest pending line. NULL when nothing is pending; "" when that piece was the first
  * entry read (resume where reading started). Borrowed until the next call. */
 const char *jb_partial_resume_cursor(const jb_partial *p);
+
+/* A value the caller attaches to resume points: a line that starts in a later feed remembers the
+ * mark set last, and jb_partial_resume_mark() gives it back with the resume cursor. The bridge
+ * keeps its per-stream sequence counters there, so that the counters it saves belong to the
+ * position it saves. 0 until set. */
+void jb_partial_set_mark(jb_partial *p, uint64_t mark);
+
+/* The mark remembered with jb_partial_resume_cursor(); the current mark when nothing is pending. */
+uint64_t jb_partial_resume_mark(const jb_partial *p);

@@ -37,12 +37,27 @@ void jb_audit_clear(jb_audit *a) {
     memset(a, 0, sizeof *a);
 }
 
+uint32_t jb_sequence_next(uint32_t last) {
+    return last >= JB_SEQUENCE_MAX ? 1 : last + 1;
+}
+
 void jb_record_id(const char *cursor, unsigned seq, char out[17]) {
     uint64_t h = jb_hash64(cursor, strlen(cursor));
     if (seq > 0) {
+        /* "#" and seq in decimal, as "#%u" writes it (digits by hand: this runs for every record) */
         char tail[16];
-        int n = snprintf(tail, sizeof tail, "#%u", seq);
-        h = jb_hash64_update(h, tail, (size_t)n);
+        size_t i = sizeof tail;
+        do {
+            tail[--i] = (char)('0' + seq % 10);
+            seq /= 10;
+        } while (seq);
+        tail[--i] = '#';
+        h = jb_hash64_update(h, tail + i, sizeof tail - i);
     }
-    snprintf(out, 17, "%016" PRIx64, h);
+    static const char hex[] = "0123456789abcdef";
+    for (int i = 15; i >= 0; i--) {
+        out[i] = hex[h & 15];
+        h >>= 4;
+    }
+    out[16] = 0;
 }

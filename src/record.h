@@ -84,7 +84,17 @@ typedef struct jb_record {
 
     const jb_audit *audit; /* kind NONE for application lines; never NULL */
     jb_stream stream;      /* decided by jb_route() */
+
+    /* RFC 5424 meta sequenceId: the record's number in its stream (1..JB_SEQUENCE_MAX, then 1
+     * again), counted by the bridge and saved with the state; 0: none (no meta element). */
+    uint32_t sequence;
 } jb_record;
+
+/* The largest RFC 5424 sequenceId; the next one is 1. */
+#define JB_SEQUENCE_MAX 2147483647u
+
+/* The sequenceId after last (0: none yet gives 1). */
+uint32_t jb_sequence_next(uint32_t last);
 
 /* The record id: 16 lowercase hex digits + NUL into out, from the cursor of the record's last entry
  * and seq, the number of records delivered before it that ended on the same entry (parts of a line

@@ -74,6 +74,14 @@ int jb_format_time(jb_buf *out, uint64_t usec) {
     return 0;
 }
 
+/* True when one of the 8 bytes in x is a control character (below 0x20, or 0x7f). Exact: the
+ * classic "has a byte less than" and "has a zero byte" tricks, which never flag 0x80-0xff. */
+static inline bool has_control(uint64_t x) {
+    const uint64_t ones = UINT64_C(0x0101010101010101), highs = UINT64_C(0x8080808080808080);
+    uint64_t del = x ^ (ones * 0x7f);
+    return (((x - ones * 0x20) & ~x) | ((del - ones) & ~del)) & highs;
+}
+
 int jb_escape_control(jb_buf *out, const char *p, size_t n) {
     size_t run = 0;
     int r;
@@ -81,6 +89,14 @@ int jb_escape_control(jb_buf *out, const char *p, size_t n) {
     r = jb_buf_reserve(out, n);
     if (r < 0) return r;
     for (size_t i = 0; i < n; i++) {
+        if (n - i >= 8) { /* messages are mostly text: skip 8 bytes at once */
+            uint64_t x;
+            memcpy(&x, p + i, 8);
+            if (!has_control(x)) {
+                i += 7;
+                continue;
+            }
+        }
         unsigned char c = (unsigned char)p[i];
         if (c >= 0x20 && c != 0x7f) continue;
         char esc[4] = {'#', (char)('0' + (c >> 6)), (char)('0' + ((c >> 3) & 7)), (char)('0' + (c & 7))};
@@ -183,12 +199,19 @@ static int append_header_field(jb_buf *out, const char *s, size_t max) {
     if (n == 0) return jb_buf_putc(out, '-');
     r = jb_buf_reserve(out, n);
     if (r < 0) return r;
+    char *d = out->data + out->len; /* a local pointer: the loop needs no reload of out */
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        out->data[out->len++] = c >= 33 && c <= 126 ? (char)c : '_';
+        d[i] = c >= 33 && c <= 126 ? (char)c : '_';
     }
+    out->len += n;
     out->data[out->len] = 0;
     return 0;
+}
+
+int jb_rfc5424_header(jb_buf *out, const char *s, jb_header_field f) {
+    static const size_t max[] = {HOSTNAME_MAX, APP_NAME_MAX, PROCID_MAX, MSGID_MAX};
+    return append_header_field(out, s, (unsigned)f < JB_ELEMENTSOF(max) ? max[f] : MSGID_MAX);
 }
 
 static int valid_facility(int f, int fallback) {

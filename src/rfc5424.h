@@ -33,6 +33,19 @@ int jb_format_time(jb_buf *out, uint64_t usec);
  * 0 or -ENOMEM; on failure out is left as it was. */
 int jb_rfc5424_format(const jb_record *rec, const jb_format_opts *o, jb_buf *out);
 
+/* The header fields jb_rfc5424_header() writes, each with its RFC 5424 length. */
+typedef enum jb_header_field {
+    JB_HEADER_HOSTNAME, /* 255 */
+    JB_HEADER_APP_NAME, /* 48 */
+    JB_HEADER_PROCID,   /* 128 */
+    JB_HEADER_MSGID,    /* 32 */
+} jb_header_field;
+
+/* Append s (NUL-terminated, may be NULL) as the header field f: cut to the field's length, every
+ * byte outside printable ASCII (33-126) as '_', "-" when empty; out stays NUL-terminated. For
+ * adapters that hand header fields to another formatter (rsyslog). 0 or -ENOMEM. */
+int jb_rfc5424_header(jb_buf *out, const char *s, jb_header_field f);
+
 /* Append the n bytes at p with control characters (0x00-0x1f, 0x7f) as '#' and three octal
  * digits. */
 int jb_escape_control(jb_buf *out, const char *p, size_t n);

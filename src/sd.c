@@ -52,6 +52,22 @@ void jb_sd_name(const char *p, size_t n, size_t max, char *out) {
     out[n] = 0;
 }
 
+/* Byte-wise tests on 8 bytes at once (the classic bit tricks): exact for "is there any". */
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGHS UINT64_C(0x8080808080808080)
+#define HAS_ZERO(v) (((v)-ONES) & ~(v)&HIGHS)
+
+/* True when none of the 8 bytes in x needs attention in a PARAM-VALUE: all are printable ASCII
+ * (0x20-0x7e) and none is '"', '\' or ']'. */
+static inline bool plain_word(uint64_t x) {
+    uint64_t bad = x & HIGHS;                   /* 0x80-0xff: UTF-8 to check */
+    bad |= (x - ONES * 0x20) & ~x & HIGHS;      /* below 0x20 (exact once no byte is >= 0x80) */
+    bad |= HAS_ZERO(x ^ (ONES * 0x7f));         /* DEL */
+    bad |= HAS_ZERO(x ^ (ONES * '"'));          /* '"' */
+    bad |= HAS_ZERO((x | ONES) ^ (ONES * ']')); /* '\' (0x5c) and ']' (0x5d) */
+    return bad == 0;
+}
+
 int jb_sd_append_value(jb_buf *out, const char *p, size_t n) {
     static const char replacement[] = "\xEF\xBF\xBD";
     const unsigned char *s = (const unsigned char *)p;
@@ -63,8 +79,16 @@ int jb_sd_append_value(jb_buf *out, const char *p, size_t n) {
     if (r < 0) return r;
 
     for (size_t i = 0; i < n;) {
+        if (n - i >= 8) { /* the common case: 8 plain bytes at once */
+            uint64_t x;
+            memcpy(&x, s + i, 8);
+            if (plain_word(x)) {
+                i += 8;
+                continue;
+            }
+        }
         unsigned char c = s[i];
-        if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != ']') { /* the common case, inline */
+        if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != ']') {
             i++;
             continue;
         }
@@ -74,7 +98,10 @@ int jb_sd_append_value(jb_buf *out, const char *p, size_t n) {
         size_t rep_len = 0;
 
         if (len == 1 && (c < 0x20 || c == 0x7f)) {
-            snprintf(esc, sizeof esc, "#%03o", c);
+            esc[0] = '#';
+            esc[1] = (char)('0' + (c >> 6));
+            esc[2] = (char)('0' + ((c >> 3) & 7));
+            esc[3] = (char)('0' + (c & 7));
             rep = esc;
             rep_len = 4;
         } else if (c == '"' || c == '\\' || c == ']') {
@@ -105,17 +132,19 @@ static const char *str_or_empty(const char *s) {
     return s ? s : "";
 }
 
-static int append_param(jb_buf *out, const char *name, const char *value, size_t value_len) {
-    char safe[JB_SD_NAME_MAX + 1];
+/* A literal as (pointer, length), for names known to be valid PARAM-NAMEs. */
+#define LIT(s) s, sizeof(s) - 1
+
+/* ' ' NAME '="' VALUE '"' with a name that is already a valid PARAM-NAME (n bytes). */
+static int append_param_n(jb_buf *out, const char *name, size_t n, const char *value, size_t value_len) {
     int r;
 
-    jb_sd_name(name, name ? strlen(name) : 0, JB_SD_NAME_MAX, safe);
-    size_t n = strlen(safe);
-    /* ' ' NAME '=' '"' (n + 3 bytes; reserve adds the NUL) */
-    r = jb_buf_reserve(out, n + 3);
+    /* ' ' NAME '=' '"' and the closing '"', and the value when it needs no escaping: one
+     * reservation (reserve adds the NUL). */
+    r = jb_buf_reserve(out, n + 4 + value_len);
     if (r < 0) return r;
     out->data[out->len++] = ' ';
-    memcpy(out->data + out->len, safe, n);
+    memcpy(out->data + out->len, name, n);
     out->len += n;
     out->data[out->len++] = '=';
     out->data[out->len++] = '"';
@@ -125,73 +154,93 @@ static int append_param(jb_buf *out, const char *name, const char *value, size_t
     return jb_buf_putc(out, '"');
 }
 
-static int append_param_str(jb_buf *out, const char *name, const char *value) {
-    value = str_or_empty(value);
-    return append_param(out, name, value, strlen(value));
+/* A parameter whose name comes from data (an audit key): passed through jb_sd_name() again, so a
+ * bad name can never break the element. */
+static int append_param(jb_buf *out, const char *name, const char *value, size_t value_len) {
+    char safe[JB_SD_NAME_MAX + 1];
+    jb_sd_name(name, name ? strlen(name) : 0, JB_SD_NAME_MAX, safe);
+    return append_param_n(out, safe, strlen(safe), value, value_len);
 }
 
-static int append_sd_id(jb_buf *out, const char *name, unsigned pen) {
-    char buf[16];
-    size_t i = sizeof buf;
+/* A parameter with a literal name (LIT("name")) and a NUL-terminated value (NULL: ""). */
+static int append_param_str(jb_buf *out, const char *name, size_t name_len, const char *value) {
+    value = str_or_empty(value);
+    return append_param_n(out, name, name_len, value, strlen(value));
+}
+
+/* The decimal digits of v, written backwards ending at end; returns where they start. */
+static char *put_uint_rev(char *end, unsigned v) {
     do {
-        buf[--i] = (char)('0' + pen % 10);
-        pen /= 10;
-    } while (pen);
-    int r = jb_buf_putc(out, '[');
-    if (r >= 0) r = jb_buf_puts(out, name);
-    if (r >= 0) r = jb_buf_putc(out, '@');
-    if (r >= 0) r = jb_buf_append(out, buf + i, sizeof buf - i);
-    return r;
+        *--end = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return end;
+}
+
+/* '[' NAME '@' PEN, with the PEN's digits already written (at: "@N", at_len bytes). */
+static int append_sd_id(jb_buf *out, const char *name, size_t name_len, const char *at, size_t at_len) {
+    int r = jb_buf_reserve(out, 1 + name_len + at_len);
+    if (r < 0) return r;
+    out->data[out->len++] = '[';
+    memcpy(out->data + out->len, name, name_len);
+    memcpy(out->data + out->len + name_len, at, at_len);
+    out->len += name_len + at_len;
+    out->data[out->len] = 0;
+    return 0;
 }
 
 static int sd_build(const jb_record *rec, unsigned pen, jb_buf *out) {
     const jb_audit *audit = rec->audit;
     int r;
+    char pen_buf[16]; /* "@" and the PEN, once for the three SD-IDs */
+    char *at = put_uint_rev(pen_buf + sizeof pen_buf, pen);
+    *--at = '@';
+    size_t at_len = (size_t)(pen_buf + sizeof pen_buf - at);
 
     if (rec->container_name && rec->container_name[0]) {
-        r = append_sd_id(out, "container", pen);
+        r = append_sd_id(out, LIT("container"), at, at_len);
         if (r < 0) return r;
-        r = append_param_str(out, "name", rec->container_name);
+        r = append_param_str(out, LIT("name"), rec->container_name);
         if (r < 0) return r;
-        r = append_param_str(out, "id", rec->container_id);
+        r = append_param_str(out, LIT("id"), rec->container_id);
         if (r < 0) return r;
-        r = append_param_str(out, "image", rec->image);
+        r = append_param_str(out, LIT("image"), rec->image);
         if (r < 0) return r;
         r = jb_buf_putc(out, ']');
         if (r < 0) return r;
     }
 
-    r = append_sd_id(out, "jbridge", pen);
+    r = append_sd_id(out, LIT("jbridge"), at, at_len);
     if (r < 0) return r;
-    r = append_param_str(out, "id", rec->record_id);
+    r = append_param_str(out, LIT("id"), rec->record_id);
     if (r < 0) return r;
-    r = append_param_str(out, "stream", jb_stream_name(rec->stream));
+    r = append_param_str(out, LIT("stream"), jb_stream_name(rec->stream));
     if (r < 0) return r;
     if (audit && audit->kind == JB_AUDIT_MALFORMED) {
-        r = append_param_str(out, "audit", "malformed");
+        r = append_param_str(out, LIT("audit"), "malformed");
         if (r < 0) return r;
-        r = append_param_str(out, "reason", audit->reason);
+        r = append_param_str(out, LIT("reason"), audit->reason);
         if (r < 0) return r;
     }
     if (rec->line != JB_LINE_WHOLE) {
         char pieces[16];
         snprintf(pieces, sizeof pieces, "%u", rec->pieces);
-        r = append_param_str(out, "line", jb_line_kind_name(rec->line));
+        r = append_param_str(out, LIT("line"), jb_line_kind_name(rec->line));
         if (r < 0) return r;
-        r = append_param_str(out, "pieces", pieces);
+        r = append_param_str(out, LIT("pieces"), pieces);
         if (r < 0) return r;
     }
     if (rec->part > 0) {
         char part[16];
         snprintf(part, sizeof part, "%u", rec->part);
-        r = append_param_str(out, "part", part);
+        r = append_param_str(out, LIT("part"), part);
         if (r < 0) return r;
     }
     r = jb_buf_putc(out, ']');
     if (r < 0) return r;
 
     if (audit && audit->kind != JB_AUDIT_NONE && audit->n_fields > 0) {
-        r = append_sd_id(out, "audit", pen);
+        r = append_sd_id(out, LIT("audit"), at, at_len);
         if (r < 0) return r;
         for (size_t i = 0; i < audit->n_fields; i++) {
             const jb_field *f = &audit->fields[i];
@@ -199,6 +248,18 @@ static int sd_build(const jb_record *rec, unsigned pen, jb_buf *out) {
             if (r < 0) return r;
         }
         r = jb_buf_putc(out, ']');
+        if (r < 0) return r;
+    }
+
+    if (rec->sequence > 0) {
+        /* IANA-registered SD-ID: no PEN */
+        char seq[32];
+        char *end = seq + sizeof seq - 2;
+        char *start = put_uint_rev(end, (unsigned)rec->sequence);
+        start -= sizeof "[meta sequenceId=\"" - 1;
+        memcpy(start, "[meta sequenceId=\"", sizeof "[meta sequenceId=\"" - 1);
+        memcpy(end, "\"]", 2);
+        r = jb_buf_append(out, start, (size_t)(end + 2 - start));
         if (r < 0) return r;
     }
     return 0;

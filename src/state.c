@@ -13,6 +13,8 @@
 #define STATE_MAGIC "jbridge-state "
 #define STATE_VERSION "1\n"
 #define STATE_CURSOR "cursor="
+#define STATE_SEQ_APP "seq.app="
+#define STATE_SEQ_AUDIT "seq.audit="
 #define STATE_MAX_SIZE (64u * 1024u)
 #define TEMP_TRIES 16
 
@@ -55,8 +57,47 @@ bool jb_cursor_valid(const char *s) {
 
 /* ---- load ---- */
 
-/* Check the content of a state file and return the cursor in it. */
-static int parse_state(const char *path, const char *d, size_t n, char **ret_cursor, jb_error *err) {
+/* The optional lines after the cursor: "seq.app=N" and "seq.audit=N", each at most once, in any
+ * order, N from 0 to JB_SEQUENCE_MAX. Anything else is refused. */
+static int parse_seq_lines(const char *path, const char *p, size_t left, uint32_t ret_seq[2], jb_error *err) {
+    static const char *const keys[2] = {STATE_SEQ_APP, STATE_SEQ_AUDIT};
+    bool seen[2] = {false, false};
+    uint32_t seq[2] = {0, 0};
+
+    while (left > 0) {
+        const char *nl = memchr(p, '\n', left);
+        size_t len = nl ? (size_t)(nl - p) : left;
+        int k = -1;
+        for (int i = 0; i < 2; i++)
+            if (len >= strlen(keys[i]) && memcmp(p, keys[i], strlen(keys[i])) == 0) k = i;
+        if (k < 0) return jb_error_set(err, -EBADMSG, "state file %s has data after the cursor line", path);
+        if (!nl) return jb_error_set(err, -EBADMSG, "state file %s is truncated", path);
+        if (seen[k])
+            return jb_error_set(err, -EBADMSG, "state file %s: %.*s appears twice", path, (int)strlen(keys[k]) - 1,
+                                keys[k]);
+        seen[k] = true;
+        const char *v = p + strlen(keys[k]);
+        size_t vlen = len - strlen(keys[k]);
+        uint64_t val = 0;
+        bool ok = vlen > 0 && vlen <= 10;
+        for (size_t i = 0; ok && i < vlen; i++) {
+            ok = v[i] >= '0' && v[i] <= '9';
+            val = val * 10 + (uint64_t)(v[i] - '0');
+        }
+        if (!ok || val > JB_SEQUENCE_MAX)
+            return jb_error_set(err, -EBADMSG, "state file %s: %.*s is not a number from 0 to %u", path,
+                                (int)strlen(keys[k]) - 1, keys[k], JB_SEQUENCE_MAX);
+        seq[k] = (uint32_t)val;
+        left -= len + 1;
+        p = nl + 1;
+    }
+    ret_seq[0] = seq[0];
+    ret_seq[1] = seq[1];
+    return 0;
+}
+
+/* Check the content of a state file and return what it holds. */
+static int parse_state(const char *path, const char *d, size_t n, jb_state *ret, jb_error *err) {
     static const char magic[] = STATE_MAGIC STATE_VERSION;
     const size_t magic_len = sizeof magic - 1;
     const size_t prefix_len = sizeof STATE_MAGIC - 1;
@@ -87,7 +128,9 @@ static int parse_state(const char *path, const char *d, size_t n, char **ret_cur
     nl = memchr(p, '\n', left);
     if (!nl) return jb_error_set(err, -EBADMSG, "state file %s is truncated", path);
     size_t clen = (size_t)(nl - p);
-    if (clen + 1 != left) return jb_error_set(err, -EBADMSG, "state file %s has data after the cursor line", path);
+    uint32_t seq[2] = {0, 0};
+    int r = parse_seq_lines(path, nl + 1, left - clen - 1, seq, err);
+    if (r < 0) return r;
 
     char *cursor = jb_strndup(p, clen);
     if (!cursor) return jb_error_set(err, -ENOMEM, "out of memory");
@@ -95,7 +138,9 @@ static int parse_state(const char *path, const char *d, size_t n, char **ret_cur
         jb_free(cursor);
         return jb_error_set(err, -EBADMSG, "state file %s holds an invalid cursor", path);
     }
-    *ret_cursor = cursor;
+    ret->cursor = cursor;
+    ret->seq_app = seq[0];
+    ret->seq_audit = seq[1];
     return 0;
 }
 
@@ -114,7 +159,7 @@ static ssize_t read_all(int fd, char *buf, size_t max) {
     return (ssize_t)n;
 }
 
-static int load_fd(const char *path, int fd, char **ret_cursor, jb_error *err) {
+static int load_fd(const char *path, int fd, jb_state *ret, jb_error *err) {
     struct stat st;
     if (fstat(fd, &st) < 0) return jb_error_set(err, -errno, "cannot stat state file %s: %s", path, strerror(errno));
     if (S_ISDIR(st.st_mode)) return jb_error_set(err, -EISDIR, "state file %s is a directory", path);
@@ -126,10 +171,10 @@ static int load_fd(const char *path, int fd, char **ret_cursor, jb_error *err) {
     if (n < 0) return jb_error_set(err, (int)n, "cannot read state file %s: %s", path, strerror((int)-n));
     if ((size_t)n > STATE_MAX_SIZE)
         return jb_error_set(err, -EBADMSG, "state file %s is too large (more than %u bytes)", path, STATE_MAX_SIZE);
-    return parse_state(path, buf, (size_t)n, ret_cursor, err);
+    return parse_state(path, buf, (size_t)n, ret, err);
 }
 
-int jb_state_load(const char *path, char **ret_cursor, jb_error *err) {
+int jb_state_read(const char *path, jb_state *ret, jb_error *err) {
     /* O_NONBLOCK: a FIFO planted at the path must not block the open; it is refused below. */
     int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) {
@@ -138,9 +183,23 @@ int jb_state_load(const char *path, char **ret_cursor, jb_error *err) {
         if (e == ELOOP) return jb_error_set(err, -ELOOP, "state file %s is a symbolic link, which is refused", path);
         return jb_error_set(err, -e, "cannot open state file %s: %s", path, strerror(e));
     }
-    int r = load_fd(path, fd, ret_cursor, err);
+    int r = load_fd(path, fd, ret, err);
     close(fd);
     return r;
+}
+
+int jb_state_load(const char *path, char **ret_cursor, jb_error *err) {
+    jb_state s = {0};
+    int r = jb_state_read(path, &s, err);
+    if (r < 0) return r;
+    *ret_cursor = s.cursor;
+    return 0;
+}
+
+void jb_state_done(jb_state *s) {
+    if (!s) return;
+    jb_free(s->cursor);
+    *s = (jb_state){0};
 }
 
 /* ---- save ---- */
@@ -229,13 +288,24 @@ static void buf_freep(jb_buf *b) {
 }
 
 int jb_state_save(const char *path, const char *cursor, jb_error *err) {
+    jb_state s = {.cursor = (char *)cursor};
+    return jb_state_write(path, &s, err);
+}
+
+int jb_state_write(const char *path, const jb_state *s, jb_error *err) {
+    const char *cursor = s->cursor;
     if (!jb_cursor_valid(cursor))
         return jb_error_set(err, -EINVAL, "refusing to save an invalid cursor to state file %s", path);
 
     /* Everything is allocated before the file system is touched: -ENOMEM changes nothing. */
     _cleanup_(buf_freep) jb_buf content = JB_BUF_INIT;
-    if (jb_buf_printf(&content, STATE_MAGIC STATE_VERSION STATE_CURSOR "%s\n", cursor) < 0)
-        return jb_error_set(err, -ENOMEM, "out of memory");
+    if (s->seq_app > JB_SEQUENCE_MAX || s->seq_audit > JB_SEQUENCE_MAX)
+        return jb_error_set(err, -EINVAL, "refusing to save a sequence number over %u to state file %s",
+                            JB_SEQUENCE_MAX, path);
+    int r = jb_buf_printf(&content, STATE_MAGIC STATE_VERSION STATE_CURSOR "%s\n", cursor);
+    if (r >= 0 && s->seq_app > 0) r = jb_buf_printf(&content, STATE_SEQ_APP "%" PRIu32 "\n", s->seq_app);
+    if (r >= 0 && s->seq_audit > 0) r = jb_buf_printf(&content, STATE_SEQ_AUDIT "%" PRIu32 "\n", s->seq_audit);
+    if (r < 0) return jb_error_set(err, -ENOMEM, "out of memory");
     size_t size = strlen(path) + 32;
     _cleanup_free_ char *tmp = jb_malloc(size);
     _cleanup_free_ char *dir = dir_of(path);
@@ -244,7 +314,7 @@ int jb_state_save(const char *path, const char *cursor, jb_error *err) {
     int fd = create_temp(path, tmp, size);
     if (fd < 0)
         return jb_error_set(err, fd, "cannot create a temporary file for state file %s: %s", path, strerror(-fd));
-    int r = write_and_rename(fd, tmp, path, &content, err);
+    r = write_and_rename(fd, tmp, path, &content, err);
     if (r < 0) return r;
     return fsync_dir(dir, path, err);
 }

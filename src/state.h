@@ -1,12 +1,35 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #pragma once
 
-/* The state file: the journal cursor up to which every entry was delivered.
- * Format (text): "jbridge-state 1\ncursor=CURSOR\n". Written atomically (temporary file in the
+/* The state file: the journal cursor up to which every entry was delivered, and the last sequence
+ * number given in each stream up to there.
+ * Format (text): "jbridge-state 1\ncursor=CURSOR\n", then optionally "seq.app=N\n" and
+ * "seq.audit=N\n" (each at most once, any order, 0..2147483647; written only when not 0, so a
+ * file of an earlier version, which has no such line, still loads: its counters are 0). Written
+ * atomically (temporary file in the
  * same directory created with O_EXCL|O_NOFOLLOW and mode 0600, fsync, rename, fsync of the
  * directory), so a crash leaves the old or the new state, never an empty one. */
 
+#include "record.h"
 #include "util.h"
+
+typedef struct jb_state {
+    char *cursor;       /* owned */
+    uint32_t seq_app;   /* last sequenceId of the application stream up to the cursor (0: none) */
+    uint32_t seq_audit; /* ... of the audit stream */
+} jb_state;
+
+/* Load a state file into *ret (zeroed or done before; written only on success, ret->cursor new).
+ * Errors as jb_state_load(); a seq line that is not a number from 0 to JB_SEQUENCE_MAX, appears
+ * twice, or any other line after the cursor is -EBADMSG. */
+int jb_state_read(const char *path, jb_state *ret, jb_error *err);
+
+/* Save s atomically (seq lines only when not 0). 0, -EINVAL (invalid cursor, sequence over
+ * JB_SEQUENCE_MAX) or negative errno with err set. */
+int jb_state_write(const char *path, const jb_state *s, jb_error *err);
+
+/* Free what s holds and zero it. NULL-safe. */
+void jb_state_done(jb_state *s);
 
 /* Load the cursor. Returns 0 and a new string in *ret_cursor; -ENOENT when the file does not
  * exist (a first start); -EBADMSG when it is empty, truncated, not a jbridge state file or holds
@@ -14,7 +37,8 @@
  * read (err says why). */
 int jb_state_load(const char *path, char **ret_cursor, jb_error *err);
 
-/* Save the cursor atomically. 0 or negative errno with err set. */
+/* Save the cursor atomically, without sequence numbers (jb_state_write with 0 counters). 0 or
+ * negative errno with err set. */
 int jb_state_save(const char *path, const char *cursor, jb_error *err);
 
 /* True when s looks like an sd-journal cursor ("s=...;i=...;b=...;m=...;t=...;x=..."). */

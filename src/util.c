@@ -58,6 +58,10 @@ int jb_error_set(jb_error *err, int code, const char *fmt, ...) {
 }
 
 int jb_buf_reserve(jb_buf *b, size_t n) {
+    return jb_buf_reserve_inline(b, n);
+}
+
+int jb__buf_grow(jb_buf *b, size_t n) {
     if (n > SIZE_MAX - b->len - 1) return -ENOMEM;
     size_t need = b->len + n + 1;
     if (need <= b->cap) return 0;
@@ -68,19 +72,6 @@ int jb_buf_reserve(jb_buf *b, size_t n) {
     b->data = d;
     b->cap = cap;
     return 0;
-}
-
-int jb_buf_append(jb_buf *b, const void *p, size_t n) {
-    int r = jb_buf_reserve(b, n);
-    if (r < 0) return r;
-    if (n) memcpy(b->data + b->len, p, n);
-    b->len += n;
-    b->data[b->len] = 0;
-    return 0;
-}
-
-int jb_buf_putc(jb_buf *b, char c) {
-    return jb_buf_append(b, &c, 1);
 }
 
 int jb_buf_puts(jb_buf *b, const char *s) {
@@ -131,11 +122,6 @@ int jb_field_split(const void *data, size_t n, const char **ret_name, size_t *re
     *ret_value = eq + 1;
     *ret_value_len = n - (size_t)(eq - p) - 1;
     return 0;
-}
-
-bool jb_slice_eq(const char *p, size_t n, const char *s) {
-    size_t l = strlen(s);
-    return l == n && memcmp(p, s, n) == 0;
 }
 
 int jb_parse_u64(const char *p, size_t n, uint64_t *ret) {

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define JB_EXPORT __attribute__((visibility("default")))
 #define _cleanup_(f) __attribute__((cleanup(f)))
@@ -71,8 +72,29 @@ typedef struct jb_buf {
 
 /* Ensure room for n more bytes plus a NUL. 0 or -ENOMEM (buffer unchanged). */
 int jb_buf_reserve(jb_buf *b, size_t n);
-int jb_buf_append(jb_buf *b, const void *p, size_t n);
-int jb_buf_putc(jb_buf *b, char c);
+/* The part of jb_buf_reserve() that allocates; call jb_buf_reserve(). */
+int jb__buf_grow(jb_buf *b, size_t n);
+
+/* The hot path of every formatter: inline, so that appending to a buffer that already has room is
+ * a compare and a memcpy. */
+static inline int jb_buf_reserve_inline(jb_buf *b, size_t n) {
+    return n < b->cap - b->len ? 0 : jb__buf_grow(b, n);
+}
+static inline int jb_buf_append(jb_buf *b, const void *p, size_t n) {
+    int r = jb_buf_reserve_inline(b, n);
+    if (r < 0) return r;
+    if (n) memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = 0;
+    return 0;
+}
+static inline int jb_buf_putc(jb_buf *b, char c) {
+    int r = jb_buf_reserve_inline(b, 1);
+    if (r < 0) return r;
+    b->data[b->len++] = c;
+    b->data[b->len] = 0;
+    return 0;
+}
 int jb_buf_puts(jb_buf *b, const char *s);
 int jb_buf_printf(jb_buf *b, const char *fmt, ...) _printf_(2, 3);
 /* Forget the content, keep the memory. */
@@ -89,8 +111,10 @@ char *jb_buf_steal(jb_buf *b);
 int jb_field_split(const void *data, size_t n, const char **ret_name, size_t *ret_name_len, const char **ret_value,
                    size_t *ret_value_len);
 
-/* True when the n bytes at p equal the NUL-terminated string s. */
-bool jb_slice_eq(const char *p, size_t n, const char *s);
+/* True when the n bytes at p equal the NUL-terminated string s (inline: strlen of a literal folds). */
+static inline bool jb_slice_eq(const char *p, size_t n, const char *s) {
+    return strlen(s) == n && memcmp(p, s, n) == 0;
+}
 
 /* Parse a decimal unsigned integer from exactly the n bytes at p (no sign, no spaces).
  * 0 or -EINVAL / -ERANGE. */

@@ -19,7 +19,8 @@ trap jb_cleanup EXIT
 VG=()
 if [ -n "${JB_VALGRIND:-}" ]; then
     command -v valgrind >/dev/null 2>&1 || jb_need_program /usr/bin/valgrind
-    VG=(valgrind --leak-check=full --log-file="$JB_TMP/vg.%p")
+    VG=(valgrind --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite
+        --log-file="$JB_TMP/vg.%p")
 fi
 jb_start_journald
 
@@ -60,16 +61,16 @@ seqs_app() { [ -f "$A" ] && LC_ALL=C grep -a -o -E "seq=$1-[0-9]+( |\"|\$)" "$A"
 seqs_audit() { [ -f "$B" ] && LC_ALL=C grep -a -o -E " seq=\"$1-[0-9]+\"" "$B" | sed -E "s/^ seq=\"$1-//; s/\"\$//"; }
 count_seqs() { { seqs_app "$1"; seqs_audit "$1"; } | wc -l | tr -d ' '; }
 
-N=3000
+N=${JB_LIVE_N:-3000}
 K=7
 "$JB_WRITE" --quiet --container tfe-atlas --image hashicorp/tfe-atlas:v1 --count $N --audit-every $K --prefix r \
-    --rate 1000 2>>"$JB_TMP/writer.err" &
+    --rate "${JB_LIVE_RATE:-1000}" 2>>"$JB_TMP/writer.err" &
 WRITER=$!
 start_rsyslogd
 for i in 1 2 3 4; do
     # wait for progress, then stop and start rsyslogd while the writer goes on
     have=$(count_seqs r)
-    jb_wait_for "[ \$(count_seqs r) -gt $have ]" 60 || jb_diag "restart $i: no progress"
+    jb_wait_for "[ \$(count_seqs r) -gt $have ]" 60 || jb_diag "restart $i: no progress in 60 s"
     stop_rsyslogd "restart $i"
     start_rsyslogd
 done

@@ -6,6 +6,8 @@
 
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/integration/rsyslog-lib.sh
+. "$(dirname "$0")/rsyslog-lib.sh"
 
 : "${RSYSLOGD:=/usr/sbin/rsyslogd}"
 : "${JB_RSYSLOG_MODULES:=$JB_BUILDDIR/.libs}"
@@ -74,13 +76,23 @@ bad unknown-param frobnicate 'input(type="imjbridge" ruleset="app" frobnicate="1
 bad pen sd.pen 'input(type="imjbridge" ruleset="app" sd.pen="-1")'
 bad mm-marker audit.markers 'action(type="mmjbridge" audit.markers=[""])'
 
-# every example config validates (module paths pointed at the build)
+# every example config validates (module paths pointed at the build, a private work directory,
+# the TLS files of /etc/rsyslog-tls/ replaced by throwaway ones: rsyslogd -N1 opens them)
+# (the TLS examples need rsyslog-gnutls's driver)
+gtls=$(echo /usr/lib/*/rsyslog/lmnsd_gtls.so)
+[ -f "$gtls" ] || { [ -z "${CI:-}" ] || jb_bail_out "missing rsyslog-gnutls ($gtls)"; }
+jb_make_tls "$JB_TMP/tls" || jb_bail_out "cannot make test certificates with openssl"
+n_examples=0
 for ex in "$JB_SRCDIR"/examples/*.conf; do
     [ -e "$ex" ] || continue
     name=$(basename "$ex")
-    sed -e "s|module(load=\"imjbridge\"|module(load=\"$JB_RSYSLOG_MODULES/imjbridge.so\"|" \
-        -e "s|module(load=\"mmjbridge\"|module(load=\"$JB_RSYSLOG_MODULES/mmjbridge.so\"|" \
-        -e "s|workDirectory=\"[^\"]*\"|workDirectory=\"$JB_TMP/work\"|" "$ex" >"$JB_TMP/$name"
+    if [ ! -f "$gtls" ] && grep -q gtls "$ex"; then
+        jb_skip "examples/$name validates with rsyslogd -N1" "rsyslog-gnutls is not installed"
+        continue
+    fi
+    jb_example_conf "$ex" "$JB_TMP/work" "$JB_TMP/tls" >"$JB_TMP/$name"
     jb_ok "examples/$name validates with rsyslogd -N1" "$RSYSLOGD" -N1 -f "$JB_TMP/$name"
+    n_examples=$((n_examples + 1))
 done
+jb_ok "the five example configs are there ($n_examples)" test "$n_examples" -ge 5
 jb_done

@@ -36,6 +36,7 @@ typedef struct options {
     uint64_t audit_every;
     double rate;
     size_t split;
+    size_t interleave; /* --interleave N: lines sent N at a time, their pieces interleaved */
     size_t piece_size;
     bool old_partial;
     bool use_stderr;
@@ -166,6 +167,7 @@ typedef struct writer {
     uint64_t log_ordinal; /* CONTAINER_LOG_ORDINAL */
     char log_epoch[65];   /* CONTAINER_LOG_EPOCH */
     uint64_t partial_serial;
+    bool no_last; /* --no-last: never send the last piece of a split line */
 } writer;
 
 typedef struct fields {
@@ -230,6 +232,33 @@ static void add_docker_fields(writer *w, fields *f, const container *c, bool use
     fields_add(f, "CONTAINER_LOG_ORDINAL", ordinal);
 }
 
+static void new_partial_id(writer *w, const container *c, char id[65]) {
+    char salt[96];
+    snprintf(salt, sizeof salt, "%s/%ld/%" PRIu64, c->name, (long)getpid(), ++w->partial_serial);
+    hex64_from(salt, now_usec(CLOCK_REALTIME), id);
+}
+
+/* Send the piece of msg that starts at off (ordinal off / piece_size + 1); with --no-last the last
+ * piece of a line is not sent. */
+static void send_piece(writer *w, const container *c, const char *msg, size_t len, size_t off, size_t piece_size,
+                       bool use_stderr, bool old_partial, const char *partial_id) {
+    fields f = {.n = 0};
+    size_t n = len - off < piece_size ? len - off : piece_size;
+    bool last = off + n == len;
+    if (last && w->no_last) return;
+    char ord[24];
+    snprintf(ord, sizeof ord, "%zu", off / piece_size + 1);
+    fields_add_raw(&f, "MESSAGE", msg + off, n);
+    add_docker_fields(w, &f, c, use_stderr);
+    if (!last) fields_add(&f, "CONTAINER_PARTIAL_MESSAGE", "true");
+    if (!old_partial) {
+        fields_add(&f, "CONTAINER_PARTIAL_ID", partial_id);
+        fields_add(&f, "CONTAINER_PARTIAL_ORDINAL", ord);
+        fields_add(&f, "CONTAINER_PARTIAL_LAST", last ? "true" : "false");
+    }
+    fields_send(&f);
+}
+
 /* Send one line of container c, split into Docker's pieces when longer than piece_size
  * (piece_size 0: never split). old_partial: only CONTAINER_PARTIAL_MESSAGE, as Docker before
  * 19.03 (no PARTIAL_ID/ORDINAL/LAST). */
@@ -244,27 +273,26 @@ static void send_line(writer *w, const container *c, const char *msg, size_t len
     }
 
     char partial_id[65];
-    char salt[96];
-    snprintf(salt, sizeof salt, "%s/%ld/%" PRIu64, c->name, (long)getpid(), ++w->partial_serial);
-    hex64_from(salt, now_usec(CLOCK_REALTIME), partial_id);
+    new_partial_id(w, c, partial_id);
+    for (size_t off = 0; off < len; off += piece_size)
+        send_piece(w, c, msg, len, off, piece_size, use_stderr, old_partial, partial_id);
+}
 
-    unsigned ordinal = 0;
-    for (size_t off = 0; off < len; off += piece_size) {
-        size_t n = len - off < piece_size ? len - off : piece_size;
-        bool last = off + n == len;
-        char ord[16];
-        snprintf(ord, sizeof ord, "%u", ++ordinal);
-
-        fields_add_raw(&f, "MESSAGE", msg + off, n);
-        add_docker_fields(w, &f, c, use_stderr);
-        if (!last) fields_add(&f, "CONTAINER_PARTIAL_MESSAGE", "true");
-        if (!old_partial) {
-            fields_add(&f, "CONTAINER_PARTIAL_ID", partial_id);
-            fields_add(&f, "CONTAINER_PARTIAL_ORDINAL", ord);
-            fields_add(&f, "CONTAINER_PARTIAL_LAST", last ? "true" : "false");
-        }
-        fields_send(&f);
+/* Several lines at once, their pieces interleaved (piece 1 of every line, then piece 2...), each
+ * line with its own partial id, as a container writing from several threads would produce. */
+static void send_lines_interleaved(writer *w, const container *c, char **msgs, const size_t *lens, size_t n_lines,
+                                   bool use_stderr, size_t piece_size, bool old_partial) {
+    char(*ids)[65] = calloc(n_lines, sizeof *ids);
+    if (!ids) die("out of memory");
+    size_t longest = 0;
+    for (size_t i = 0; i < n_lines; i++) {
+        new_partial_id(w, c, ids[i]);
+        if (lens[i] > longest) longest = lens[i];
     }
+    for (size_t off = 0; off < longest; off += piece_size)
+        for (size_t i = 0; i < n_lines; i++)
+            if (off < lens[i]) send_piece(w, c, msgs[i], lens[i], off, piece_size, use_stderr, old_partial, ids[i]);
+    free(ids);
 }
 
 /* An entry that is not Docker's (a host service), as systemd-cat would write it. */
@@ -353,6 +381,24 @@ static void run_sequence(writer *w, const options *o) {
         if (o->no_container) {
             int prio = o->use_stderr ? 3 : 6;
             send_plain(o->tag ? o->tag : o->prefix, prio, line.p);
+        } else if (o->interleave > 1 && o->split) {
+            size_t k = 0;
+            char **msgs = calloc(o->interleave, sizeof *msgs);
+            size_t *lens = calloc(o->interleave, sizeof *lens);
+            if (!msgs || !lens) die("out of memory");
+            for (;;) {
+                msgs[k] = malloc(line.len + 1);
+                if (!msgs[k]) die("out of memory");
+                memcpy(msgs[k], line.p, line.len + 1);
+                lens[k++] = line.len;
+                if (k == o->interleave || i + 1 == o->count) break;
+                i++;
+                build_line(o, o->seq_start + i, &line);
+            }
+            send_lines_interleaved(w, &c, msgs, lens, k, o->use_stderr, o->piece_size, o->old_partial);
+            for (size_t m = 0; m < k; m++) free(msgs[m]);
+            free(msgs);
+            free(lens);
         } else {
             send_line(w, &c, line.p, line.len, o->use_stderr, o->split ? o->piece_size : 0, o->old_partial);
         }
@@ -442,6 +488,8 @@ static void usage(FILE *out) {
         "                      {\"component\":COMPONENT,\"log\":LINE}\n"
         "  --split BYTES       pad every line to BYTES and split it into Docker's pieces\n"
         "  --piece-size BYTES  size of the pieces (default 16384)\n"
+        "  --no-last           never send the last piece of a split line (lines that never end)\n"
+        "  --interleave N      with --split: send N lines at a time, their pieces interleaved\n"
         "  --old-partial       mark pieces only with CONTAINER_PARTIAL_MESSAGE (Docker < 19.03)\n"
         "  --no-container      write plain entries (no Docker fields; identifier: --tag or the prefix)\n"
         "  --demo              write a sample of Terraform Enterprise traffic and exit\n"
@@ -477,6 +525,8 @@ int main(int argc, char **argv) {
         OPT_SPLIT,
         OPT_PIECE_SIZE,
         OPT_OLD_PARTIAL,
+        OPT_NO_LAST,
+        OPT_INTERLEAVE,
         OPT_NO_CONTAINER,
         OPT_DEMO,
         OPT_QUIET,
@@ -497,6 +547,8 @@ int main(int argc, char **argv) {
         {"split", required_argument, NULL, OPT_SPLIT},
         {"piece-size", required_argument, NULL, OPT_PIECE_SIZE},
         {"old-partial", no_argument, NULL, OPT_OLD_PARTIAL},
+        {"no-last", no_argument, NULL, OPT_NO_LAST},
+        {"interleave", required_argument, NULL, OPT_INTERLEAVE},
         {"no-container", no_argument, NULL, OPT_NO_CONTAINER},
         {"demo", no_argument, NULL, OPT_DEMO},
         {"quiet", no_argument, NULL, OPT_QUIET},
@@ -512,7 +564,7 @@ int main(int argc, char **argv) {
         .seq_start = 1,
         .piece_size = DOCKER_PIECE_SIZE,
     };
-    bool demo = false;
+    bool demo = false, no_last = false;
     int c;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (c) {
@@ -563,6 +615,12 @@ int main(int argc, char **argv) {
         case OPT_OLD_PARTIAL:
             o.old_partial = true;
             break;
+        case OPT_NO_LAST:
+            no_last = true;
+            break;
+        case OPT_INTERLEAVE:
+            o.interleave = (size_t)parse_u64("--interleave", optarg);
+            break;
         case OPT_NO_CONTAINER:
             o.no_container = true;
             break;
@@ -585,7 +643,7 @@ int main(int argc, char **argv) {
         return 2;
     }
 
-    writer w = {.log_ordinal = 0};
+    writer w = {.log_ordinal = 0, .no_last = no_last};
     char salt[64];
     snprintf(salt, sizeof salt, "%ld/%" PRIu64, (long)getpid(), now_usec(CLOCK_REALTIME));
     hex64_from(salt, 0, w.log_epoch);

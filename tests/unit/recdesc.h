@@ -6,7 +6,7 @@
  * One "key=value" per line; blank lines and lines starting with '#' are ignored. Values take the
  * escapes \n \r \t \\ \0 and \xHH, so binary bytes, NULs and newlines can be written. Keys:
  *   message container_name container_id image identifier hostname cursor record_id reason
- *   time_usec=N | time=RFC3339   severity=N facility=N pieces=N
+ *   time_usec=N | time=RFC3339   severity=N facility=N pieces=N sequence=N (meta sequenceId, 0: none)
  *   stream=app|audit   audit=none|ok|malformed   line=whole|reassembled|incomplete|overflow
  *   field=NAME=VALUE   (one audit field, in order; the first raw '=' separates name and value)
  *   pen=N facility_app=N facility_audit=N   (jb_format_opts)
@@ -97,6 +97,8 @@ static inline void rd_set(rd_record *d, const char *key, size_t key_len, const c
         r->facility = (int)rd_long(v);
     } else if (strcmp(k, "pieces") == 0) {
         r->pieces = (unsigned)rd_long(v);
+    } else if (strcmp(k, "sequence") == 0) {
+        r->sequence = (uint32_t)strtoul(v, NULL, 10);
     } else if (strcmp(k, "stream") == 0) {
         if (strcmp(v, "app") == 0)
             r->stream = JB_STREAM_APP;

@@ -105,8 +105,8 @@ static void run_input(const char *text, size_t len, jb_entry *e, FILE *f) {
         }
         size_t dn;
         char *dec = tl_unescape(line, n, &dn);
-        const char *name, *value;
-        size_t name_len, value_len;
+        const char *name = NULL, *value = NULL;
+        size_t name_len = 0, value_len = 0;
         if (jb_field_split(dec, dn, &name, &name_len, &value, &value_len) < 0) fail_msg("bad line: %.*s", (int)n, line);
         assert_int_equal(jb_entry_set_field(e, name, name_len, value, value_len), 0);
         free(dec);
@@ -180,8 +180,8 @@ static void test_cases(void **state) {
 /* ---- code-level cases ---- */
 
 static int set(jb_entry *e, const char *field) {
-    const char *name, *value;
-    size_t nl, vl;
+    const char *name = NULL, *value = NULL;
+    size_t nl = 0, vl = 0;
     assert_int_equal(jb_field_split(field, strlen(field), &name, &nl, &value, &vl), 0);
     return jb_entry_set_field(e, name, nl, value, vl);
 }

@@ -90,23 +90,36 @@ static void one_case(const char *dir, const char *name) {
     unlink(path);
     write_file(path, content, len);
 
-    char *cursor = (char *)"untouched";
+    jb_state st = {.cursor = (char *)"untouched", .seq_app = 7, .seq_audit = 7};
     jb_error err = {0};
-    int r = jb_state_load(path, &cursor, &err);
+    int r = jb_state_read(path, &st, &err);
 
     char *got = NULL;
     if (r == 0) {
-        assert_int_equal(asprintf(&got, "ok %s\n", cursor), (int)strlen(cursor) + 4);
-        /* a valid file is what jb_state_save() writes for its cursor */
-        assert_int_equal(jb_state_save(path, cursor, &err), 0);
+        if (st.seq_app || st.seq_audit)
+            assert_true(asprintf(&got, "ok %s seq.app=%u seq.audit=%u\n", st.cursor, (unsigned)st.seq_app,
+                                 (unsigned)st.seq_audit) > 0);
+        else
+            assert_true(asprintf(&got, "ok %s\n", st.cursor) > 0);
+        /* jb_state_load() gives the same cursor */
+        char *cursor = NULL;
+        assert_int_equal(jb_state_load(path, &cursor, &err), 0);
+        assert_string_equal(cursor, st.cursor);
+        jb_free(cursor);
+        /* a valid file is what jb_state_write() writes for what it holds (seq lines in order) */
+        assert_int_equal(jb_state_write(path, &st, &err), 0);
         size_t saved_len;
         char *saved = tl_read_file(path, &saved_len);
-        assert_int_equal(saved_len, len);
-        assert_memory_equal(saved, content, len);
+        if (!strstr(name, "_rewritten")) { /* NAME_rewritten: saved in the canonical form */
+            assert_int_equal(saved_len, len);
+            assert_memory_equal(saved, content, len);
+        }
         free(saved);
-        jb_free(cursor);
+        jb_state_done(&st);
     } else {
-        assert_string_equal(cursor, "untouched");
+        assert_string_equal(st.cursor, "untouched");
+        assert_int_equal(st.seq_app, 7);
+        assert_int_equal(st.seq_audit, 7);
         assert_int_equal(err.code, r);
         /* the message names the file: show it as @PATH@ */
         char msg[1024];
@@ -330,6 +343,12 @@ static void test_save_invalid_cursor(void **state) {
     assert_contains(err.msg, path);
     assert_int_equal(jb_state_save(path, CURSOR "\ncursor=x", &err), -EINVAL);
     assert_int_equal(jb_state_save(path, NULL, &err), -EINVAL);
+    /* sequence numbers stay within RFC 5424's sequenceId range */
+    jb_state st = {.cursor = (char *)CURSOR, .seq_app = JB_SEQUENCE_MAX + 1u};
+    assert_int_equal(jb_state_write(path, &st, &err), -EINVAL);
+    st = (jb_state){.cursor = (char *)CURSOR, .seq_audit = UINT32_MAX};
+    assert_int_equal(jb_state_write(path, &st, &err), -EINVAL);
+    assert_contains(err.msg, path);
     assert_int_equal(count_entries(*state), 0);
     free(path);
 }

@@ -1,0 +1,16 @@
+#!/bin/sh
+# rotate-keep7.sh FILE: rotation for rsyslog's omfile rotation.sizeLimitCommand (used by
+# cloudify.conf): FILE.6 becomes FILE.7, ..., FILE becomes FILE.1, the oldest (FILE.7) goes.
+# rsyslogd runs it when FILE reaches rotation.sizeLimit, waits for it, and opens a new FILE.
+# Install: cp examples/rotate-keep7.sh /usr/local/bin/jbridge-rotate-keep7
+set -eu
+f=$1
+keep=7
+rm -f "$f.$keep"
+i=$keep
+while [ "$i" -gt 1 ]; do
+    j=$((i - 1))
+    if [ -e "$f.$j" ]; then mv -f "$f.$j" "$f.$i"; fi
+    i=$j
+done
+if [ -e "$f" ]; then mv -f "$f" "$f.1"; fi

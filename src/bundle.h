@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/* Support bundles: the records of a time range gathered into one .tar.gz, one file per container
+ * and stream (NAME/app.log, NAME/audit.log: RFC 5424 lines as the jbridge command writes them)
+ * and manifest.json (host, range, counts per container and stream, gaps, the jbridge version).
+ * The adapter reads the journal with a jb_bridge and hands every record to jb_bundle_add(); the
+ * records are spooled to unlinked temporary files until jb_bundle_write(). */
+
+#include <stdint.h>
+
+#include "bridge.h"
+#include "record.h"
+#include "rfc5424.h"
+#include "util.h"
+
+#define JB_BUNDLE_NO_LIMIT UINT64_MAX
+
+typedef struct jb_bundle_opts {
+    uint64_t since_usec; /* records whose time (the RFC 5424 TIMESTAMP) is >= since ... */
+    uint64_t until_usec; /* ... and <= until (JB_BUNDLE_NO_LIMIT: no upper bound) */
+    jb_format_opts fmt;  /* how the lines are written */
+    const char *tmp_dir; /* where the spool files are made (NULL: $TMPDIR, else /tmp) */
+} jb_bundle_opts;
+
+/* What the manifest says besides the counts. Strings are copied into the manifest. */
+typedef struct jb_bundle_info {
+    const char *host;      /* the machine the bundle was made on */
+    const char *source;    /* the journal read, e.g. "system journal", "directory /var/log/journal/remote" */
+    const char *version;   /* the jbridge version */
+    const jb_stats *stats; /* the bridge's counters after reading (may be NULL) */
+} jb_bundle_info;
+
+typedef struct jb_bundle jb_bundle;
+
+int jb_bundle_new(const jb_bundle_opts *o, jb_bundle **ret, jb_error *err);
+jb_bundle *jb_bundle_free(jb_bundle *b);
+
+/* A jb_record_cb: spool rec when its time is in the range (else skip it). userdata: the bundle.
+ * 0, or a negative errno (-ENOMEM, or the spool file's write error). */
+int jb_bundle_add(const jb_record *rec, void *userdata);
+
+/* Records spooled so far, and records skipped as outside the range. */
+uint64_t jb_bundle_records(const jb_bundle *b);
+uint64_t jb_bundle_skipped(const jb_bundle *b);
+
+/* Name of the directory the records of rec go to: the container name, or "_" + SYSLOG_IDENTIFIER
+ * for entries that are not a container's ("_unknown" without one); bytes other than A-Z a-z 0-9
+ * and "._-" become '_', cut to 64 bytes, never "." or "..". Docker container names cannot start
+ * with '_', so the two kinds never meet. out: at least 66 bytes. */
+void jb_bundle_dir_name(const jb_record *rec, char *out, size_t size);
+
+/* Write the archive to fd (taken: closed also on failure): manifest.json first, then the files in
+ * name order (directories by name, app.log before audit.log), only those with records. The files
+ * have mode 0640 and the time of their last record; the manifest the time of writing.
+ * 0 or a negative errno with a message in err. */
+int jb_bundle_write(jb_bundle *b, int fd, const jb_bundle_info *info, jb_error *err);

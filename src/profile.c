@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "profile.h"
+
+#include <string.h>
+
+#include "audit.h"
+#include "util.h"
+
+static const char *const tfe_markers[] = {JB_AUDIT_DEFAULT_MARKER};
+
+/* Cloudify Manager's REST audit log.
+ * Newer managers write it as a gunicorn access log with the format
+ *   %(t)s %(h)s %({X-Cloudify-Audit-Username}o)s %({X-Cloudify-Audit-Tenant}o)s
+ *   %({X-Cloudify-Audit-Auth-Method}o)s "%(r)s" %(s)s %(b)s "%(a)s" took %(M)sms
+ * where %(t)s is "[27/Mar/2018:21:55:29 +0000]" and a missing header gives "-"; the first pattern
+ * splits the request line, the second keeps a request line that is not "METHOD PATH PROTOCOL".
+ * Older managers (rest-security-audit.log) wrote flask-securest's messages behind a
+ * "[TIME] [LEVEL] " prefix:
+ *   user "NAME" authenticated successfully from host [HOST/ADDRESS], authentication provider: METHOD
+ *   User unauthorized; user tried to login from host [HOST/ADDRESS];
+ *   all authentication methods failed: ... (the reason, on the following lines)
+ * where "[HOST/ADDRESS]" is "[ADDRESS]" when the address has no name. */
+static const char *const cloudify_patterns[] = {
+    "[%{time}] %{origin} %{user} %{tenant} %{auth_method} \"%{method} %{path} %{protocol}\" %{status} %{bytes} "
+    "\"%{user_agent}\" took %{duration_ms}ms",
+    "[%{time}] %{origin} %{user} %{tenant} %{auth_method} \"%{request}\" %{status} %{bytes} \"%{user_agent}\" "
+    "took %{duration_ms}ms",
+    "%{outcome=success}[%{time}] [%{level}] user \"%{user}\" authenticated successfully from host "
+    "[%{origin_host}/%{origin}], authentication provider: %{auth_method}",
+    "%{outcome=success}[%{time}] [%{level}] user \"%{user}\" authenticated successfully from host [%{origin}], "
+    "authentication provider: %{auth_method}",
+    "%{outcome=failure}[%{time}] [%{level}] User unauthorized; user tried to login from host "
+    "[%{origin_host}/%{origin}];%{reason}",
+    "%{outcome=failure}[%{time}] [%{level}] User unauthorized; user tried to login from host [%{origin}];%{reason}",
+};
+
+static const jb_profile profiles[] = {
+    {"tfe", tfe_markers, JB_ELEMENTSOF(tfe_markers), NULL, 0},
+    {"cloudify", NULL, 0, cloudify_patterns, JB_ELEMENTSOF(cloudify_patterns)},
+};
+
+const char *const jb_profile_names[] = {"tfe", "cloudify", NULL};
+_Static_assert(JB_ELEMENTSOF(jb_profile_names) == JB_ELEMENTSOF(profiles) + 1, "one name per profile");
+
+const jb_profile *jb_profile_get(const char *name) {
+    if (!name) name = JB_PROFILE_DEFAULT;
+    for (size_t i = 0; i < JB_ELEMENTSOF(profiles); i++)
+        if (strcmp(profiles[i].name, name) == 0) return &profiles[i];
+    return NULL;
+}

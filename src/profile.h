@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/* Built-in recognition profiles: the audit markers and line patterns (pattern.h) one platform's
+ * audit records are recognized by.
+ *   "tfe"       Terraform Enterprise (the default): the marker "[Audit Log]" followed by JSON;
+ *   "cloudify"  Cloudify Manager's REST audit log: no marker, the patterns of its line shapes
+ *               (jb_profile_cloudify_patterns, documented in doc/jbridge.md). */
+
+#include <stddef.h>
+
+#define JB_PROFILE_DEFAULT "tfe"
+
+typedef struct jb_profile {
+    const char *name;
+    const char *const *markers; /* audit markers (a marker followed by a JSON object) */
+    size_t n_markers;
+    const char *const *patterns; /* line patterns, tried in order after the markers */
+    size_t n_patterns;
+} jb_profile;
+
+/* The profile called name (NULL: JB_PROFILE_DEFAULT), or NULL when there is none. Static data. */
+const jb_profile *jb_profile_get(const char *name);
+
+/* The names of the built-in profiles, NULL-terminated, for help texts and error messages. */
+extern const char *const jb_profile_names[];

@@ -1,0 +1,64 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# Smoke test of the benchmark harness (tests/bench/bench.sh), so that it cannot rot: a 2,000-entry
+# journal, one run of every row that needs no network (raw reader, rsyslogd+imjournal,
+# rsyslogd+imjbridge, jbridge; the live part with a real journald; the memory part), and checks
+# that the table prints and every row's output line counts are right. Row 3 (syslog-ng) is left
+# out: it downloads Debian's syslog-ng packages. Not a timing test: no figure is checked.
+
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+: "${RSYSLOGD:=/usr/sbin/rsyslogd}"
+: "${JB_RSYSLOG_MODULES:=$JB_BUILDDIR/.libs}"
+jb_need_program "$JBRIDGE"
+jb_need_program "$JOURNAL_REMOTE"
+rows="1 5"
+if [ "$(id -u)" -eq 0 ] || [ -n "${CI:-}" ]; then
+    jb_need_root
+    jb_need_program "$RSYSLOGD"
+    jb_need_program "$JB_RSYSLOG_MODULES/imjbridge.so"
+    rows="1 2 4 5 live mem"
+fi
+jb_mktemp
+trap jb_cleanup EXIT
+
+out=$JB_TMP/bench.out
+if BENCH_DIR=$JB_TMP/bench BENCH_ENTRIES=2000 BENCH_RUNS=1 BENCH_LIVE_ENTRIES=2000 BENCH_ROWS="$rows" \
+    RSYSLOGD=$RSYSLOGD IMJBRIDGE=$JB_RSYSLOG_MODULES/imjbridge.so \
+    bash "$JB_SRCDIR/tests/bench/bench.sh" >"$out" 2>&1; then
+    jb_pass "bench.sh ($rows) exits 0"
+else
+    jb_fail "bench.sh ($rows) exits 0"
+    jb_diag "$(tail -n 30 "$out")"
+fi
+
+# row NAME TEXT: the row's line is in the table and ends with its output line counts
+row() {
+    local line
+    line=$(grep -E "^$1 " "$out" | head -n1)
+    case $line in
+    *" $2") jb_pass "row '$1' printed with $2" ;;
+    *)
+        jb_fail "row '$1' printed with $2"
+        jb_diag "got: ${line:-no such row}"
+        ;;
+    esac
+}
+jb_ok "the table's header is printed" grep -q '^row .*entries/s (min-max)' "$out"
+row "1 raw: enumerate\\+cursor" "2000 entries"
+row "1b raw: enumerate only" "2000 entries"
+row "5 jbridge CLI" "1800 app + 200 audit"
+jb_ok "the ratios are printed" grep -q '^ratios (entries/s): 4/2 = .* 5/1 = [0-9]' "$out"
+if [ "$rows" != "1 5" ]; then
+    row "2 rsyslogd\\+imjournal" "1800 app + 200 audit"
+    row "4 rsyslogd\\+imjbridge" "1800 app + 200 audit"
+    jb_ok "the ratios 4/1 and 4/2 have values" grep -q '^ratios (entries/s): 4/2 = [0-9.]* .* 4/1 = [0-9]' "$out"
+    jb_ok "the targets are judged" grep -q '^targets: 4/1 >= 0.60: ' "$out"
+    jb_ok "the memory part prints RssAnon at 10%, 50%, 100%" \
+        grep -q '^memory, rsyslogd+imjbridge RssAnon MB.*idle [0-9.]*, backlog at 10% [0-9.]*, 50% [0-9.]*, 100% [0-9.]*' "$out"
+    jb_ok "the live part delivered every entry" grep -q '^live: journald accepted 2000 entries .* delivered 2000$' "$out"
+else
+    jb_diag "not root: rows 2, 4, live and memory not run"
+fi
+jb_done

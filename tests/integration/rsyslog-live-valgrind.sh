@@ -1,0 +1,6 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# rsyslog-live.sh with every rsyslogd under valgrind (a shorter, slower stream: 600 entries at 40
+# a second, so that the four restarts still happen mid-stream): exactly once, and no invalid
+# access or definite leak in any run.
+JB_VALGRIND=1 JB_LIVE_N=${JB_LIVE_N:-600} JB_LIVE_RATE=${JB_LIVE_RATE:-40} exec bash "$(dirname "$0")/rsyslog-live.sh" "$@"

@@ -1,0 +1,90 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# Torture: the audit output is blocked (an omfwd target on 127.0.0.1 that is down) while a writer
+# emits Docker-style entries. The audit action is configured as in examples/tfe-forward.conf
+# (disk-assisted queue, retried forever; TLS left out). Nothing is dropped from the audit stream,
+# rsyslogd's heap (RssAnon) stays bounded, and delivery resumes when a receiver (a second rsyslogd
+# with imtcp) comes up. Entries: 20000 (CI), 200000 with TORTURE_FULL=1.
+
+. "$(dirname "$0")/lib.sh"
+jb_reexec_private_ns "$@"
+jb_need_program "$RSYSLOGD"
+jb_need_program "$JB_WRITE"
+jb_need_program "$JB_RSYSLOG_MODULES/imjbridge.so"
+jb_mktemp
+trap jb_cleanup EXIT
+jb_start_journald
+
+N=$(jb_count 20000 200000)
+A=$JB_TMP/app.log
+R=$JB_TMP/received.log
+PORT=$((20000 + RANDOM % 20000))
+mkdir -p "$JB_TMP/work" "$JB_TMP/rwork"
+cat >"$JB_TMP/rsyslog.conf" <<EOC
+global(workDirectory="$JB_TMP/work")
+module(load="$JB_RSYSLOG_MODULES/imjbridge.so")
+ruleset(name="tfe-audit") {
+    action(type="omfwd" target="127.0.0.1" port="$PORT" protocol="tcp"
+           TCP_Framing="octet-counted" template="RSYSLOG_SyslogProtocol23Format"
+           queue.type="LinkedList" queue.filename="tfe-audit-fwd" queue.maxDiskSpace="1g"
+           queue.saveOnShutdown="on" action.resumeRetryCount="-1" action.resumeInterval="1")
+}
+ruleset(name="tfe-app") { action(type="omfile" file="$A" template="RSYSLOG_SyslogProtocol23Format") }
+input(type="imjbridge" containers=["tfe-*"] ruleset="tfe-app" audit.ruleset="tfe-audit")
+EOC
+cat >"$JB_TMP/receiver.conf" <<EOC
+global(workDirectory="$JB_TMP/rwork")
+module(load="imtcp")
+ruleset(name="in") { action(type="omfile" file="$R" template="RSYSLOG_SyslogProtocol23Format") }
+input(type="imtcp" port="$PORT" address="127.0.0.1" ruleset="in")
+EOC
+
+t0=$(date +%s)
+rs_start "$JB_TMP/rsyslog.conf"
+base=$(rss_anon "$RS")
+"$JB_WRITE" --quiet --container tfe-atlas --count "$N" --audit-every 2 --prefix b 2>>"$JB_TMP/writer.err" ||
+    jb_bail_out "jb-write failed"
+# while the target is down: sample the heap until every application record was written (the
+# input read everything), then a few seconds more with the queue holding the audit stream
+peak=$base
+apps=$((N / 2))
+sample() { local v; v=$(rss_anon "$RS"); [ "$v" -gt "$peak" ] && peak=$v; true; }
+jb_wait_for "sample; [ \$(seqs_app '$A' b | wc -l) -ge $apps ]" 120 || jb_diag "application records missing"
+for _ in $(seq 1 10); do sample; sleep 0.5; done # sampling over time (a measurement)
+down_s=$(($(date +%s) - t0))
+queued=$(find "$JB_TMP/work" -name 'tfe-audit-fwd*' -type f -printf '%s\n' | awk '{s += $1} END {print s + 0}')
+
+# the receiver comes up: delivery resumes
+RS_MAIN=$RS
+RS=
+"$RSYSLOGD" -n -f "$JB_TMP/receiver.conf" -i "$JB_TMP/receiver.pid" >>"$JB_TMP/receiver.log" 2>&1 &
+RECV=$!
+jb_on_cleanup "kill -TERM $RECV 2>/dev/null"
+RS=$RS_MAIN
+t1=$(date +%s)
+got_audit() { seqs_audit "$R" b | sort -u | wc -l; }
+jb_wait_for "[ \$(got_audit) -ge $apps ]" 300 || jb_diag "only $(got_audit) of $apps audit records received"
+resume_s=$(($(date +%s) - t1))
+sample
+rs_stop
+kill -TERM $RECV
+jb_wait_pid_exit $RECV 30
+
+seq 2 2 "$N" >"$JB_TMP/expected"
+seqs_audit "$R" b | sort -n >"$JB_TMP/got"
+lost=$(count_missing "$JB_TMP/expected" "$JB_TMP/got")
+dup=$(count_extra_copies "$JB_TMP/got")
+app_lost=$(count_missing <(seq 1 2 "$N") <(seqs_app "$A" b))
+jb_figure entries "$N (half audit)"
+jb_figure target_down_seconds "$down_s"
+jb_figure audit_queue_on_disk_bytes "$queued"
+jb_figure rss_anon_kB "start $base, peak $peak"
+jb_figure audit_lost "$lost"
+jb_figure audit_duplicated "$dup"
+jb_figure app_lost "$app_lost"
+jb_figure resume_seconds "$resume_s (all audit records received after the target came up)"
+jb_is "$lost" 0 "0 audit records dropped while the target was down"
+jb_is "$app_lost" 0 "0 application records dropped"
+jb_ok "the queue spilled to disk while the target was down ($queued bytes)" test "$queued" -gt 0
+jb_ok "heap bounded: peak RssAnon $peak kB < start $base kB + 64 MiB" test "$peak" -lt $((base + 65536))
+jb_done

@@ -1,0 +1,283 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Allocation failure over the core's main path, end to end: a real journal file (fixture entries,
+ * plus split lines cut at a small max_line and evicted with max_pending 2) read by jb_bridge,
+ * every record formatted as an RFC 5424 line, the checkpoint saved to a state file and read back,
+ * a second bridge resuming from it. First a run that counts the allocations (the core's and
+ * jansson's, all through jb_set_alloc_funcs; libsystemd's are not hookable), then one run per N
+ * failing exactly the Nth. Each run must either return -ENOMEM or give exactly the output of the
+ * clean run, and free everything it allocated (counted here; ASan also checks in build-asan).
+ *
+ * The journal is built in the setup with systemd-journal-remote ($JOURNAL_REMOTE) from
+ * fixtures in tests/fixtures/ ($JB_SRCDIR) and split lines written here; JB_ALLOCFAIL_JOURNAL names an
+ * existing journal file to use instead. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "testlib.h"
+
+#include "bridge.h"
+#include "rfc5424.h"
+#include "state.h"
+
+/* ---- the allocator: counts, fails the Nth, tracks live blocks ---- */
+
+typedef struct hdr {
+    size_t size;
+    max_align_t pad[];
+} hdr;
+
+static unsigned long n_allocs, fail_at; /* fail_at 0: never */
+static bool failed;
+static long live;
+
+static bool should_fail(void) {
+    n_allocs++;
+    if (fail_at && n_allocs == fail_at) {
+        failed = true;
+        return true;
+    }
+    return false;
+}
+
+static void *af_malloc(size_t n) {
+    if (should_fail()) return NULL;
+    hdr *h = malloc(sizeof(hdr) + n);
+    if (!h) return NULL;
+    h->size = n;
+    live++;
+    return h + 1;
+}
+
+static void af_free(void *p) {
+    if (!p) return;
+    live--;
+    free((hdr *)p - 1);
+}
+
+static void *af_realloc(void *p, size_t n) {
+    if (!p) return af_malloc(n);
+    if (should_fail()) return NULL;
+    hdr *h = realloc((hdr *)p - 1, sizeof(hdr) + n);
+    if (!h) return NULL;
+    h->size = n;
+    return h + 1;
+}
+
+/* ---- the journal ---- */
+
+static char tmpdir[] = "/tmp/jb-allocfail.XXXXXX";
+static char journal[PATH_MAX], state_path[PATH_MAX];
+
+static void export_entry(FILE *f, unsigned i, const char *name, const char *partial_id, const char *more,
+                         const char *msg) {
+    fprintf(f, "__REALTIME_TIMESTAMP=%llu\n__MONOTONIC_TIMESTAMP=%llu\n_BOOT_ID=5c1b1fa3e1a44b8e9a2c2f3d4e5f6a7b\n",
+            1522187729000000ull + i, 86400000000ull + i);
+    fprintf(f, "PRIORITY=6\n_HOSTNAME=tfe-host\nCONTAINER_NAME=%s\nCONTAINER_ID=%.12s0000000\n", name, name);
+    fprintf(f, "CONTAINER_ID_FULL=%s00000000000000000000000000000000000000000000000000000000\nIMAGE_NAME=img\n", name);
+    if (partial_id) {
+        fprintf(f, "CONTAINER_PARTIAL_ID=%s\nCONTAINER_PARTIAL_LAST=%s\n", partial_id, more ? "false" : "true");
+    } else if (more) {
+        fprintf(f, "CONTAINER_PARTIAL_MESSAGE=true\n");
+    }
+    fprintf(f, "MESSAGE=%s\n\n", msg);
+}
+
+/* Split lines: an audit line in three old-form pieces (over max_line 200: cut), new-form pieces
+ * interleaved with another container, three lines pending at once (max_pending 2: one evicted),
+ * and a line that never ends (flushed as incomplete). */
+static void write_split_export(const char *path) {
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    char pad[121];
+    memset(pad, 'x', 120);
+    pad[120] = 0;
+    char head[256];
+    snprintf(head, sizeof head, "2018-03-27 [Audit Log] {\"resource\":\"run\",\"pad\":\"%s", pad);
+    unsigned i = 0;
+    export_entry(f, i++, "ptfe_atlas", NULL, "more", head);
+    export_entry(f, i++, "ptfe_other", NULL, NULL, "interleaved line");
+    export_entry(f, i++, "ptfe_atlas", NULL, "more", pad);
+    export_entry(
+        f, i++, "ptfe_atlas", NULL, NULL,
+        "\",\"action\":\"apply\",\"resource_id\":\"r\",\"actor\":\"a\",\"timestamp\":\"t\",\"actor_ip\":\"i\"}");
+    export_entry(f, i++, "ptfe_new", "p1", "more", "[Audit Log] {\"resource\":\"x\",");
+    export_entry(f, i++, "ptfe_other", NULL, NULL, "interleaved line");
+    export_entry(f, i++, "ptfe_new", "p1", NULL, "\"action\":\"y\"}");
+    export_entry(f, i++, "ptfe_b", NULL, "more", "b-head");
+    export_entry(f, i++, "ptfe_c", NULL, "more", "c-head");
+    export_entry(f, i++, "ptfe_d", NULL, "more", "never ends");
+    fclose(f);
+}
+
+static void to_journal(const char *export) {
+    const char *remote = getenv("JOURNAL_REMOTE");
+    if (!remote || !*remote) remote = "/lib/systemd/systemd-journal-remote";
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int in = open(export, O_RDONLY);
+        int devnull = open("/dev/null", O_WRONLY);
+        if (in < 0 || devnull < 0) _exit(126);
+        dup2(in, 0);
+        dup2(devnull, 1);
+        dup2(devnull, 2);
+        execl(remote, remote, "-o", journal, "-", (char *)NULL);
+        _exit(127);
+    }
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        fail_msg("%s -o %s - < %s failed (status %d)", remote, journal, export, st);
+}
+
+static int setup(void **state) {
+    (void)state;
+    assert_non_null(mkdtemp(tmpdir));
+    snprintf(state_path, sizeof state_path, "%s/state", tmpdir);
+    const char *given = getenv("JB_ALLOCFAIL_JOURNAL");
+    if (given && *given) {
+        snprintf(journal, sizeof journal, "%s", given);
+        return 0;
+    }
+    snprintf(journal, sizeof journal, "%s/x.journal", tmpdir);
+    static const char *const fixtures[] = {"containers", "audit-malformed", "audit-nested",
+                                           "wrapped",    "newlines",        "binary"};
+    const char *src = getenv("JB_SRCDIR");
+    char path[PATH_MAX];
+    for (size_t i = 0; i < JB_ELEMENTSOF(fixtures); i++) {
+        snprintf(path, sizeof path, "%s/tests/fixtures/%s.export", src && *src ? src : ".", fixtures[i]);
+        to_journal(path);
+    }
+    snprintf(path, sizeof path, "%s/split.export", tmpdir);
+    write_split_export(path);
+    to_journal(path);
+    return 0;
+}
+
+static int teardown(void **state) {
+    (void)state;
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/split.export", tmpdir);
+    unlink(path);
+    unlink(state_path);
+    if (strncmp(journal, tmpdir, strlen(tmpdir)) == 0) unlink(journal);
+    rmdir(tmpdir);
+    return 0;
+}
+
+/* ---- the pipeline ---- */
+
+typedef struct out {
+    jb_buf text;
+    size_t records;
+} out;
+
+static int on_record(const jb_record *rec, void *userdata) {
+    out *o = userdata;
+    o->records++;
+    return jb_rfc5424_format(rec, NULL, &o->text);
+}
+
+static int run_bridge(jb_bridge **b, const char *cursor, out *o, jb_error *err) {
+    jb_config cfg;
+    jb_config_init(&cfg);
+    const char *files[] = {journal};
+    cfg.source.kind = JB_SOURCE_FILES;
+    cfg.source.files = files;
+    cfg.source.n_files = 1;
+    cfg.max_line = 200;
+    cfg.max_pending = 2;
+    int r = jb_bridge_new(&cfg, b, err);
+    if (r < 0) return r;
+    r = cursor ? jb_bridge_seek_cursor(*b, cursor, err) : jb_bridge_seek_head(*b, err);
+    while (r >= 0) {
+        r = jb_bridge_process(*b, 7, on_record, o, err); /* small batches: many calls */
+        if (r == 0) break;
+    }
+    if (r >= 0) r = jb_bridge_flush(*b, on_record, o, err);
+    return r;
+}
+
+/* Read everything, save the checkpoint, read the state back, resume from it (nothing new). */
+static int pipeline(out *o, jb_error *err) {
+    jb_bridge *b = NULL, *b2 = NULL;
+    jb_state st = {0}, back = {0};
+    int r = run_bridge(&b, NULL, o, err);
+    if (r >= 0) {
+        st.cursor = jb_strdup(jb_bridge_checkpoint(b));
+        if (!st.cursor) r = -ENOMEM;
+    }
+    if (r >= 0) jb_bridge_checkpoint_sequence(b, &st.seq_app, &st.seq_audit);
+    if (r >= 0) r = jb_state_write(state_path, &st, err);
+    if (r >= 0) r = jb_state_read(state_path, &back, err);
+    if (r >= 0 && strcmp(back.cursor, st.cursor) != 0) r = -EPROTO;
+    if (r >= 0) {
+        size_t before = o->records;
+        r = run_bridge(&b2, back.cursor, o, err);
+        if (r >= 0 && o->records != before) r = -EPROTO; /* resumed after the last entry */
+    }
+    jb_bridge_free(b2);
+    jb_bridge_free(b);
+    jb_state_done(&st);
+    jb_state_done(&back);
+    return r;
+}
+
+static void test_every_allocation(void **state) {
+    (void)state;
+    jb_set_alloc_funcs(af_malloc, af_realloc, af_free);
+
+    /* the clean run */
+    out ref = {JB_BUF_INIT, 0};
+    jb_error err = {0};
+    n_allocs = 0;
+    fail_at = 0;
+    int r = pipeline(&ref, &err);
+    if (r < 0) fail_msg("clean run: %d %s", r, err.msg);
+    unsigned long total = n_allocs;
+    char *ref_text = jb_buf_steal(&ref.text);
+    assert_int_equal(live, 1); /* ref_text */
+    assert_true(ref.records >= 40);
+    assert_non_null(strstr(ref_text, "line=\"overflow\""));
+    assert_non_null(strstr(ref_text, "line=\"incomplete\""));
+    assert_non_null(strstr(ref_text, "line=\"reassembled\""));
+
+    unsigned long enomem = 0, absorbed = 0;
+    for (unsigned long n = 1; n <= total; n++) {
+        out o = {JB_BUF_INIT, 0};
+        jb_error e = {0};
+        n_allocs = 0;
+        fail_at = n;
+        failed = false;
+        r = pipeline(&o, &e);
+        fail_at = 0;
+        if (!failed) fail_msg("allocation %lu of %lu never happened: the path is not deterministic", n, total);
+        if (r == 0) {
+            /* the failure was absorbed (e.g. a cache): then nothing may differ */
+            if (o.text.len != strlen(ref_text) || memcmp(o.text.data, ref_text, o.text.len) != 0)
+                fail_msg("allocation %lu failed, success returned, but the output differs", n);
+            absorbed++;
+        } else if (r != -ENOMEM) {
+            fail_msg("allocation %lu failed: returned %d (%s), not -ENOMEM", n, r, e.msg);
+        } else {
+            enomem++;
+        }
+        jb_buf_free(&o.text);
+        if (live != 1) fail_msg("allocation %lu failed: %ld blocks leaked", n, live - 1);
+    }
+    jb_free(ref_text);
+    jb_set_alloc_funcs(NULL, NULL, NULL);
+    print_message("# %lu allocations on the path (%zu records); failing each: %lu -ENOMEM, %lu absorbed\n", total,
+                  ref.records, enomem, absorbed);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_every_allocation),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* resplit.c: classifying messages that did not come from the journal (mmjbridge): by the
+ * jbridge@PEN / audit@PEN elements a forwarding jbridge already added, else by the text.
+ *
+ * File-driven cases in data/resplit/: NAME.in holds the structured data on its first line ("-"
+ * for none) and the message text after it, byte for byte (no newline added or removed after the
+ * first). NAME.out is the dump:
+ *   source=text|sd
+ *   stream=app|audit
+ *   kind=none|ok|malformed
+ *   reason=TEXT
+ *   field NAME KEY=VALUE   (one line per field, in order)
+ *   sd=TEXT                (what mmjbridge adds for a text-recognized message; "" for source=sd)
+ * with '\' and control characters written as C escapes. Recognition uses the default marker and
+ * PEN 32473. JB_UPDATE_EXPECTED=1 writes NAME.out: review it before committing. */
+
+#include "testlib.h"
+
+#include "audit.h"
+#include "record.h"
+#include "resplit.h"
+#include "sd.h"
+#include "util.h"
+
+static long alloc_budget = -1;
+
+static void *fail_malloc(size_t n) {
+    if (alloc_budget >= 0 && alloc_budget-- == 0) return NULL;
+    return malloc(n);
+}
+
+static void *fail_realloc(void *p, size_t n) {
+    if (alloc_budget >= 0 && alloc_budget-- == 0) return NULL;
+    return realloc(p, n);
+}
+
+static void dump_bytes(FILE *f, const char *p, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (c == '\\')
+            fputs("\\\\", f);
+        else if (c == '\n')
+            fputs("\\n", f);
+        else if (c == '\r')
+            fputs("\\r", f);
+        else if (c == '\t')
+            fputs("\\t", f);
+        else if (c < 0x20 || c == 0x7f)
+            fprintf(f, "\\x%02x", c);
+        else
+            fputc(c, f);
+    }
+}
+
+static const char *kind_name(jb_audit_kind k) {
+    return k == JB_AUDIT_OK ? "ok" : k == JB_AUDIT_MALFORMED ? "malformed" : "none";
+}
+
+static jb_audit_matcher *default_matcher(void) {
+    jb_audit_matcher *m = NULL;
+    assert_int_equal(jb_audit_matcher_new(NULL, 0, &m, NULL), 0);
+    return m;
+}
+
+/* Classify (sd, msg) and dump as described above; returns the dump (caller frees), or NULL when
+ * an allocation failed (*ret_r gets the negative errno). */
+static char *classify_dump(const jb_audit_matcher *m, const char *sd, size_t sd_len, const char *msg, size_t n,
+                           size_t *ret_len, int *ret_r) {
+    jb_audit a = {0};
+    jb_stream stream = JB_STREAM_APP;
+    jb_buf b = JB_BUF_INIT;
+    jb_record rec;
+    char id[17];
+    char *got = NULL;
+    int r = jb_resplit_message(m, msg, n, sd, sd_len, 0, &a, &stream);
+    *ret_r = r;
+    if (r < 0) {
+        jb_audit_clear(&a);
+        return NULL;
+    }
+    assert_true(r == JB_RESPLIT_TEXT || r == JB_RESPLIT_SD);
+    if (r == JB_RESPLIT_TEXT) {
+        jb_resplit_record(msg, n, &a, stream, id, &rec);
+        int s = jb_sd_build(&rec, 0, &b);
+        if (s < 0) {
+            *ret_r = s;
+            jb_audit_clear(&a);
+            jb_buf_free(&b);
+            return NULL;
+        }
+        /* what mmjbridge adds always parses as structured data */
+        assert_int_equal(jb_sd_validate(b.data, b.len), 0);
+    }
+    FILE *f = open_memstream(&got, ret_len);
+    fprintf(f, "source=%s\nstream=%s\nkind=%s\nreason=%s\n", r == JB_RESPLIT_SD ? "sd" : "text", jb_stream_name(stream),
+            kind_name(a.kind), a.reason ? a.reason : "");
+    /* an application record never carries audit fields */
+    if (stream == JB_STREAM_APP) assert_int_equal(a.n_fields, 0);
+    for (size_t i = 0; i < a.n_fields; i++) {
+        fprintf(f, "field %s ", a.fields[i].name);
+        dump_bytes(f, a.fields[i].key, strlen(a.fields[i].key));
+        fputc('=', f);
+        dump_bytes(f, a.fields[i].value, a.fields[i].value_len);
+        fputc('\n', f);
+    }
+    fputs("sd=", f);
+    if (b.len) dump_bytes(f, b.data, b.len);
+    fputc('\n', f);
+    fclose(f);
+    jb_audit_clear(&a);
+    jb_buf_free(&b);
+    return got;
+}
+
+/* Split NAME.in into exact-size copies of its sd line and its message. */
+static void load_case(const char *dir, const char *name, char **ret_sd, size_t *ret_sd_len, char **ret_msg,
+                      size_t *ret_msg_len) {
+    char path[4200];
+    size_t len = 0;
+    snprintf(path, sizeof path, "%s/%s.in", dir, name);
+    char *text = tl_read_file(path, &len);
+    assert_non_null(text);
+    char *nl = memchr(text, '\n', len);
+    assert_non_null(nl);
+    size_t sd_len = (size_t)(nl - text), msg_len = len - sd_len - 1;
+    if (sd_len == 1 && text[0] == '-') sd_len = 0;
+    *ret_sd = malloc(sd_len ? sd_len : 1);
+    memcpy(*ret_sd, text, sd_len);
+    *ret_msg = malloc(msg_len ? msg_len : 1);
+    memcpy(*ret_msg, nl + 1, msg_len);
+    *ret_sd_len = sd_len;
+    *ret_msg_len = msg_len;
+    free(text);
+}
+
+static void one_case(const char *dir, const char *name) {
+    char path[4200], *sd, *msg;
+    size_t sd_len, msg_len, got_len = 0;
+    int r;
+    load_case(dir, name, &sd, &sd_len, &msg, &msg_len);
+    jb_audit_matcher *m = default_matcher();
+    char *got = classify_dump(m, sd, sd_len, msg, msg_len, &got_len, &r);
+    assert_non_null(got);
+
+    snprintf(path, sizeof path, "%s/%s.out", dir, name);
+    if (getenv("JB_UPDATE_EXPECTED")) {
+        FILE *f = fopen(path, "wb");
+        assert_non_null(f);
+        fwrite(got, 1, got_len, f);
+        fclose(f);
+    }
+    tl_expect_file(path, got, got_len);
+    free(got);
+    free(sd);
+    free(msg);
+    jb_audit_matcher_free(m);
+}
+
+static void test_cases(void **state) {
+    (void)state;
+    tl_each_case("resplit", one_case);
+}
+
+/* Fail the Nth allocation for every N over every case: -ENOMEM or the same result, never a crash
+ * or a leak (ASan's leak checker runs these in CI). */
+static void alloc_case(const char *dir, const char *name) {
+    char *sd, *msg, *ref, *got;
+    size_t sd_len, msg_len, ref_len = 0, got_len = 0;
+    int r;
+    load_case(dir, name, &sd, &sd_len, &msg, &msg_len);
+    jb_audit_matcher *m = default_matcher();
+    ref = classify_dump(m, sd, sd_len, msg, msg_len, &ref_len, &r);
+    assert_non_null(ref);
+    for (long n = 0;; n++) {
+        alloc_budget = n;
+        jb_set_alloc_funcs(fail_malloc, fail_realloc, NULL);
+        got = classify_dump(m, sd, sd_len, msg, msg_len, &got_len, &r);
+        bool failed = alloc_budget < 0;
+        jb_set_alloc_funcs(NULL, NULL, NULL);
+        alloc_budget = -1;
+        if (got == NULL) {
+            assert_int_equal(r, -ENOMEM);
+            continue;
+        }
+        assert_int_equal(got_len, ref_len);
+        assert_memory_equal(got, ref, ref_len);
+        free(got);
+        if (!failed) break; /* no allocation was failed: every one is covered */
+    }
+    free(ref);
+    free(sd);
+    free(msg);
+    jb_audit_matcher_free(m);
+}
+
+static void test_alloc_failure(void **state) {
+    (void)state;
+    tl_each_case("resplit", alloc_case);
+}
+
+/* Structured data that is not valid never counts as jbridge's, whatever it holds. */
+static void test_invalid_sd_is_ignored(void **state) {
+    (void)state;
+    static const char *const bad[] = {
+        "[audit@32473 a=\"1\"",                       /* unterminated */
+        "[audit@32473 a=1]",                          /* unquoted */
+        "[audit@32473 a=\"x\"]]",                     /* trailing garbage */
+        "audit@32473",                                /* no bracket */
+        "[audit@32473 a=\"x\"][audit@32473 b=\"y\"]", /* SD-ID twice */
+    };
+    for (size_t i = 0; i < JB_ELEMENTSOF(bad); i++) {
+        jb_audit a = {0};
+        jb_stream s = JB_STREAM_APP;
+        assert_int_equal(jb_resplit_find(bad[i], strlen(bad[i]), 0, &a, &s), 0);
+        assert_int_equal(a.kind, JB_AUDIT_NONE);
+        assert_int_equal(a.n_fields, 0);
+    }
+}
+
+/* Another PEN's elements are not jbridge's. */
+static void test_other_pen(void **state) {
+    (void)state;
+    const char *sd = "[jbridge@32473 id=\"0\" stream=\"audit\"][audit@32473 actor=\"x\"]";
+    jb_audit a = {0};
+    jb_stream s = JB_STREAM_APP;
+    assert_int_equal(jb_resplit_find(sd, strlen(sd), 99999, &a, &s), 0);
+    assert_int_equal(jb_resplit_find(sd, strlen(sd), 32473, &a, &s), 1);
+    assert_int_equal(s, JB_STREAM_AUDIT);
+    assert_int_equal(a.n_fields, 1);
+    assert_string_equal(a.fields[0].value, "x");
+    jb_audit_clear(&a);
+}
+
+/* The record id is a stable hash of the text: the same message gives the same id, another one
+ * another id. */
+static void test_record_id_stable(void **state) {
+    (void)state;
+    jb_record r1, r2;
+    char id1[17], id2[17];
+    jb_resplit_record("hello", 5, NULL, JB_STREAM_APP, id1, &r1);
+    jb_resplit_record("hello", 5, NULL, JB_STREAM_APP, id2, &r2);
+    assert_string_equal(id1, id2);
+    assert_int_equal(strlen(id1), 16);
+    jb_resplit_record("hellp", 5, NULL, JB_STREAM_APP, id2, &r2);
+    assert_string_not_equal(id1, id2);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cases),
+        cmocka_unit_test(test_alloc_failure),
+        cmocka_unit_test(test_invalid_sd_is_ignored),
+        cmocka_unit_test(test_other_pen),
+        cmocka_unit_test(test_record_id_stable),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
