@@ -30,6 +30,8 @@ jb_wait_for "flushed 'seq=g-100$'" 10 || jb_bail_out "entries not in the journal
 run --container 'tfe-gap'
 jb_is "$(grep -c 'seq=g-' "$JB_TMP/app")" 100 "first run reads 100 entries"
 W --container tfe-gap --count 100 --prefix g --seq-start 101
+# every entry must be in the file that the rotation closes (and the vacuum removes)
+jb_wait_for "flushed 'seq=g-200$'" 10 || jb_bail_out "entries not in the journal"
 journalctl --rotate >/dev/null 2>&1 || jb_bail_out "journalctl --rotate failed"
 W --container tfe-gap --count 100 --prefix g --seq-start 201
 jb_wait_for "flushed 'seq=g-300$'" 10 || jb_bail_out "entries not in the journal"
@@ -54,6 +56,7 @@ jb_wait_for "flushed 'seq=h-50$'" 10 || jb_bail_out "entries not in the journal"
 run --match CONTAINER_NAME=tfe-gap2
 jb_is "$(grep -c 'seq=h-' "$JB_TMP/app")" 50 "match run reads 50 entries"
 W --container tfe-gap2 --count 50 --prefix h --seq-start 51
+jb_wait_for "flushed 'seq=h-100$'" 10 || jb_bail_out "entries not in the journal"
 journalctl --rotate >/dev/null 2>&1
 W --no-container --tag other --count 30 --prefix o
 W --container tfe-gap2 --count 20 --prefix h --seq-start 101
