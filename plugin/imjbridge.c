@@ -78,6 +78,7 @@ struct instanceConf_s {
     /* run time */
     pthread_t tid;
     sbool running;
+    sbool state_failing; /* the last save failed: said once, retried at each checkpoint */
     ratelimit_t *ratelimiter;
     statsobj_t *stats;
     STATSCOUNTER_DEF(ctrRead, mutCtrRead)
@@ -92,8 +93,11 @@ struct instanceConf_s {
     STATSCOUNTER_DEF(ctrGaps, mutCtrGaps)
     STATSCOUNTER_DEF(ctrGapEntries, mutCtrGapEntries)
     STATSCOUNTER_DEF(ctrSubmitFailed, mutCtrSubmitFailed)
-    multi_submit_t multiSub;
-    smsg_t *msgs[CONF_NUM_MULTISUB];
+    /* one batch per stream: rsyslog enqueues a batch into the queue of its first message's
+     * ruleset, so mixing the streams would put audit records into the application's queue */
+    multi_submit_t multiSub[2];
+    smsg_t *msgs[2][CONF_NUM_MULTISUB];
+    sbool submit_broken; /* rsyslog refused a batch (shutdown): the state is no longer saved */
     jb_buf msgbuf, sdbuf, hdrbuf;
     struct instanceConf_s *next;
 };
@@ -421,17 +425,53 @@ ENDfreeCnf
 
 /* ---- the worker of one input ---- */
 
+/* Hand the gathered batches to rsyslog. A batch rsyslog refuses (RS_RET_FORCE_TERM when it
+ * stops while the queue is full) may be partly enqueued: from then on no position is saved, so
+ * the next start reads those entries again (duplicates, never a loss). */
+static rsRetVal flushSubmits(instanceConf_t *inst) {
+    rsRetVal r, ret = RS_RET_OK;
+    for (int i = 0; i < 2; i++) {
+        if (inst->multiSub[i].nElem == 0) continue;
+        r = multiSubmitMsg2(&inst->multiSub[i]);
+        inst->multiSub[i].nElem = 0;
+        if (r != RS_RET_OK) {
+            inst->submit_broken = 1;
+            ret = r;
+        }
+    }
+    return ret;
+}
+
+/* Add a message to its stream's batch; a full batch is submitted. */
+static rsRetVal enqueueMsg(instanceConf_t *inst, int stream, smsg_t *pMsg) {
+    multi_submit_t *ms = &inst->multiSub[stream == JB_STREAM_AUDIT ? 1 : 0];
+    ms->ppMsgs[ms->nElem++] = pMsg;
+    if (ms->nElem < ms->maxElem) return RS_RET_OK;
+    rsRetVal r = multiSubmitMsg2(ms);
+    ms->nElem = 0;
+    if (r != RS_RET_OK) inst->submit_broken = 1;
+    return r;
+}
+
 static void saveState(instanceConf_t *inst, jb_bridge *b) {
     jb_error err = {0};
     jb_state st = {0};
-    if (inst->multiSub.nElem > 0) multiSubmitMsg2(&inst->multiSub); /* submitted before recorded */
+    flushSubmits(inst); /* submitted before recorded */
+    if (inst->submit_broken) return;
     st.cursor = (char *)jb_bridge_checkpoint(b);
     if (st.cursor == NULL) return;
     jb_bridge_checkpoint_sequence(b, &st.seq_app, &st.seq_audit);
     if (jb_state_write(inst->state_path, &st, &err) < 0) {
-        LogError(-err.code, RS_RET_IO_ERROR, "imjbridge: cannot save state to '%s': %s", inst->state_path, err.msg);
+        /* once per failing spell, not at every checkpoint: the input goes on and retries */
+        if (!inst->state_failing)
+            LogError(-err.code, RS_RET_IO_ERROR,
+                     "imjbridge: cannot save state to '%s': %s; still reading, saving again at each checkpoint",
+                     inst->state_path, err.msg);
+        inst->state_failing = 1;
         return;
     }
+    if (inst->state_failing) LogMsg(0, NO_ERRCODE, LOG_INFO, "imjbridge: state saved again to '%s'", inst->state_path);
+    inst->state_failing = 0;
     STATSCOUNTER_INC(inst->ctrSaves, inst->mutCtrSaves);
 }
 
@@ -464,7 +504,10 @@ static rsRetVal submitRecord(instanceConf_t *inst, const jb_record *rec) {
     tv.tv_usec = (suseconds_t)(rec->time_usec % 1000000);
     datetime.timeval2syslogTime(&tv, &st, TIME_IN_UTC);
     CHKiRet(msgConstructWithTime(&pMsg, &st, tv.tv_sec));
-    MsgSetFlowControlType(pMsg, eFLOWCTL_LIGHT_DELAY);
+    /* the journal keeps what is not read yet: when the ruleset's queue is full the input waits
+     * (rsyslog wakes it every second to check for shutdown), as imfile does; light delay would
+     * go on enqueuing after a second and have rsyslog drop messages once the queue is full */
+    MsgSetFlowControlType(pMsg, eFLOWCTL_FULL_DELAY);
     MsgSetInputName(pMsg, pInputName);
 
     jb_buf_reset(&inst->msgbuf);
@@ -510,10 +553,7 @@ static rsRetVal submitRecord(instanceConf_t *inst, const jb_record *rec) {
 
     if (rec->stream == JB_STREAM_APP) {
         localRet = ratelimitMsg(inst->ratelimiter, pMsg, &repMsg);
-        if (repMsg != NULL) {
-            inst->multiSub.ppMsgs[inst->multiSub.nElem++] = repMsg;
-            if (inst->multiSub.nElem == inst->multiSub.maxElem) CHKiRet(multiSubmitMsg2(&inst->multiSub));
-        }
+        if (repMsg != NULL) CHKiRet(enqueueMsg(inst, JB_STREAM_APP, repMsg));
         if (localRet == RS_RET_DISCARDMSG) { /* ratelimitMsg destroyed it */
             pMsg = NULL;
             STATSCOUNTER_INC(inst->ctrRatelimited, inst->mutCtrRatelimited);
@@ -524,9 +564,11 @@ static rsRetVal submitRecord(instanceConf_t *inst, const jb_record *rec) {
     } else {
         STATSCOUNTER_INC(inst->ctrAudit, inst->mutCtrAudit);
     }
-    inst->multiSub.ppMsgs[inst->multiSub.nElem++] = pMsg;
-    pMsg = NULL;
-    if (inst->multiSub.nElem == inst->multiSub.maxElem) CHKiRet(multiSubmitMsg2(&inst->multiSub));
+    {
+        smsg_t *m = pMsg;
+        pMsg = NULL; /* the batch owns it */
+        CHKiRet(enqueueMsg(inst, rec->stream, m));
+    }
 finalize_it:
     if (pMsg != NULL) msgDestruct(&pMsg);
     RETiRet;
@@ -594,10 +636,16 @@ static int openBridge(instanceConf_t *inst, jb_bridge **ret, jb_error *err) {
     } else if (r == -ENOENT) {
         r = inst->ignore_previous ? jb_bridge_seek_tail(b, err) : jb_bridge_seek_head(b, err);
     } else if (r == -EBADMSG) {
-        /* documented fallback: a damaged state file never makes us re-read everything */
-        LogError(0, RS_RET_ERR, "imjbridge: state file '%s' unusable (%s); starting at the end of the journal",
-                 inst->state_path, err->msg);
-        r = jb_bridge_seek_tail(b, err);
+        /* documented fallback, as the jbridge command: keep the file for inspection and start as
+         * without a state, so nothing is lost; records read again carry their record ids */
+        jb_error aside = {0};
+        LogError(0, RS_RET_ERR,
+                 "imjbridge: state file '%s' unusable (%s); moved it to '%s" JB_STATE_BAD_SUFFIX
+                 "' and reading from the %s of the journal",
+                 inst->state_path, err->msg, inst->state_path, inst->ignore_previous ? "end" : "beginning");
+        if (jb_state_set_aside(inst->state_path, &aside) < 0)
+            LogError(-aside.code, RS_RET_ERR, "imjbridge: %s", aside.msg);
+        r = inst->ignore_previous ? jb_bridge_seek_tail(b, err) : jb_bridge_seek_head(b, err);
     }
     jb_state_done(&st);
     if (r < 0) {
@@ -612,13 +660,15 @@ static void *worker(void *arg) {
     instanceConf_t *inst = arg;
     jb_bridge *b = NULL;
     jb_error err = {0};
-    int r, n, since_save = 0;
+    int r, n, max, since_save = 0;
     uint64_t last;
 
     dbgSetThrdName((uchar *)"imjbridge");
-    inst->multiSub.ppMsgs = inst->msgs;
-    inst->multiSub.maxElem = CONF_NUM_MULTISUB;
-    inst->multiSub.nElem = 0;
+    for (int i = 0; i < 2; i++) {
+        inst->multiSub[i].ppMsgs = inst->msgs[i];
+        inst->multiSub[i].maxElem = CONF_NUM_MULTISUB;
+        inst->multiSub[i].nElem = 0;
+    }
     while (glbl.GetGlobalInputTermState() == 0) {
         r = openBridge(inst, &b, &err);
         if (r == 0) break;
@@ -630,10 +680,16 @@ static void *worker(void *arg) {
 
     while (glbl.GetGlobalInputTermState() == 0) {
         last = jb_bridge_stats(b)->records_app + jb_bridge_stats(b)->records_audit;
-        n = jb_bridge_process(b, JB_BATCH_ENTRIES, onRecord, inst, &err);
+        /* a batch ends at the next checkpoint, so at most persistStateInterval records (one record
+         * per entry at most, but for split lines delivered by the timeout) follow the last save:
+         * what a crash can make the next start deliver again */
+        max = JB_BATCH_ENTRIES;
+        if (inst->persist_interval > 0 && inst->persist_interval - since_save < max)
+            max = inst->persist_interval - since_save > 0 ? inst->persist_interval - since_save : 1;
+        n = jb_bridge_process(b, (size_t)max, onRecord, inst, &err);
         /* n is kept apart from r: only a batch that read nothing means the journal is idle */
         r = n < 0 ? n : jb_bridge_expire(b, JB_EXPIRE_USEC, onRecord, inst, &err);
-        if (inst->multiSub.nElem > 0) multiSubmitMsg2(&inst->multiSub);
+        flushSubmits(inst);
         syncStats(inst, jb_bridge_stats(b));
         since_save += (int)(jb_bridge_stats(b)->records_app + jb_bridge_stats(b)->records_audit - last);
         if (r < 0) {
@@ -658,6 +714,11 @@ static void *worker(void *arg) {
         }
     }
     saveState(inst, b);
+    if (inst->submit_broken)
+        LogMsg(0, NO_ERRCODE, LOG_WARNING,
+               "imjbridge: rsyslog refused records while stopping with a full queue; the position in '%s' "
+               "stays at the last save, the next start reads the rest again",
+               inst->state_path);
     jb_bridge_free(b);
     return NULL;
 }

@@ -428,12 +428,11 @@ static int position(const options *o, jb_bridge *b) {
         if (r == -EBADMSG) {
             /* Documented fallback: keep the bad file for inspection and read from the start, so
              * nothing is lost; records read again carry the same record ids. */
-            char aside[PATH_MAX];
-            snprintf(aside, sizeof aside, "%s.bad", o->state);
-            fprintf(stderr, "jbridge: warning: %s; moved it to %s and reading from the %s of the journal\n", err.msg,
-                    aside, o->tail ? "end" : "start");
-            if (rename(o->state, aside) < 0)
-                fprintf(stderr, "jbridge: warning: cannot rename %s: %s\n", o->state, strerror(errno));
+            fprintf(stderr,
+                    "jbridge: warning: %s; moved it to %s" JB_STATE_BAD_SUFFIX
+                    " and reading from the %s of the journal\n",
+                    err.msg, o->state, o->tail ? "end" : "start");
+            if (jb_state_set_aside(o->state, &err) < 0) fprintf(stderr, "jbridge: warning: %s\n", err.msg);
         } else if (r < 0 && r != -ENOENT) {
             fprintf(stderr, "jbridge: %s\n", err.msg);
             return r;

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "state.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -174,7 +176,75 @@ static int load_fd(const char *path, int fd, jb_state *ret, jb_error *err) {
     return parse_state(path, buf, (size_t)n, ret, err);
 }
 
+/* ---- stale temporary files ---- */
+
+/* True when name is base + ".tmp." + 16 lowercase hex digits: the name create_temp() gives. */
+static bool is_own_temp(const char *name, const char *base, size_t base_len) {
+    static const char suffix[] = ".tmp.";
+    const size_t suffix_len = sizeof suffix - 1;
+    if (strncmp(name, base, base_len) != 0 || strncmp(name + base_len, suffix, suffix_len) != 0) return false;
+    const char *hex = name + base_len + suffix_len;
+    size_t i;
+    for (i = 0; hex[i]; i++)
+        if (!((hex[i] >= '0' && hex[i] <= '9') || (hex[i] >= 'a' && hex[i] <= 'f'))) return false;
+    return i == 16;
+}
+
+int jb_state_remove_stale(const char *path, jb_error *err) {
+    char dir[PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    size_t base_len = strlen(base);
+    if (base_len == 0) return jb_error_set(err, -EINVAL, "state file %s has no file name", path);
+    if (!slash) {
+        strcpy(dir, ".");
+    } else if (slash == path) {
+        strcpy(dir, "/");
+    } else {
+        if ((size_t)(slash - path) >= sizeof dir) return jb_error_set(err, -ENAMETOOLONG, "%s: path too long", path);
+        memcpy(dir, path, (size_t)(slash - path));
+        dir[slash - path] = '\0';
+    }
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        return jb_error_set(err, -errno, "cannot open directory %s of state file %s: %s", dir, path, strerror(errno));
+    DIR *d = fdopendir(dfd);
+    if (!d) {
+        int e = errno;
+        close(dfd);
+        return jb_error_set(err, -e, "cannot read directory %s of state file %s: %s", dir, path, strerror(e));
+    }
+    int removed = 0, r = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        struct stat st;
+        if (!is_own_temp(de->d_name, base, base_len)) continue;
+        /* only regular files: a link or anything else with such a name is not ours */
+        if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode)) continue;
+        if (unlinkat(dfd, de->d_name, 0) == 0)
+            removed++;
+        else if (errno != ENOENT && r == 0)
+            r = jb_error_set(err, -errno, "cannot remove stale temporary file %s/%s: %s", dir, de->d_name,
+                             strerror(errno));
+    }
+    closedir(d);
+    return r < 0 ? r : removed;
+}
+
+int jb_state_set_aside(const char *path, jb_error *err) {
+    size_t size = strlen(path) + sizeof JB_STATE_BAD_SUFFIX;
+    _cleanup_free_ char *aside = jb_malloc(size);
+    if (!aside) return jb_error_set(err, -ENOMEM, "out of memory");
+    snprintf(aside, size, "%s" JB_STATE_BAD_SUFFIX, path);
+    if (rename(path, aside) < 0)
+        return jb_error_set(err, -errno, "cannot move state file %s aside to %s: %s", path, aside, strerror(errno));
+    return 0;
+}
+
 int jb_state_read(const char *path, jb_state *ret, jb_error *err) {
+    /* Temporary files of saves a crash interrupted: removed first, best effort (a directory that
+     * cannot be listed or written is reported by the read or the next save, not here). */
+    (void)jb_state_remove_stale(path, NULL);
     /* O_NONBLOCK: a FIFO planted at the path must not block the open; it is refused below. */
     int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) {

@@ -20,9 +20,28 @@ typedef struct jb_state {
 } jb_state;
 
 /* Load a state file into *ret (zeroed or done before; written only on success, ret->cursor new).
+ * Stale temporary files of path are removed first (jb_state_remove_stale()).
  * Errors as jb_state_load(); a seq line that is not a number from 0 to JB_SEQUENCE_MAX, appears
  * twice, or any other line after the cursor is -EBADMSG. */
 int jb_state_read(const char *path, jb_state *ret, jb_error *err);
+
+/* What a damaged state file is renamed to, for inspection: path + this suffix. */
+#define JB_STATE_BAD_SUFFIX ".bad"
+
+/* Move a damaged state file aside: rename path to path + JB_STATE_BAD_SUFFIX (replacing an older
+ * one; a symbolic link is renamed itself, never followed). The documented fallback of both
+ * adapters for -EBADMSG from jb_state_read(): keep the file for inspection and start as without a
+ * state. 0, or a negative errno with err set. */
+int jb_state_set_aside(const char *path, jb_error *err);
+
+/* Remove the temporary files a save interrupted by a crash left beside path: regular files in
+ * path's directory named exactly "<file name of path>.tmp.<16 lowercase hex digits>" (the names
+ * jb_state_write() uses; symbolic links and other types with such a name are left alone, nothing is
+ * followed). jb_state_read() calls it first, ignoring its errors. A state file has one writer at a
+ * time: a save running concurrently in another process could lose its temporary file (it fails
+ * and is retried). Returns the number removed, or a negative errno with err set (the first
+ * failure; the others are still tried). */
+int jb_state_remove_stale(const char *path, jb_error *err);
 
 /* Save s atomically (seq lines only when not 0). 0, -EINVAL (invalid cursor, sequence over
  * JB_SEQUENCE_MAX) or negative errno with err set. */

@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: Apache-2.0
 # Torture: state file faults, for rsyslogd with imjbridge and for the jbridge command: an empty,
 # truncated, garbage and foreign state file, a directory that turns read-only, a full disk (a small
-# tmpfs). Each gives a clear message and the documented fallback, and the input keeps running:
-# entries written afterwards arrive.
+# tmpfs), a temporary file left by a save that a crash interrupted. Each gives a clear message and
+# the documented fallback, and the input keeps running: entries written afterwards arrive. A
+# damaged file is moved aside to FILE.bad and reading starts at the beginning (nothing lost, the
+# records read again carry their record ids); a failing save is reported once, and its recovery.
 
 . "$(dirname "$0")/lib.sh"
 jb_reexec_private_ns "$@"
@@ -37,12 +39,21 @@ write() { # write COUNT entries with prefix s, numbered on
 arrived() { seqs_app "$A" s | grep -q -x -- "$1"; }
 msgs() { cat "$JB_TMP/rsyslogd.log" "$L" 2>/dev/null; }
 
-# a valid state to damage
+# a valid state to damage; a temporary file a crash left beside it is removed at the start, a
+# link with such a name and another file's temporary are not
 write 20
+stale=$S.tmp.0123456789abcdef
+echo stale >"$stale"
+echo keep >"$SD/other.state.tmp.0123456789abcdef"
+ln -s "$JB_TMP/valid.state" "$S.tmp.1111111111111111"
 rs_start "$JB_TMP/rsyslog.conf"
 jb_wait_for "arrived $n" 30 || jb_bail_out "imjbridge delivers nothing"
 rs_stop
 jb_ok "a valid state file was saved" test -s "$S"
+jb_ok "imjbridge: the stale temporary file of the state is removed at the start" test ! -e "$stale"
+jb_ok "imjbridge: another state's temporary file and a link are left alone" \
+    test -e "$SD/other.state.tmp.0123456789abcdef" -a -L "$S.tmp.1111111111111111"
+rm -f "$SD/other.state.tmp.0123456789abcdef" "$S.tmp.1111111111111111"
 cp "$S" "$JB_TMP/valid.state"
 valid=$(cat "$S")
 
@@ -55,10 +66,16 @@ fault() { # NAME: put the fault in place
     esac
 }
 
+# ids SEQ: the record ids of every copy of application entry SEQ in the output, one a line
+ids() { LC_ALL=C grep -a "seq=s-$1\$" "$A" | grep -o ' id="[0-9a-f]*" stream=' | sort -u; }
+
 for f in empty truncated garbage foreign; do
-    # rsyslogd with imjbridge
+    # rsyslogd with imjbridge; an entry is written while it is down
     rm -f "$S.bad"
     fault $f
+    write 1
+    down=$n
+    copies=$(LC_ALL=C grep -a -c "seq=s-1\$" "$A")
     : >"$JB_TMP/rsyslogd.log"
     : >"$L"
     rs_start "$JB_TMP/rsyslog.conf"
@@ -71,12 +88,22 @@ for f in empty truncated garbage foreign; do
     if [ -n "$m" ]; then jb_pass "imjbridge, $f state: a message names the state file"; else
         jb_fail "imjbridge, $f state: a message names the state file"
     fi
+    jb_ok "imjbridge, $f state: the entry written while rsyslogd was down arrives" arrived $down
+    if [ $f != foreign ]; then # a foreign cursor is valid: reading resumes after its position
+        jb_ok "imjbridge, $f state: moved aside to FILE.bad" test -e "$S.bad"
+        jb_ok "imjbridge, $f state: the message says so" grep -q -F "moved it to '$S.bad'" <<<"$m"
+        jb_ok "imjbridge, $f state: reading started at the beginning (entry 1 read again)" \
+            test "$(LC_ALL=C grep -a -c "seq=s-1\$" "$A")" -gt "$copies"
+        jb_is "$(ids 1 | wc -l)" 1 "imjbridge, $f state: every copy of entry 1 has the same record id"
+    fi
     rs_stop
     jb_ok "imjbridge, $f state: a valid state is saved again" grep -q "s=" "$S"
 
     # the jbridge command
     fault $f
     write 5
+    # journald writes what it received a moment later: the one-shot run must find the last entry
+    jb_wait_for "journal_seqs s | grep -q -x $n" 10 || jb_diag "entry $n is not in the journal after 10 s"
     : >"$JB_TMP/cli.out"
     "$JBRIDGE" --state "$S" --container 'tfe-*' --app-out "$JB_TMP/cli.out" --audit-out "$JB_TMP/cli.out" \
         2>"$JB_TMP/cli.err"
@@ -110,12 +137,16 @@ for f in readonly full; do
     m=$(grep -m 1 'cannot save state' "$L" | sed 's/.*imjbridge: //')
     jb_figure "imjbridge_${f}_message" "${m:-(none)}"
     jb_ok "imjbridge, $f: 'cannot save state' with the reason" test -n "$m"
+    write 30 # more checkpoints (every 10 records, and when idle) that fail
+    jb_wait_for "arrived $n" 30
     jb_is "$(cat "$S")" "$before" "imjbridge, $f: the old state file is intact"
     if [ $f = readonly ]; then mount -o remount,rw "$SD"; else rm -f "$SD/fill"; fi
     write 20
     jb_wait_for "arrived $n" 30
     jb_ok "imjbridge, $f: saving works again once the directory is writable" \
         jb_wait_for "[ \"\$(cat '$S')\" != '$before' ]" 20
+    jb_ok "imjbridge, $f: 'state saved again' logged" jb_wait_for "grep -q 'state saved again' '$L'" 10
+    jb_is "$(grep -c 'cannot save state' "$L")" 1 "imjbridge, $f: the failure logged once, not at every checkpoint"
     rs_stop
     rm -f "$SD"/*.tmp* 2>/dev/null
 

@@ -407,6 +407,112 @@ static void test_load_size(void **state) {
     free(path);
 }
 
+/* ---- stale temporary files ---- */
+
+/* A crash between the creation and the rename of a save leaves "<state>.tmp.<16 hex>": removed at
+ * the next load, and only those: other names, other state files' temporaries, links and
+ * directories with such a name stay, and no link is followed. */
+static void test_remove_stale(void **state) {
+    static const char *const stale[] = {"state.tmp.0123456789abcdef", "state.tmp.fedcba9876543210"};
+    static const char *const kept[] = {
+        "state.tmp.0123",             /* too short */
+        "state.tmp.0123456789ABCDEF", /* not the case create_temp() writes */
+        "state.tmp.0123456789abcdef0",
+        "state.tmp.0123456789abcdeg",
+        "other.tmp.0123456789abcdef", /* another state file's */
+        "xstate.tmp.0123456789abcdef",
+        "state.tmp",
+        "state.bad",
+    };
+    char *path = path_in(*state, "state");
+    jb_error err = {0};
+    for (size_t i = 0; i < JB_ELEMENTSOF(stale); i++) {
+        char *p = path_in(*state, stale[i]);
+        write_file(p, "jbridge-state 1\n", 16);
+        free(p);
+    }
+    for (size_t i = 0; i < JB_ELEMENTSOF(kept); i++) {
+        char *p = path_in(*state, kept[i]);
+        write_file(p, "x", 1);
+        free(p);
+    }
+    char *target = path_in(*state, "target");
+    write_file(target, "precious\n", 9);
+    char *link = path_in(*state, "state.tmp.1111111111111111");
+    assert_int_equal(symlink(target, link), 0);
+    char *subdir = path_in(*state, "state.tmp.2222222222222222");
+    assert_int_equal(mkdir(subdir, 0700), 0);
+    size_t before = count_entries(*state);
+
+    /* no state file yet (a crash before the first rename): removed all the same */
+    char *c = NULL;
+    assert_int_equal(jb_state_load(path, &c, &err), -ENOENT);
+    assert_int_equal(count_entries(*state), before - JB_ELEMENTSOF(stale));
+    for (size_t i = 0; i < JB_ELEMENTSOF(kept); i++) {
+        char *p = path_in(*state, kept[i]);
+        assert_int_equal(access(p, F_OK), 0);
+        free(p);
+    }
+    struct stat st;
+    assert_int_equal(lstat(link, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    size_t len;
+    char *text = tl_read_file(target, &len);
+    assert_string_equal(text, "precious\n");
+    free(text);
+    assert_int_equal(lstat(subdir, &st), 0);
+    assert_true(S_ISDIR(st.st_mode));
+
+    /* with a state file; the function itself counts what it removed */
+    assert_int_equal(jb_state_save(path, CURSOR, NULL), 0);
+    char *p = path_in(*state, stale[0]);
+    write_file(p, "", 0);
+    assert_int_equal(jb_state_remove_stale(path, &err), 1);
+    assert_int_equal(access(p, F_OK), -1);
+    assert_int_equal(jb_state_remove_stale(path, &err), 0);
+    write_file(p, "", 0);
+    assert_int_equal(jb_state_load(path, &c, &err), 0);
+    assert_string_equal(c, CURSOR);
+    jb_free(c);
+    assert_int_equal(access(p, F_OK), -1);
+
+    /* a directory that cannot be opened: an error from the function, no effect on the load */
+    char *missing = path_in(*state, "no-such-dir/state");
+    assert_int_equal(jb_state_remove_stale(missing, &err), -ENOENT);
+    assert_contains(err.msg, missing);
+    assert_int_equal(jb_state_load(missing, &c, &err), -ENOENT);
+
+    free(missing);
+    free(p);
+    free(subdir);
+    free(link);
+    free(target);
+    free(path);
+}
+
+/* A damaged state file is moved aside to FILE.bad (an older one is replaced); then the path is
+ * free, as without a state. */
+static void test_set_aside(void **state) {
+    char *path = path_in(*state, "state");
+    char *bad = path_in(*state, "state" JB_STATE_BAD_SUFFIX);
+    jb_error err = {0};
+    char *c = NULL;
+    write_file(bad, "older", 5);
+    write_file(path, "garbage", 7);
+    assert_int_equal(jb_state_load(path, &c, &err), -EBADMSG);
+    assert_int_equal(jb_state_set_aside(path, &err), 0);
+    assert_int_equal(jb_state_load(path, &c, &err), -ENOENT);
+    size_t len;
+    char *text = tl_read_file(bad, &len);
+    assert_string_equal(text, "garbage");
+    free(text);
+    assert_int_equal(jb_state_set_aside(path, &err), -ENOENT); /* nothing to move */
+    assert_contains(err.msg, path);
+    assert_int_equal(count_entries(*state), 1);
+    free(bad);
+    free(path);
+}
+
 /* ---- allocation failure ---- */
 
 /* Fail the Nth allocation for every N until success: -ENOMEM, nothing written, nothing leaked. */
@@ -458,6 +564,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_save_invalid_cursor, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_load_special, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_load_size, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_remove_stale, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_set_aside, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_alloc_failure, setup_dir, teardown_dir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
