@@ -8,6 +8,8 @@ cd "$top"
 
 PACKAGES="build-essential autoconf automake libtool pkg-config libsystemd-dev libjansson-dev
 libcmocka-dev systemd systemd-journal-remote rsyslog uuid-dev clang llvm util-linux python3 time"
+# the suite's own checks: clang-format (tests/run.sh), ps (tests/integration/lib.sh), git (dist check)
+PACKAGES="$PACKAGES clang-format procps git"
 # packaging and man pages (issue 7): dpkg-buildpackage, dh, groff, man, lexgrog
 PACKAGES="$PACKAGES dpkg-dev debhelper groff-base man-db"
 # edge to central (issue 6): rsyslog's TLS driver and RELP, openssl for the test certificates
