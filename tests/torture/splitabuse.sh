@@ -20,7 +20,9 @@ INTER=$((400 * F))
 MAXLINE=65536
 MAXPEND=8
 O=$JB_TMP/out
-"$JBRIDGE" --follow --tail --container 'tfe-*' --max-line $MAXLINE --max-pending $MAXPEND --app-out "$O" \
+# From the head, not --tail: the journal is this test's own, and with --tail a reader slower to
+# position itself than the writers are to start would skip their first entries.
+"$JBRIDGE" --follow --container 'tfe-*' --max-line $MAXLINE --max-pending $MAXPEND --app-out "$O" \
     --audit-out "$O" 2>"$JB_TMP/err" &
 CLI=$!
 jb_on_cleanup "kill -TERM $CLI 2>/dev/null"
