@@ -11,6 +11,10 @@ const char *jb_stream_name(jb_stream s) {
     return s == JB_STREAM_AUDIT ? "audit" : "app";
 }
 
+const char *jb_audit_kind_name(jb_audit_kind k) {
+    return k == JB_AUDIT_OK ? "ok" : k == JB_AUDIT_MALFORMED ? "malformed" : "none";
+}
+
 const char *jb_line_kind_name(jb_line_kind k) {
     switch (k) {
     case JB_LINE_REASSEMBLED:

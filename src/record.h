@@ -23,6 +23,9 @@ typedef enum jb_audit_kind {
     JB_AUDIT_MALFORMED = 2, /* marker, but the JSON is invalid, not an object or incomplete */
 } jb_audit_kind;
 
+/* "none", "ok" or "malformed". */
+const char *jb_audit_kind_name(jb_audit_kind k);
+
 /* How a line was put together from Docker's pieces (see partial.h). */
 typedef enum jb_line_kind {
     JB_LINE_WHOLE = 0,       /* one journal entry */

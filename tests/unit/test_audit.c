@@ -59,36 +59,6 @@ static void count_allocs(void) {
 
 /* ---- dump ---- */
 
-static void dump_bytes(FILE *f, const char *p, size_t n) {
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)p[i];
-        if (c == '\\')
-            fputs("\\\\", f);
-        else if (c == '\n')
-            fputs("\\n", f);
-        else if (c == '\r')
-            fputs("\\r", f);
-        else if (c == '\t')
-            fputs("\\t", f);
-        else if (c < 0x20 || c == 0x7f)
-            fprintf(f, "\\x%02x", c);
-        else
-            fputc(c, f);
-    }
-}
-
-static const char *kind_name(jb_audit_kind k) {
-    switch (k) {
-    case JB_AUDIT_OK:
-        return "ok";
-    case JB_AUDIT_MALFORMED:
-        return "malformed";
-    case JB_AUDIT_NONE:
-    default:
-        return "none";
-    }
-}
-
 static bool valid_param_name(const char *s) {
     size_t n = strlen(s);
     if (n < 1 || n > 32) return false;
@@ -135,14 +105,14 @@ static void check_audit(const jb_audit *a) {
 
 static void dump_audit(FILE *f, const jb_audit *a) {
     check_audit(a);
-    fprintf(f, "kind=%s\nreason=%s\njson=", kind_name(a->kind), a->reason ? a->reason : "");
-    if (a->json) dump_bytes(f, a->json, a->json_len);
+    fprintf(f, "kind=%s\nreason=%s\njson=", jb_audit_kind_name(a->kind), a->reason ? a->reason : "");
+    if (a->json) tl_dump_bytes(f, a->json, a->json_len);
     fputc('\n', f);
     for (size_t i = 0; i < a->n_fields; i++) {
         fprintf(f, "field %s ", a->fields[i].name);
-        dump_bytes(f, a->fields[i].key, strlen(a->fields[i].key));
+        tl_dump_bytes(f, a->fields[i].key, strlen(a->fields[i].key));
         fputc('=', f);
-        dump_bytes(f, a->fields[i].value, a->fields[i].value_len);
+        tl_dump_bytes(f, a->fields[i].value, a->fields[i].value_len);
         fputc('\n', f);
     }
 }

@@ -19,28 +19,6 @@
 #include "record.h"
 #include "util.h"
 
-static void dump_bytes(FILE *f, const char *p, size_t n) {
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)p[i];
-        if (c == '\\')
-            fputs("\\\\", f);
-        else if (c == '\n')
-            fputs("\\n", f);
-        else if (c == '\r')
-            fputs("\\r", f);
-        else if (c == '\t')
-            fputs("\\t", f);
-        else if (c < 0x20 || c == 0x7f)
-            fprintf(f, "\\x%02x", c);
-        else
-            fputc(c, f);
-    }
-}
-
-static const char *kind_name(jb_audit_kind k) {
-    return k == JB_AUDIT_OK ? "ok" : k == JB_AUDIT_MALFORMED ? "malformed" : "none";
-}
-
 typedef struct header {
     const char *profile;
     const char *markers[8], *patterns[16];
@@ -94,10 +72,10 @@ static void one_case(const char *dir, const char *name) {
             memcpy(copy, line, len);
             jb_audit a = {0};
             assert_int_equal(jb_audit_recognize(m, copy, len, &a), 0);
-            fprintf(f, "line %u: kind=%s\n", ++no, kind_name(a.kind));
+            fprintf(f, "line %u: kind=%s\n", ++no, jb_audit_kind_name(a.kind));
             for (size_t i = 0; i < a.n_fields; i++) {
                 fprintf(f, "field %s=", a.fields[i].name);
-                dump_bytes(f, a.fields[i].value, a.fields[i].value_len);
+                tl_dump_bytes(f, a.fields[i].value, a.fields[i].value_len);
                 fputc('\n', f);
             }
             if (a.kind == JB_AUDIT_OK && h.n_patterns + (h.profile ? 1 : 0) > 0 && a.n_fields > 0)

@@ -34,28 +34,6 @@ static void *fail_realloc(void *p, size_t n) {
     return realloc(p, n);
 }
 
-static void dump_bytes(FILE *f, const char *p, size_t n) {
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)p[i];
-        if (c == '\\')
-            fputs("\\\\", f);
-        else if (c == '\n')
-            fputs("\\n", f);
-        else if (c == '\r')
-            fputs("\\r", f);
-        else if (c == '\t')
-            fputs("\\t", f);
-        else if (c < 0x20 || c == 0x7f)
-            fprintf(f, "\\x%02x", c);
-        else
-            fputc(c, f);
-    }
-}
-
-static const char *kind_name(jb_audit_kind k) {
-    return k == JB_AUDIT_OK ? "ok" : k == JB_AUDIT_MALFORMED ? "malformed" : "none";
-}
-
 static jb_audit_matcher *default_matcher(void) {
     jb_audit_matcher *m = NULL;
     assert_int_equal(jb_audit_matcher_new(NULL, 0, &m, NULL), 0);
@@ -93,18 +71,18 @@ static char *classify_dump(const jb_audit_matcher *m, const char *sd, size_t sd_
     }
     FILE *f = open_memstream(&got, ret_len);
     fprintf(f, "source=%s\nstream=%s\nkind=%s\nreason=%s\n", r == JB_RESPLIT_SD ? "sd" : "text", jb_stream_name(stream),
-            kind_name(a.kind), a.reason ? a.reason : "");
+            jb_audit_kind_name(a.kind), a.reason ? a.reason : "");
     /* an application record never carries audit fields */
     if (stream == JB_STREAM_APP) assert_int_equal(a.n_fields, 0);
     for (size_t i = 0; i < a.n_fields; i++) {
         fprintf(f, "field %s ", a.fields[i].name);
-        dump_bytes(f, a.fields[i].key, strlen(a.fields[i].key));
+        tl_dump_bytes(f, a.fields[i].key, strlen(a.fields[i].key));
         fputc('=', f);
-        dump_bytes(f, a.fields[i].value, a.fields[i].value_len);
+        tl_dump_bytes(f, a.fields[i].value, a.fields[i].value_len);
         fputc('\n', f);
     }
     fputs("sd=", f);
-    if (b.len) dump_bytes(f, b.data, b.len);
+    if (b.len) tl_dump_bytes(f, b.data, b.len);
     fputc('\n', f);
     fclose(f);
     jb_audit_clear(&a);

@@ -186,6 +186,9 @@ static void test_names(void **state) {
     assert_string_equal(jb_line_kind_name(JB_LINE_REASSEMBLED), "reassembled");
     assert_string_equal(jb_line_kind_name(JB_LINE_INCOMPLETE), "incomplete");
     assert_string_equal(jb_line_kind_name(JB_LINE_OVERFLOW), "overflow");
+    assert_string_equal(jb_audit_kind_name(JB_AUDIT_NONE), "none");
+    assert_string_equal(jb_audit_kind_name(JB_AUDIT_OK), "ok");
+    assert_string_equal(jb_audit_kind_name(JB_AUDIT_MALFORMED), "malformed");
 }
 
 int main(void) {

@@ -82,6 +82,25 @@ static inline char *tl_unescape(const char *p, size_t n, size_t *ret_len) {
     return out;
 }
 
+/* The inverse, for dumps: those escapes, and \xHH for the other control bytes. */
+static inline void tl_dump_bytes(FILE *f, const char *p, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (c == '\\')
+            fputs("\\\\", f);
+        else if (c == '\n')
+            fputs("\\n", f);
+        else if (c == '\r')
+            fputs("\\r", f);
+        else if (c == '\t')
+            fputs("\\t", f);
+        else if (c < 0x20 || c == 0x7f)
+            fprintf(f, "\\x%02x", c);
+        else
+            fputc(c, f);
+    }
+}
+
 /* Whole file as a NUL-terminated buffer; *ret_len without the NUL. NULL if it cannot be read. */
 static inline char *tl_read_file(const char *path, size_t *ret_len) {
     if (ret_len) *ret_len = 0;
