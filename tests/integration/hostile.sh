@@ -96,15 +96,8 @@ if [ ! -e "$JB_RSYSLOG_MODULES/imjbridge.so" ] || [ ! -x "$RSYSLOGD" ]; then
     jb_done
     exit
 fi
-mkdir -p "$JB_TMP/work"
 conf=$JB_TMP/rsyslog.conf
-cat >"$conf" <<CONF
-global(workDirectory="$JB_TMP/work")
-module(load="$JB_RSYSLOG_MODULES/imjbridge.so")
-ruleset(name="app") { action(type="omfile" file="$JB_TMP/rs.app" template="RSYSLOG_SyslogProtocol23Format") }
-ruleset(name="audit") { action(type="omfile" file="$JB_TMP/rs.audit" template="RSYSLOG_SyslogProtocol23Format") }
-input(type="imjbridge" directory="$JB_TMP/j" ruleset="app" audit.ruleset="audit" stateFile="hostile.state")
-CONF
+jb_imjbridge_conf "$conf" "$JB_TMP/rs.app" "$JB_TMP/rs.audit" "directory=\"$JB_TMP/j\" stateFile=\"hostile.state\""
 "$RSYSLOGD" -n -f "$conf" -i "$JB_TMP/rsyslogd.pid" >"$JB_TMP/rsyslogd.log" 2>&1 &
 RS_PID=$!
 jb_on_cleanup "kill -TERM $RS_PID 2>/dev/null"

@@ -216,6 +216,22 @@ jb_export_to_journal() {
     }
 }
 
+# ---------------------------------------------------------------- rsyslogd with imjbridge
+
+# jb_imjbridge_conf CONF APP_FILE AUDIT_FILE INPUT_PARAMETERS: write CONF, an rsyslog.conf that
+# loads the built imjbridge (workDirectory $JB_TMP/work) and writes the app and audit rulesets to
+# two files as RFC 5424 (RSYSLOG_SyslogProtocol23Format); INPUT_PARAMETERS go into input(...).
+jb_imjbridge_conf() {
+    mkdir -p "$JB_TMP/work"
+    cat >"$1" <<EOC
+global(workDirectory="$JB_TMP/work")
+module(load="$JB_RSYSLOG_MODULES/imjbridge.so")
+ruleset(name="app") { action(type="omfile" file="$2" template="RSYSLOG_SyslogProtocol23Format") }
+ruleset(name="audit") { action(type="omfile" file="$3" template="RSYSLOG_SyslogProtocol23Format") }
+input(type="imjbridge" ruleset="app" audit.ruleset="audit" $4)
+EOC
+}
+
 # ---------------------------------------------------------------- a real journald
 
 JB_JOURNALD_PID=

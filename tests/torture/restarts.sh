@@ -18,14 +18,7 @@ RATE=1000
 K=7 # every 7th line is an audit record
 A=$JB_TMP/app.log
 B=$JB_TMP/audit.log
-mkdir -p "$JB_TMP/work"
-cat >"$JB_TMP/rsyslog.conf" <<EOC
-global(workDirectory="$JB_TMP/work")
-module(load="$JB_RSYSLOG_MODULES/imjbridge.so")
-ruleset(name="app") { action(type="omfile" file="$A" template="RSYSLOG_SyslogProtocol23Format") }
-ruleset(name="audit") { action(type="omfile" file="$B" template="RSYSLOG_SyslogProtocol23Format") }
-input(type="imjbridge" ruleset="app" audit.ruleset="audit" containers=["tfe-*"] persistStateInterval="100")
-EOC
+jb_imjbridge_conf "$JB_TMP/rsyslog.conf" "$A" "$B" 'containers=["tfe-*"] persistStateInterval="100"'
 size() { stat -c %s "$A" 2>/dev/null || echo 0; }
 
 t0=$(date +%s)
