@@ -73,6 +73,7 @@ struct instanceConf_s {
     int facility_app, facility_audit;
     unsigned int rl_interval, rl_burst;
     sbool escape_cc;
+    sbool read_ahead;
     sbool ok; /* passed checkCnf */
 
     /* run time */
@@ -132,6 +133,7 @@ static struct cnfparamdescr inppdescr[] = {
     {"ratelimit.interval", eCmdHdlrNonNegInt, 0},
     {"ratelimit.burst", eCmdHdlrPositiveInt, 0},
     {"escapecontrolcharacters", eCmdHdlrBinary, 0},
+    {"readahead", eCmdHdlrBinary, 0},
 };
 static struct cnfparamblk inppblk = {CNFPARAMBLK_VERSION, sizeof(inppdescr) / sizeof(struct cnfparamdescr), inppdescr};
 
@@ -192,6 +194,7 @@ BEGINnewInpInst
     inst->rl_interval = 0;
     inst->rl_burst = 10000;
     inst->escape_cc = 1;
+    inst->read_ahead = 1;
     for (i = 0; i < inppblk.nParams; ++i) {
         const char *name = inppblk.descr[i].name;
         if (!pvals[i].bUsed) continue;
@@ -244,6 +247,8 @@ BEGINnewInpInst
             inst->rl_burst = (unsigned int)pvals[i].val.d.n;
         } else if (!strcmp(name, "escapecontrolcharacters")) {
             inst->escape_cc = (sbool)pvals[i].val.d.n;
+        } else if (!strcmp(name, "readahead")) {
+            inst->read_ahead = (sbool)pvals[i].val.d.n;
         }
     }
     if ((inst->directory != NULL) + (inst->files.n > 0) + (inst->name_space != NULL) > 1) {
@@ -621,6 +626,7 @@ static int openBridge(instanceConf_t *inst, jb_bridge **ret, jb_error *err) {
     c.markers = (const char *const *)inst->markers.v;
     c.n_markers = inst->markers.n;
     c.all_entries = inst->all_entries;
+    c.read_ahead = inst->read_ahead;
     r = jb_bridge_new(&c, &b, err);
     if (r < 0) return r;
     jb_bridge_set_gap_cb(b, onGap, inst);

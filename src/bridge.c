@@ -8,10 +8,13 @@
 #include "entry.h"
 #include "filter.h"
 #include "partial.h"
+#include "readahead.h"
 #include "route.h"
 
 struct jb_bridge {
     jb_journal *journal;
+    bool read_ahead;
+    jb_readahead *ra; /* started by the first jb_bridge_process() after a seek, when read_ahead */
     jb_filter *filter;
     jb_partial *partial;
     jb_audit_matcher *matcher;
@@ -42,6 +45,7 @@ void jb_config_init(jb_config *c) {
 
 jb_bridge *jb_bridge_free(jb_bridge *b) {
     if (!b) return NULL;
+    jb_readahead_stop(b->ra);
     jb_journal_free(b->journal);
     jb_filter_free(b->filter);
     jb_partial_free(b->partial);
@@ -59,6 +63,7 @@ int jb_bridge_new(const jb_config *c, jb_bridge **ret, jb_error *err) {
     jb_bridge *b = jb_calloc(1, sizeof *b);
     if (!b) return jb_error_set(err, -ENOMEM, "out of memory");
     jb_entry_reset(&b->entry);
+    b->read_ahead = c->read_ahead;
 
     int r = jb_filter_new(c->containers, c->n_containers, c->images, c->n_images, c->all_entries, &b->filter, err);
     jb_audit_opts ao = {c->profile, c->markers, c->n_markers, c->patterns, c->n_patterns};
@@ -79,6 +84,12 @@ int jb_bridge_new(const jb_config *c, jb_bridge **ret, jb_error *err) {
     return 0;
 }
 
+/* The journal is the caller's again (to position it): stop reading ahead. */
+static jb_journal *journal_of(jb_bridge *b) {
+    b->ra = jb_readahead_stop(b->ra);
+    return b->journal;
+}
+
 static int set_start(jb_bridge *b, const char *cursor, jb_error *err) {
     jb_free(b->start_cursor);
     b->start_cursor = NULL;
@@ -90,22 +101,22 @@ static int set_start(jb_bridge *b, const char *cursor, jb_error *err) {
 }
 
 int jb_bridge_seek_head(jb_bridge *b, jb_error *err) {
-    int r = jb_journal_seek_head(b->journal, err);
+    int r = jb_journal_seek_head(journal_of(b), err);
     return r < 0 ? r : set_start(b, NULL, err);
 }
 
 int jb_bridge_seek_tail(jb_bridge *b, jb_error *err) {
-    int r = jb_journal_seek_tail(b->journal, err);
+    int r = jb_journal_seek_tail(journal_of(b), err);
     return r < 0 ? r : set_start(b, jb_journal_last_cursor(b->journal), err);
 }
 
 int jb_bridge_seek_realtime(jb_bridge *b, uint64_t usec, jb_error *err) {
-    int r = jb_journal_seek_realtime(b->journal, usec, err);
+    int r = jb_journal_seek_realtime(journal_of(b), usec, err);
     return r < 0 ? r : set_start(b, NULL, err);
 }
 
 int jb_bridge_seek_cursor(jb_bridge *b, const char *cursor, jb_error *err) {
-    int r = jb_journal_seek_cursor(b->journal, cursor, err);
+    int r = jb_journal_seek_cursor(journal_of(b), cursor, err);
     if (r < 0) return r;
     int q = set_start(b, cursor, err);
     return q < 0 ? q : r;
@@ -182,17 +193,34 @@ static int deliver_line(const jb_line *line, void *userdata) {
     return b->cb(&rec, b->userdata);
 }
 
+static int next_entry(jb_bridge *b, jb_entry **e, const jb_gap **gap, jb_error *err) {
+    if (b->ra) return jb_readahead_next(b->ra, e, gap, err);
+    int r = jb_journal_next(b->journal, *e, err);
+    if (r > 0) *gap = jb_journal_take_gap(b->journal);
+    return r;
+}
+
+static void update_journal_stats(jb_bridge *b) {
+    b->stats.invalidations = b->ra ? jb_readahead_invalidations(b->ra) : jb_journal_invalidations(b->journal);
+    b->stats.lost_positions = b->ra ? jb_readahead_lost_positions(b->ra) : jb_journal_lost_positions(b->journal);
+}
+
 int jb_bridge_process(jb_bridge *b, size_t max_entries, jb_record_cb cb, void *userdata, jb_error *err) {
     b->cb = cb;
     b->userdata = userdata;
     size_t n = 0;
+    if (b->read_ahead && !b->ra) {
+        int r = jb_readahead_start(b->journal, &b->ra, err);
+        if (r < 0) return r;
+    }
     while (max_entries == 0 || n < max_entries) {
-        int r = jb_journal_next(b->journal, &b->entry, err);
+        jb_entry *e = &b->entry;
+        const jb_gap *gap = NULL;
+        int r = next_entry(b, &e, &gap, err);
         if (r < 0) return r;
         if (r == 0) break;
         n++;
         b->stats.entries_read++;
-        const jb_gap *gap = jb_journal_take_gap(b->journal);
         if (gap) {
             b->stats.gaps++;
             b->stats.gap_entries += gap->count;
@@ -202,24 +230,22 @@ int jb_bridge_process(jb_bridge *b, size_t max_entries, jb_record_cb cb, void *u
                 if (r < 0) return jb_error_set(err, r, "reporting a gap failed: %s", strerror(-r));
             }
         }
-        if (!jb_filter_match(b->filter, &b->entry)) {
+        if (!jb_filter_match(b->filter, e)) {
             b->stats.entries_filtered++;
         } else {
             /* A line that starts here remembers the counters as they were before this entry: they
              * go with its resume point into the state (see jb_bridge_checkpoint_sequence). */
             jb_partial_set_mark(b->partial, (uint64_t)b->seq[JB_STREAM_APP] << 32 | b->seq[JB_STREAM_AUDIT]);
-            r = jb_partial_feed(b->partial, &b->entry, b->prev_cursor.len ? b->prev_cursor.data : NULL, deliver_line,
-                                b);
+            r = jb_partial_feed(b->partial, e, b->prev_cursor.len ? b->prev_cursor.data : NULL, deliver_line, b);
             if (r < 0) return jb_error_set(err, r, "delivering a record failed: %s", strerror(-r));
         }
         /* The entry is now delivered or held by the reassembler: it becomes the previous one. The
-         * buffers are swapped, not copied. */
+         * buffers are swapped, not copied (a read-ahead slot is the caller's until the next entry). */
         jb_buf t = b->prev_cursor;
-        b->prev_cursor = b->entry.cursor;
-        b->entry.cursor = t;
+        b->prev_cursor = e->cursor;
+        e->cursor = t;
     }
-    b->stats.invalidations = jb_journal_invalidations(b->journal);
-    b->stats.lost_positions = jb_journal_lost_positions(b->journal);
+    update_journal_stats(b);
     return (int)(n > INT32_MAX ? INT32_MAX : n);
 }
 
@@ -243,9 +269,14 @@ int jb_bridge_expire(jb_bridge *b, uint64_t max_age_usec, jb_record_cb cb, void 
 }
 
 int jb_bridge_wait(jb_bridge *b, uint64_t timeout_usec, jb_error *err) {
+    if (b->ra) {
+        uint64_t before = b->stats.invalidations;
+        jb_readahead_wait(b->ra, timeout_usec);
+        update_journal_stats(b);
+        return b->stats.invalidations != before;
+    }
     int r = jb_journal_wait(b->journal, timeout_usec, err);
-    b->stats.invalidations = jb_journal_invalidations(b->journal);
-    b->stats.lost_positions = jb_journal_lost_positions(b->journal);
+    update_journal_stats(b);
     return r;
 }
 

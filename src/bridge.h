@@ -29,6 +29,7 @@ typedef struct jb_config {
     size_t n_patterns;
     size_t max_line;    /* default 1 MiB */
     size_t max_pending; /* default 32 */
+    bool read_ahead;    /* read the journal in a thread of its own (readahead.h); default false */
 } jb_config;
 
 void jb_config_init(jb_config *c);
@@ -75,7 +76,8 @@ int jb_bridge_flush(jb_bridge *b, jb_record_cb cb, void *userdata, jb_error *err
 /* Deliver pending split lines that saw no new piece for max_age_usec (following mode). */
 int jb_bridge_expire(jb_bridge *b, uint64_t max_age_usec, jb_record_cb cb, void *userdata, jb_error *err);
 
-/* Wait for new entries (see jb_journal_wait). */
+/* Wait for new entries (see jb_journal_wait). With read_ahead the read-ahead thread follows the
+ * journal and this waits for it: 0, or 1 when the journal files changed since the last call. */
 int jb_bridge_wait(jb_bridge *b, uint64_t timeout_usec, jb_error *err);
 
 /* The cursor to persist: every entry up to it has been delivered through the callback (or

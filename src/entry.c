@@ -48,6 +48,19 @@ void jb_entry_done(jb_entry *e) {
     reset_scalars(e);
 }
 
+size_t jb_entry_bytes(const jb_entry *e) {
+    size_t n = 0;
+    for (size_t i = 0; i < JB_ELEMENTSOF(all_bufs); i++) n += ((const jb_buf *)((const char *)e + all_bufs[i]))->len;
+    return n;
+}
+
+void jb_entry_trim(jb_entry *e, size_t keep) {
+    for (size_t i = 0; i < JB_ELEMENTSOF(all_bufs); i++) {
+        jb_buf *b = entry_buf(e, all_bufs[i]);
+        if (b->cap > keep) jb_buf_free(b);
+    }
+}
+
 /* An empty value allocates nothing (the buffer may stay NULL: see jb_entry_str()). */
 static int buf_set(jb_buf *b, const char *p, size_t n) {
     jb_buf_reset(b);

@@ -65,6 +65,13 @@ int jb_entry_set_field(jb_entry *e, const char *name, size_t name_len, const cha
  * the room it needs. */
 void jb_entry_finish(jb_entry *e, uint64_t receive_usec);
 
+/* The bytes the entry's fields hold (their lengths, cursor included). */
+size_t jb_entry_bytes(const jb_entry *e);
+
+/* Give back the memory of every buffer that grew over keep bytes (it is empty afterwards: call
+ * before reading the next entry into e). */
+void jb_entry_trim(jb_entry *e, size_t keep);
+
 /* Deep copy src into dst (dst's buffers are reused). 0 or -ENOMEM (dst is then valid but its
  * content unspecified: reset it). */
 int jb_entry_copy(jb_entry *dst, const jb_entry *src);

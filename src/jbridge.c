@@ -80,6 +80,8 @@ static void help(void) {
         "      --facility-audit=N   facility of audit records (default 13, log audit)\n"
         "      --max-line=BYTES     longest reassembled line before it is cut (default 1048576)\n"
         "      --max-pending=N      split lines gathered at once (default 32)\n"
+        "      --no-read-ahead      read the journal in the main thread (default: a second thread\n"
+        "                           reads ahead while the main thread writes records)\n"
         "Position:\n"
         "      --state=FILE         resume after the cursor in FILE and save it there (mode 0600)\n"
         "      --tail               without a saved state, start at the end of the journal\n"
@@ -149,6 +151,7 @@ enum {
     OPT_PATTERN,
     OPT_SINCE,
     OPT_UNTIL,
+    OPT_NO_READ_AHEAD,
 };
 
 /* Returns -1 to go on, or an exit status. */
@@ -171,6 +174,7 @@ static int parse_args(int argc, char **argv, options *o) {
         {"max-pending", required_argument, NULL, OPT_MAX_PENDING},
         {"state", required_argument, NULL, OPT_STATE},
         {"tail", no_argument, NULL, OPT_TAIL},
+        {"no-read-ahead", no_argument, NULL, OPT_NO_READ_AHEAD},
         {"profile", required_argument, NULL, OPT_PROFILE},
         {"pattern", required_argument, NULL, OPT_PATTERN},
         {"since", required_argument, NULL, OPT_SINCE},
@@ -272,6 +276,9 @@ static int parse_args(int argc, char **argv, options *o) {
             break;
         case OPT_TAIL:
             o->tail = true;
+            break;
+        case OPT_NO_READ_AHEAD:
+            o->cfg.read_ahead = false;
             break;
         case 'f':
             o->follow = true;
@@ -607,6 +614,7 @@ static int run_bundle(const options *o) {
 int main(int argc, char **argv) {
     options o = {.app_out = "-", .audit_out = "-", .fmt = JB_FORMAT_OPTS_DEFAULT};
     jb_config_init(&o.cfg);
+    o.cfg.read_ahead = true;
     if (argc > 1 && strcmp(argv[1], "bundle") == 0) {
         /* "jbridge bundle ...": the same options after the word, plus the bundle's own */
         o.bundle = true;

@@ -38,6 +38,8 @@
 #   JBRIDGE        the jbridge binary (default $JB_BUILDDIR/jbridge)
 #   IMJBRIDGE      the imjbridge module (default $JB_BUILDDIR/.libs/imjbridge.so)
 #   RSYSLOGD       rsyslogd (default /usr/sbin/rsyslogd)
+#   BENCH_IMJBRIDGE_PARAMS  more imjbridge input() parameters for rows 4 and mem, e.g.
+#                  'readAhead="off"' (default none: the module's defaults)
 #   JOURNAL_REMOTE systemd-journal-remote (default /lib/systemd/systemd-journal-remote)
 #   CC, CFLAGS     used to build the helper programs when the build tree has none
 #
@@ -181,7 +183,8 @@ global(workDirectory="$1/work")
 module(load="$IMJBRIDGE")
 ruleset(name="app") { action(type="omfile" file="$1/app.log" template="RSYSLOG_SyslogProtocol23Format") }
 ruleset(name="audit") { action(type="omfile" file="$1/audit.log" template="RSYSLOG_SyslogProtocol23Format") }
-input(type="imjbridge" directory="$2" ruleset="app" audit.ruleset="audit" persistStateInterval="10000")
+input(type="imjbridge" directory="$2" ruleset="app" audit.ruleset="audit" persistStateInterval="10000"
+      ${BENCH_IMJBRIDGE_PARAMS:-})
 EOC
 }
 imjbridge_conf "$out/imjbridge" "$journal" >"$out/imjbridge/rsyslog.conf"

@@ -27,7 +27,8 @@ run --help
 jb_is "$RC" 0 "--help exits 0"
 missing=
 for opt in -D --directory --file --namespace --container --image --match --all --marker --app-out --audit-out \
-    --state --follow --tail --sd-pen --max-line --max-pending --facility-app --facility-audit --help --version; do
+    --state --follow --tail --sd-pen --max-line --max-pending --facility-app --facility-audit --no-read-ahead \
+    --help --version; do
     grep -q -e "$opt\\b" "$OUT" || missing="$missing $opt"
 done
 jb_is "${missing:-none}" none "--help mentions every option"
@@ -106,5 +107,14 @@ runtime_error "unwritable --state" "$JB_TMP/no/such/dir/state" -D "$J" --state "
 run -D "$J"
 jb_is "$RC" 0 "one-shot read exits 0"
 jb_is "$(wc -l <"$OUT")" 8 "default outputs are stdout: 8 records"
+
+# ---- read-ahead (default) and --no-read-ahead: the same records, the same state
+cp "$OUT" "$JB_TMP/ahead.out"
+run -D "$J" --no-read-ahead
+jb_is "$RC" 0 "--no-read-ahead exits 0"
+jb_ok "--no-read-ahead writes exactly what read-ahead writes" cmp "$OUT" "$JB_TMP/ahead.out"
+run -D "$J" --state "$JB_TMP/st-ahead" --app-out "$JB_TMP/a1" --audit-out "$JB_TMP/b1"
+run -D "$J" --state "$JB_TMP/st-plain" --app-out "$JB_TMP/a2" --audit-out "$JB_TMP/b2" --no-read-ahead
+jb_ok "... and saves the same state" cmp "$JB_TMP/st-ahead" "$JB_TMP/st-plain"
 
 jb_done

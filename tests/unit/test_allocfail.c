@@ -9,7 +9,13 @@
  *
  * The journal is built in the setup with systemd-journal-remote ($JOURNAL_REMOTE) from
  * fixtures in tests/fixtures/ ($JB_SRCDIR) and split lines written here; JB_ALLOCFAIL_JOURNAL names an
- * existing journal file to use instead. */
+ * existing journal file to use instead.
+ *
+ * The same journal, and a second one of big entries (over the ring's byte bound and the size a slot
+ * keeps), also check the read-ahead thread (readahead.h): the records, their order and the
+ * checkpoints must be exactly those of reading in the caller's thread, also when the reader is
+ * repositioned while it reads ahead. (Not under allocation failure: the two threads' allocations
+ * interleave differently on every run.) */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -70,7 +76,7 @@ static void *af_realloc(void *p, size_t n) {
 /* ---- the journal ---- */
 
 static char tmpdir[] = "/tmp/jb-allocfail.XXXXXX";
-static char journal[PATH_MAX], state_path[PATH_MAX];
+static char journal[PATH_MAX], big_journal[PATH_MAX], state_path[PATH_MAX];
 
 static void export_entry(FILE *f, unsigned i, const char *name, const char *partial_id, const char *more,
                          const char *msg) {
@@ -113,7 +119,26 @@ static void write_split_export(const char *path) {
     fclose(f);
 }
 
-static void to_journal(const char *export) {
+/* Big entries: 150 messages of 40 KiB (more than a read-ahead slot keeps, and together over the
+ * ring's byte bound) between small ones, audit lines among them. */
+static void write_big_export(const char *path) {
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    static char big[40 * 1024 + 1];
+    memset(big, 'b', sizeof big - 1);
+    unsigned i = 0;
+    for (unsigned k = 0; k < 150; k++) {
+        char small[128];
+        snprintf(small, sizeof small, "small line %u", k);
+        export_entry(f, i++, "ptfe_small", NULL, NULL, small);
+        big[0] = (char)('a' + k % 26);
+        export_entry(f, i++, "ptfe_big", NULL, NULL, big);
+        if (k % 10 == 0) export_entry(f, i++, "ptfe_atlas", NULL, NULL, "[Audit Log] {\"resource\":\"run\"}");
+    }
+    fclose(f);
+}
+
+static void to_journal_file(const char *export, const char *journal_path) {
     const char *remote = getenv("JOURNAL_REMOTE");
     if (!remote || !*remote) remote = "/lib/systemd/systemd-journal-remote";
     pid_t pid = fork();
@@ -125,19 +150,29 @@ static void to_journal(const char *export) {
         dup2(in, 0);
         dup2(devnull, 1);
         dup2(devnull, 2);
-        execl(remote, remote, "-o", journal, "-", (char *)NULL);
+        execl(remote, remote, "-o", journal_path, "-", (char *)NULL);
         _exit(127);
     }
     int st;
     assert_int_equal(waitpid(pid, &st, 0), pid);
     if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-        fail_msg("%s -o %s - < %s failed (status %d)", remote, journal, export, st);
+        fail_msg("%s -o %s - < %s failed (status %d)", remote, journal_path, export, st);
+}
+
+static void to_journal(const char *export) {
+    to_journal_file(export, journal);
 }
 
 static int setup(void **state) {
     (void)state;
     assert_non_null(mkdtemp(tmpdir));
     snprintf(state_path, sizeof state_path, "%s/state", tmpdir);
+    char big_export[PATH_MAX];
+    snprintf(big_export, sizeof big_export, "%s/big.export", tmpdir);
+    snprintf(big_journal, sizeof big_journal, "%s/big.journal", tmpdir);
+    write_big_export(big_export);
+    to_journal_file(big_export, big_journal);
+    unlink(big_export);
     const char *given = getenv("JB_ALLOCFAIL_JOURNAL");
     if (given && *given) {
         snprintf(journal, sizeof journal, "%s", given);
@@ -164,6 +199,7 @@ static int teardown(void **state) {
     snprintf(path, sizeof path, "%s/split.export", tmpdir);
     unlink(path);
     unlink(state_path);
+    unlink(big_journal);
     if (strncmp(journal, tmpdir, strlen(tmpdir)) == 0) unlink(journal);
     rmdir(tmpdir);
     return 0;
@@ -182,10 +218,12 @@ static int on_record(const jb_record *rec, void *userdata) {
     return jb_rfc5424_format(rec, NULL, &o->text);
 }
 
-static int run_bridge(jb_bridge **b, const char *cursor, out *o, jb_error *err) {
+static int run_bridge_opts(jb_bridge **b, const char *path, bool read_ahead, const char *cursor, out *o,
+                           jb_error *err) {
     jb_config cfg;
     jb_config_init(&cfg);
-    const char *files[] = {journal};
+    cfg.read_ahead = read_ahead;
+    const char *files[] = {path};
     cfg.source.kind = JB_SOURCE_FILES;
     cfg.source.files = files;
     cfg.source.n_files = 1;
@@ -200,6 +238,10 @@ static int run_bridge(jb_bridge **b, const char *cursor, out *o, jb_error *err) 
     }
     if (r >= 0) r = jb_bridge_flush(*b, on_record, o, err);
     return r;
+}
+
+static int run_bridge(jb_bridge **b, const char *cursor, out *o, jb_error *err) {
+    return run_bridge_opts(b, journal, false, cursor, o, err);
 }
 
 /* Read everything, save the checkpoint, read the state back, resume from it (nothing new). */
@@ -275,9 +317,88 @@ static void test_every_allocation(void **state) {
                   ref.records, enomem, absorbed);
 }
 
+/* ---- read-ahead ---- */
+
+/* Read path in one go, in the caller's thread or with read-ahead: the output and the checkpoint. */
+static void read_all(const char *path, bool read_ahead, out *o, char **ret_checkpoint) {
+    jb_bridge *b = NULL;
+    jb_error err = {0};
+    int r = run_bridge_opts(&b, path, read_ahead, NULL, o, &err);
+    if (r < 0) fail_msg("reading %s (read-ahead %d): %d %s", path, read_ahead, r, err.msg);
+    *ret_checkpoint = jb_strdup(jb_bridge_checkpoint(b));
+    assert_non_null(*ret_checkpoint);
+    jb_bridge_free(b);
+}
+
+static void test_read_ahead_same_records(void **state) {
+    (void)state;
+    const char *paths[] = {journal, big_journal};
+    for (size_t i = 0; i < JB_ELEMENTSOF(paths); i++) {
+        out plain = {JB_BUF_INIT, 0}, ahead = {JB_BUF_INIT, 0};
+        char *cp_plain = NULL, *cp_ahead = NULL;
+        read_all(paths[i], false, &plain, &cp_plain);
+        read_all(paths[i], true, &ahead, &cp_ahead);
+        assert_true(plain.records >= 40);
+        assert_int_equal(ahead.records, plain.records);
+        assert_int_equal(ahead.text.len, plain.text.len);
+        assert_memory_equal(ahead.text.data, plain.text.data, plain.text.len);
+        assert_string_equal(cp_ahead, cp_plain);
+        jb_buf_free(&plain.text);
+        jb_buf_free(&ahead.text);
+        jb_free(cp_plain);
+        jb_free(cp_ahead);
+    }
+}
+
+/* Positioning while the thread reads ahead: what it read is dropped, reading goes on from the new
+ * position. Read 50 entries, go back to the head, read everything: the records of the first 50
+ * entries twice, then the rest once, exactly as without read-ahead. */
+static void reposition(bool read_ahead, out *o) {
+    jb_config cfg;
+    jb_config_init(&cfg);
+    cfg.read_ahead = read_ahead;
+    const char *files[] = {big_journal};
+    cfg.source.kind = JB_SOURCE_FILES;
+    cfg.source.files = files;
+    cfg.source.n_files = 1;
+    jb_bridge *b = NULL;
+    jb_error err = {0};
+    assert_int_equal(jb_bridge_new(&cfg, &b, &err), 0);
+    assert_int_equal(jb_bridge_seek_head(b, &err), 0);
+    assert_int_equal(jb_bridge_process(b, 50, on_record, o, &err), 50);
+    char *cursor = jb_strdup(jb_bridge_checkpoint(b));
+    assert_non_null(cursor);
+    assert_int_equal(jb_bridge_seek_head(b, &err), 0);
+    int r;
+    while ((r = jb_bridge_process(b, 7, on_record, o, &err)) > 0) {
+    }
+    assert_int_equal(r, 0);
+    assert_int_equal(jb_bridge_seek_cursor(b, cursor, &err), 1); /* after the 50th entry */
+    while ((r = jb_bridge_process(b, 0, on_record, o, &err)) > 0) {
+    }
+    assert_int_equal(r, 0);
+    jb_free(cursor);
+    jb_bridge_free(b);
+}
+
+static void test_read_ahead_reposition(void **state) {
+    (void)state;
+    out plain = {JB_BUF_INIT, 0}, ahead = {JB_BUF_INIT, 0};
+    reposition(false, &plain);
+    reposition(true, &ahead);
+    assert_true(plain.records > 300);
+    assert_int_equal(ahead.records, plain.records);
+    assert_int_equal(ahead.text.len, plain.text.len);
+    assert_memory_equal(ahead.text.data, plain.text.data, plain.text.len);
+    jb_buf_free(&plain.text);
+    jb_buf_free(&ahead.text);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_allocation),
+        cmocka_unit_test(test_read_ahead_same_records),
+        cmocka_unit_test(test_read_ahead_reposition),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
