@@ -39,10 +39,13 @@ static void addObjectNew(struct json_object *obj, const char *key, struct json_o
     json_object_object_add_ex(obj, key, val, JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_KEY_IS_CONSTANT);
 }
 
-static rsRetVal addJbridge(struct json_object *jb, jb_stream stream, const jb_audit *audit) {
+/* stream: NULL when the caller added $!jbridge!stream itself. */
+static rsRetVal addJbridge(struct json_object *jb, const jb_stream *stream, const jb_audit *audit) {
     DEFiRet;
-    const char *s = jb_stream_name(stream);
-    CHKiRet(addStringNew(jb, "stream", s, strlen(s)));
+    if (stream != NULL) {
+        const char *s = jb_stream_name(*stream);
+        CHKiRet(addStringNew(jb, "stream", s, strlen(s)));
+    }
     if (audit != NULL && audit->kind == JB_AUDIT_MALFORMED) {
         CHKiRet(addStringNew(jb, "audit", "malformed", strlen("malformed")));
         if (audit->reason != NULL) CHKiRet(addStringNew(jb, "reason", audit->reason, strlen(audit->reason)));
@@ -70,13 +73,99 @@ static rsRetVal submitJson(smsg_t *pMsg, struct json_object *root) {
     return msgAddJSON(pMsg, (uchar *)"!", root, 0, 0);
 }
 
-rsRetVal jbglue_add_json(smsg_t *pMsg, const jb_record *rec) {
+#define JBGLUE_CONTAINERS 64 /* a power of two */
+
+typedef struct cached_container {
+    char *name, *id, *image; /* NULL: empty slot */
+    struct json_object *jname, *jid, *jimage;
+} cached_container;
+
+struct jbglue_strings {
+    struct json_object *stream[2];
+    cached_container c[JBGLUE_CONTAINERS];
+};
+
+static void clearContainer(cached_container *c) {
+    free(c->name);
+    free(c->id);
+    free(c->image);
+    if (c->jname != NULL) json_object_put(c->jname);
+    if (c->jid != NULL) json_object_put(c->jid);
+    if (c->jimage != NULL) json_object_put(c->jimage);
+    memset(c, 0, sizeof(*c));
+}
+
+jbglue_strings *jbglue_strings_new(void) {
+    return calloc(1, sizeof(jbglue_strings));
+}
+
+void jbglue_strings_free(jbglue_strings *s) {
+    if (s == NULL) return;
+    for (int i = 0; i < 2; i++)
+        if (s->stream[i] != NULL) json_object_put(s->stream[i]);
+    for (size_t i = 0; i < JBGLUE_CONTAINERS; i++) clearContainer(&s->c[i]);
+    free(s);
+}
+
+/* A new reference to the cached string, made on first use. NULL when out of memory. */
+static struct json_object *streamString(jbglue_strings *s, jb_stream stream) {
+    int i = stream == JB_STREAM_AUDIT ? 1 : 0;
+    if (s->stream[i] == NULL) s->stream[i] = json_object_new_string(jb_stream_name(stream));
+    return s->stream[i] != NULL ? json_object_get(s->stream[i]) : NULL;
+}
+
+/* The container's slot, filled with this container's strings (a container that hashes to the
+ * slot of another one replaces it). NULL when out of memory. */
+static cached_container *containerStrings(jbglue_strings *s, const jb_record *rec) {
+    uint32_t h = 2166136261u;
+    for (const char *p = rec->container_id; *p != '\0'; p++) h = (h ^ (unsigned char)*p) * 16777619u;
+    cached_container *c = &s->c[h & (JBGLUE_CONTAINERS - 1)];
+    if (c->name != NULL && !strcmp(c->id, rec->container_id) && !strcmp(c->name, rec->container_name) &&
+        !strcmp(c->image, rec->image))
+        return c;
+    clearContainer(c);
+    c->name = strdup(rec->container_name);
+    c->id = strdup(rec->container_id);
+    c->image = strdup(rec->image);
+    c->jname = json_object_new_string(rec->container_name);
+    c->jid = json_object_new_string(rec->container_id);
+    c->jimage = json_object_new_string(rec->image);
+    if (c->name == NULL || c->id == NULL || c->image == NULL || c->jname == NULL || c->jid == NULL ||
+        c->jimage == NULL) {
+        clearContainer(c);
+        return NULL;
+    }
+    return c;
+}
+
+static rsRetVal addContainer(struct json_object *c, const jb_record *rec, jbglue_strings *shared) {
     DEFiRet;
-    struct json_object *root = NULL, *jb = NULL, *c = NULL;
+    cached_container *cc;
+    if (shared == NULL) {
+        CHKiRet(addStringNew(c, "name", rec->container_name, strlen(rec->container_name)));
+        CHKiRet(addStringNew(c, "id", rec->container_id, strlen(rec->container_id)));
+        CHKiRet(addStringNew(c, "image", rec->image, strlen(rec->image)));
+        FINALIZE;
+    }
+    CHKmalloc(cc = containerStrings(shared, rec));
+    addObjectNew(c, "name", json_object_get(cc->jname));
+    addObjectNew(c, "id", json_object_get(cc->jid));
+    addObjectNew(c, "image", json_object_get(cc->jimage));
+finalize_it:
+    RETiRet;
+}
+
+rsRetVal jbglue_add_json(smsg_t *pMsg, const jb_record *rec, jbglue_strings *shared) {
+    DEFiRet;
+    struct json_object *root = NULL, *jb = NULL, *c = NULL, *s;
     CHKmalloc(root = json_object_new_object());
     CHKmalloc(jb = json_object_new_object());
     addObjectNew(root, "jbridge", jb);
-    CHKiRet(addJbridge(jb, rec->stream, rec->audit));
+    if (shared != NULL) {
+        CHKmalloc(s = streamString(shared, rec->stream));
+        addObjectNew(jb, "stream", s);
+    }
+    CHKiRet(addJbridge(jb, shared != NULL ? NULL : &rec->stream, rec->audit));
     CHKiRet(addStringNew(jb, "id", rec->record_id, strlen(rec->record_id)));
     if (rec->line != JB_LINE_WHOLE) {
         const char *l = jb_line_kind_name(rec->line);
@@ -85,9 +174,7 @@ rsRetVal jbglue_add_json(smsg_t *pMsg, const jb_record *rec) {
     if (rec->container_name[0] != '\0') {
         CHKmalloc(c = json_object_new_object());
         addObjectNew(root, "container", c);
-        CHKiRet(addStringNew(c, "name", rec->container_name, strlen(rec->container_name)));
-        CHKiRet(addStringNew(c, "id", rec->container_id, strlen(rec->container_id)));
-        CHKiRet(addStringNew(c, "image", rec->image, strlen(rec->image)));
+        CHKiRet(addContainer(c, rec, shared));
     }
     CHKiRet(addAudit(root, rec->audit));
     iRet = submitJson(pMsg, root);
@@ -103,7 +190,7 @@ rsRetVal jbglue_add_audit_json(smsg_t *pMsg, jb_stream stream, const jb_audit *a
     CHKmalloc(root = json_object_new_object());
     CHKmalloc(jb = json_object_new_object());
     addObjectNew(root, "jbridge", jb);
-    CHKiRet(addJbridge(jb, stream, audit));
+    CHKiRet(addJbridge(jb, &stream, audit));
     CHKiRet(addAudit(root, audit));
     iRet = submitJson(pMsg, root);
     root = NULL;

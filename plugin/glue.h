@@ -7,10 +7,21 @@
 
 #include "record.h"
 
+/* Values that many messages carry (the stream names; the name, id and image of the last 64
+ * containers seen) as JSON strings made once and referenced by every message that carries them,
+ * instead of one allocation per message and value. Safe to share across rsyslog's threads:
+ * libfastjson counts references atomically, and rsyslog never changes a string in place (`set`
+ * replaces it in the message's own object); nothing serializes a leaf on its own (a leaf's print
+ * buffer stays unused). One cache per worker thread: the cache itself is not locked. */
+typedef struct jbglue_strings jbglue_strings;
+jbglue_strings *jbglue_strings_new(void);
+void jbglue_strings_free(jbglue_strings *s); /* messages keep their references */
+
 /* Set $!jbridge!stream|id (and audit/reason/line flags), $!container!name|id|image (when the
  * record has a container) and $!audit!KEY for every audit field (values as strings, KEY the
- * original JSON path with nested keys joined by '.'). rec->message is not used. */
-rsRetVal jbglue_add_json(smsg_t *pMsg, const jb_record *rec);
+ * original JSON path with nested keys joined by '.'). rec->message is not used. shared: NULL, or
+ * a cache of the strings to share (see above). */
+rsRetVal jbglue_add_json(smsg_t *pMsg, const jb_record *rec, jbglue_strings *shared);
 
 /* Only $!jbridge!* and $!audit!* from an audit result (mmjbridge, which has no container). */
 rsRetVal jbglue_add_audit_json(smsg_t *pMsg, jb_stream stream, const jb_audit *audit);

@@ -100,6 +100,7 @@ struct instanceConf_s {
     smsg_t *msgs[2][CONF_NUM_MULTISUB];
     sbool submit_broken; /* rsyslog refused a batch (shutdown): the state is no longer saved */
     jb_buf msgbuf, sdbuf, hdrbuf;
+    jbglue_strings *jstrings; /* JSON strings shared by the worker's messages (NULL: none) */
     struct instanceConf_s *next;
 };
 typedef struct instanceConf_s instanceConf_t;
@@ -551,7 +552,7 @@ static rsRetVal submitRecord(instanceConf_t *inst, const jb_record *rec) {
     jb_buf_reset(&inst->sdbuf);
     if (jb_sd_build(rec, inst->pen, &inst->sdbuf) < 0) ABORT_FINALIZE(RS_RET_OUT_OF_MEMORY);
     if (inst->sdbuf.len > 0) CHKiRet(MsgSetStructuredData(pMsg, inst->sdbuf.data));
-    CHKiRet(jbglue_add_json(pMsg, rec));
+    CHKiRet(jbglue_add_json(pMsg, rec, inst->jstrings));
 
     rs = rec->stream == JB_STREAM_AUDIT ? inst->audit_ruleset : inst->ruleset;
     if (rs != NULL) MsgSetRuleset(pMsg, rs);
@@ -683,6 +684,7 @@ static void *worker(void *arg) {
         for (int i = 0; i < 50 && glbl.GetGlobalInputTermState() == 0; i++) srSleep(0, 200000);
     }
     if (b == NULL) return NULL;
+    inst->jstrings = jbglue_strings_new(); /* NULL (out of memory): every message gets its own */
 
     while (glbl.GetGlobalInputTermState() == 0) {
         last = jb_bridge_stats(b)->records_app + jb_bridge_stats(b)->records_audit;
@@ -726,6 +728,8 @@ static void *worker(void *arg) {
                "stays at the last save, the next start reads the rest again",
                inst->state_path);
     jb_bridge_free(b);
+    jbglue_strings_free(inst->jstrings);
+    inst->jstrings = NULL;
     return NULL;
 }
 
