@@ -7,9 +7,12 @@
 #include <time.h>
 
 /* Entries the reader reads before it publishes them (one lock per batch, not per entry), and how
- * many the taker takes before it gives slots back. */
+ * many the taker takes before it gives slots back. A side that waits is woken only when there is
+ * a batch worth the switch: the taker when WAKE_TAKER entries are ready (or the reader found the
+ * end, or an error), the reader when a quarter of the ring is free again. */
 #define FILL_BATCH 32
 #define GIVE_BACK_EVERY 64
+#define WAKE_TAKER 128
 #define IDLE_WAIT_USEC 200000u /* the reader's wait on the journal: also its reaction time to a stop */
 #define ERROR_RETRY_SEC 1
 
@@ -71,7 +74,10 @@ static void publish_locked(jb_readahead *ra, bool at_end) {
     if (at_end) ra->at_end = true;
     ra->invalidations = jb_journal_invalidations(ra->j);
     ra->lost_positions = jb_journal_lost_positions(ra->j);
-    if (ra->taker_waiting) pthread_cond_signal(&ra->taker_cond);
+    /* a waiting taker has given back everything it took: tail is where it waits */
+    if (ra->taker_waiting && (ra->at_end || ra->head - ra->tail >= WAKE_TAKER ||
+                              (ra->head != ra->tail && ra->slots[(ra->head - 1) % JB_READAHEAD_SLOTS].status < 0)))
+        pthread_cond_signal(&ra->taker_cond);
 }
 
 static void publish(jb_readahead *ra, bool at_end) {
@@ -120,6 +126,8 @@ static void *reader_main(void *arg) {
     for (;;) {
         while (!ra->stop && (ra->fill - ra->tail >= JB_READAHEAD_SLOTS ||
                              (ra->fill != ra->tail && ra->bytes >= JB_READAHEAD_MAX_BYTES))) {
+            /* the ring is as full as it gets: whatever the taker waits for, this is it */
+            if (ra->taker_waiting) pthread_cond_signal(&ra->taker_cond);
             ra->reader_waiting = true;
             pthread_cond_wait(&ra->reader_cond, &ra->mu);
             ra->reader_waiting = false;
@@ -214,7 +222,9 @@ static void refresh_locked(jb_readahead *ra) {
     ra->seen = ra->head;
     ra->t_invalidations = ra->invalidations;
     ra->t_lost_positions = ra->lost_positions;
-    if (ra->reader_waiting) pthread_cond_signal(&ra->reader_cond);
+    if (ra->reader_waiting && ra->head - ra->tail <= JB_READAHEAD_SLOTS * 3 / 4 &&
+        ra->bytes <= JB_READAHEAD_MAX_BYTES / 4 * 3)
+        pthread_cond_signal(&ra->reader_cond);
 }
 
 int jb_readahead_next(jb_readahead *ra, jb_entry **ret_entry, const jb_gap **ret_gap, jb_error *err) {
