@@ -19,11 +19,12 @@ struct jb_bridge {
     jb_partial *partial;
     jb_audit_matcher *matcher;
 
-    jb_entry entry;     /* the entry being read (reused) */
-    jb_buf prev_cursor; /* cursor of the last entry read, filtered or not */
-    char *start_cursor; /* where reading started (NULL: head, or an empty tail) */
-    jb_audit audit;     /* recognition result of the record being delivered (reused) */
-    jb_buf id_cursor;   /* cursor of the last record delivered; id_seq records before it ended there */
+    jb_entry entry;          /* the entry being read (reused) */
+    jb_buf prev_cursor;      /* cursor of the last entry read, filtered or not */
+    char *start_cursor;      /* where reading started (NULL: head, or an empty tail) */
+    jb_audit audit;          /* recognition result of the record being delivered (reused) */
+    jb_buf id_cursor;        /* cursor of the last record delivered; id_seq records before it ended there */
+    const jb_entry *feeding; /* the entry being fed to the reassembler, NULL outside of it */
     unsigned id_seq;
     uint32_t seq[2]; /* last sequenceId given per stream (jb_stream index); 0: none yet */
     jb_stats stats;
@@ -146,7 +147,11 @@ static int deliver_line(const jb_line *line, void *userdata) {
         b->id_seq = 0;
     }
     char id[17];
-    jb_record_id(line->cursor, b->id_seq, id);
+    const jb_entry *cur = b->feeding;
+    if (cur && cur->has_cursor_hash && line->cursor == cur->cursor.data) /* ends on the entry just read */
+        jb_record_id_hashed(cur->cursor_hash, b->id_seq, id);
+    else
+        jb_record_id(line->cursor, b->id_seq, id);
     jb_record rec = {
         .message = line->text,
         .message_len = line->len,
@@ -236,7 +241,9 @@ int jb_bridge_process(jb_bridge *b, size_t max_entries, jb_record_cb cb, void *u
             /* A line that starts here remembers the counters as they were before this entry: they
              * go with its resume point into the state (see jb_bridge_checkpoint_sequence). */
             jb_partial_set_mark(b->partial, (uint64_t)b->seq[JB_STREAM_APP] << 32 | b->seq[JB_STREAM_AUDIT]);
+            b->feeding = e;
             r = jb_partial_feed(b->partial, e, b->prev_cursor.len ? b->prev_cursor.data : NULL, deliver_line, b);
+            b->feeding = NULL;
             if (r < 0) return jb_error_set(err, r, "delivering a record failed: %s", strerror(-r));
         }
         /* The entry is now delivered or held by the reassembler: it becomes the previous one. The

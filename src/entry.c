@@ -35,6 +35,8 @@ static void reset_scalars(jb_entry *e) {
     e->has_syslog_ts = false;
     e->source_ts_usec = 0;
     e->has_source_ts = false;
+    e->cursor_hash = 0;
+    e->has_cursor_hash = false;
 }
 
 void jb_entry_reset(jb_entry *e) {

@@ -38,6 +38,11 @@ typedef struct jb_entry {
     bool has_syslog_ts;
     uint64_t source_ts_usec;
     bool has_source_ts;
+
+    /* jb_hash64 of the cursor, which record ids start from: computed by the journal reader (with
+     * read-ahead, in its thread) so the record's thread does not have to */
+    uint64_t cursor_hash;
+    bool has_cursor_hash;
 } jb_entry;
 
 /* A buffer of an entry as a NUL-terminated string: "" when nothing was ever stored in it (its data

@@ -46,7 +46,10 @@ uint32_t jb_sequence_next(uint32_t last) {
 }
 
 void jb_record_id(const char *cursor, unsigned seq, char out[17]) {
-    uint64_t h = jb_hash64(cursor, strlen(cursor));
+    jb_record_id_hashed(jb_hash64(cursor, strlen(cursor)), seq, out);
+}
+
+void jb_record_id_hashed(uint64_t h, unsigned seq, char out[17]) {
     if (seq > 0) {
         /* "#" and seq in decimal, as "#%u" writes it (digits by hand: this runs for every record) */
         char tail[16];

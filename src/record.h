@@ -103,3 +103,5 @@ uint32_t jb_sequence_next(uint32_t last);
  * and seq, the number of records delivered before it that ended on the same entry (parts of a line
  * cut at the maximum line size). seq 0 hashes the cursor alone. */
 void jb_record_id(const char *cursor, unsigned seq, char out[17]);
+/* The same from jb_hash64(cursor) computed before (the journal reader does it, see jb_entry). */
+void jb_record_id_hashed(uint64_t cursor_hash, unsigned seq, char out[17]);
