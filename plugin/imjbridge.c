@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "rsyslog.h"
@@ -23,6 +24,7 @@
 #include "msg.h"
 #include "prop.h"
 #include "ratelimit.h"
+#include "rsconf.h"
 #include "ruleset.h"
 #include "srUtils.h"
 #include "statsobj.h"
@@ -51,6 +53,36 @@ DEFobjCurrIf(statsobj)
 #define JB_EXPIRE_USEC 5000000ULL /* a split line with no new piece for 5 s is delivered incomplete */
 #define JB_BATCH_ENTRIES 1024     /* entries per jb_bridge_process() call */
 #define JB_DEFAULT_STATE "imjbridge.state"
+#define JB_DEFAULT_MAX_INFLIGHT 10000
+#define JB_INFLIGHT_SLEEP_MAX_USEC 50000 /* longest pause while the in-flight bound is reached */
+#define JB_ACK_POLL_USEC 2000            /* how often shutdown looks for acknowledgements */
+
+/* A group of messages submitted together (one batch of the worker), acknowledged as a whole.
+ *
+ * rsyslog tells an input nothing about what became of a message, but every message holds a
+ * reference to its input name property (prop_t), and this is what we count on. Read in rsyslog
+ * 8.2302's source (rsyslog-headers/runtime): MsgSetInputName() takes a reference (prop.AddRef,
+ * an atomic increment) and msgDestruct() drops it when the message's own reference count reaches
+ * 0 (prop.Destruct, an atomic decrement; the prop is freed at 0, prop.c); MsgDup() (a `call` of a
+ * ruleset with its own queue, an action with a queue copying messages, omruleset) copies the
+ * pointer and takes a reference too, and MsgAddRef() (action queues, a DA queue's spill, the
+ * ratelimiter's repeat reduction) keeps the message itself alive. rsyslog destroys a message
+ * after every action of its batch ran and committed (queue.c DeleteProcessedBatch after the
+ * ruleset's processBatch, which ends with actionCommitAllDirect), after serializing it into a
+ * disk queue (qAddDisk; a message read back from disk gets a new prop, msg.c MsgDeserialize), or
+ * when it discards it (a filter, a full queue, an action that gave up its retries). So when the
+ * group's prop is back to the module's single reference, rsyslog has finished with every message
+ * of the group and with every copy of them. Groups complete in any order but are acknowledged in
+ * order (a FIFO), and each carries the reader's checkpoint taken when it closed: every entry up
+ * to it delivered its records in this group or an earlier one. */
+typedef struct ackGroup {
+    prop_t *prop;        /* the module's reference, the messages hold the others; NULL: no message */
+    int n_msgs;          /* messages submitted with it */
+    sbool ends_interval; /* the persistStateInterval-th record since the last interval ends here */
+    sbool broken;        /* rsyslog refused part of it: never acknowledged */
+    jb_state checkpoint; /* position and sequence numbers when it closed (cursor NULL: none yet) */
+    struct ackGroup *next;
+} ackGroup;
 
 typedef struct strlist {
     char **v;
@@ -68,6 +100,7 @@ struct instanceConf_s {
     char *state_param; /* as configured */
     char *state_path;  /* resolved against workDirectory */
     int persist_interval;
+    int max_inflight; /* messages submitted and not yet finished by rsyslog; 0: no bound */
     sbool ignore_previous;
     unsigned pen;
     int facility_app, facility_audit;
@@ -94,11 +127,20 @@ struct instanceConf_s {
     STATSCOUNTER_DEF(ctrGaps, mutCtrGaps)
     STATSCOUNTER_DEF(ctrGapEntries, mutCtrGapEntries)
     STATSCOUNTER_DEF(ctrSubmitFailed, mutCtrSubmitFailed)
+    STATSCOUNTER_DEF(ctrAcked, mutCtrAcked)
+    STATSCOUNTER_DEF(ctrInflightWaits, mutCtrInflightWaits)
+    int inflight; /* messages of the open groups (gauge: written by the worker only) */
+    /* acknowledgement (worker only) */
+    ackGroup *cur;         /* the group being filled, NULL until a message needs it */
+    ackGroup *head, *tail; /* closed groups, oldest first */
+    jb_state acked;        /* the newest acknowledged checkpoint: what the state file gets */
+    sbool acked_unsaved;   /* acked moved since the last save */
+    sbool save_due;        /* an acknowledged group ended a persistStateInterval */
     /* one batch per stream: rsyslog enqueues a batch into the queue of its first message's
      * ruleset, so mixing the streams would put audit records into the application's queue */
     multi_submit_t multiSub[2];
     smsg_t *msgs[2][CONF_NUM_MULTISUB];
-    sbool submit_broken; /* rsyslog refused a batch (shutdown): the state is no longer saved */
+    sbool submit_broken; /* rsyslog refused a batch: that group and the later ones are never acknowledged */
     jb_buf msgbuf, sdbuf, hdrbuf;
     jbglue_strings *jstrings; /* JSON strings shared by the worker's messages (NULL: none) */
     struct instanceConf_s *next;
@@ -112,7 +154,6 @@ struct modConfData_s {
 
 static modConfData_t *loadModConf = NULL;
 static modConfData_t *runModConf = NULL;
-static prop_t *pInputName = NULL;
 
 static struct cnfparamdescr inppdescr[] = {
     {"directory", eCmdHdlrString, 0},
@@ -126,6 +167,7 @@ static struct cnfparamdescr inppdescr[] = {
     {"audit.ruleset", eCmdHdlrString, 0},
     {"statefile", eCmdHdlrString, 0},
     {"persiststateinterval", eCmdHdlrNonNegInt, 0},
+    {"maxinflight", eCmdHdlrNonNegInt, 0},
     {"ignorepreviousmessages", eCmdHdlrBinary, 0},
     {"sd.pen", eCmdHdlrPositiveInt, 0},
     {"audit.markers", eCmdHdlrArray, 0},
@@ -189,6 +231,7 @@ BEGINnewInpInst
     if (pvals == NULL) ABORT_FINALIZE(RS_RET_MISSING_CNFPARAMS);
     CHKmalloc(inst = calloc(1, sizeof(*inst)));
     inst->persist_interval = 1000;
+    inst->max_inflight = JB_DEFAULT_MAX_INFLIGHT;
     inst->pen = JB_SD_DEFAULT_PEN;
     inst->facility_app = 1;
     inst->facility_audit = 13;
@@ -221,6 +264,8 @@ BEGINnewInpInst
             CHKmalloc(inst->state_param = cstr(&pvals[i]));
         } else if (!strcmp(name, "persiststateinterval")) {
             inst->persist_interval = (int)pvals[i].val.d.n;
+        } else if (!strcmp(name, "maxinflight")) {
+            inst->max_inflight = (int)pvals[i].val.d.n;
         } else if (!strcmp(name, "ignorepreviousmessages")) {
             inst->ignore_previous = (sbool)pvals[i].val.d.n;
         } else if (!strcmp(name, "sd.pen")) {
@@ -397,7 +442,10 @@ static rsRetVal setupStats(instanceConf_t *inst) {
     JB_CTR(ctrGaps, mutCtrGaps, "gaps");
     JB_CTR(ctrGapEntries, mutCtrGapEntries, "gaps.entries");
     JB_CTR(ctrSubmitFailed, mutCtrSubmitFailed, "submit.failed");
+    JB_CTR(ctrAcked, mutCtrAcked, "acked");
+    JB_CTR(ctrInflightWaits, mutCtrInflightWaits, "inflight.waits");
 #undef JB_CTR
+    CHKiRet(statsobj.AddCounter(inst->stats, UCHAR_CONSTANT("inflight"), ctrType_Int, CTR_FLAG_NONE, &inst->inflight));
     CHKiRet(statsobj.ConstructFinalize(inst->stats));
 finalize_it:
     RETiRet;
@@ -429,45 +477,70 @@ BEGINfreeCnf
     }
 ENDfreeCnf
 
-/* ---- the worker of one input ---- */
+/* ---- acknowledgement (see ackGroup); the worker's own ---- */
 
-/* Hand the gathered batches to rsyslog. A batch rsyslog refuses (RS_RET_FORCE_TERM when it
- * stops while the queue is full) may be partly enqueued: from then on no position is saved, so
- * the next start reads those entries again (duplicates, never a loss). */
-static rsRetVal flushSubmits(instanceConf_t *inst) {
-    rsRetVal r, ret = RS_RET_OK;
-    for (int i = 0; i < 2; i++) {
-        if (inst->multiSub[i].nElem == 0) continue;
-        r = multiSubmitMsg2(&inst->multiSub[i]);
-        inst->multiSub[i].nElem = 0;
-        if (r != RS_RET_OK) {
-            inst->submit_broken = 1;
-            ret = r;
-        }
-    }
-    return ret;
+static ackGroup *groupFree(ackGroup *g) {
+    if (g == NULL) return NULL;
+    if (g->prop != NULL) prop.Destruct(&g->prop); /* messages still out keep it alive */
+    jb_state_done(&g->checkpoint);
+    free(g);
+    return NULL;
 }
 
-/* Add a message to its stream's batch; a full batch is submitted. */
-static rsRetVal enqueueMsg(instanceConf_t *inst, int stream, smsg_t *pMsg) {
-    multi_submit_t *ms = &inst->multiSub[stream == JB_STREAM_AUDIT ? 1 : 0];
-    ms->ppMsgs[ms->nElem++] = pMsg;
-    if (ms->nElem < ms->maxElem) return RS_RET_OK;
-    rsRetVal r = multiSubmitMsg2(ms);
-    ms->nElem = 0;
-    if (r != RS_RET_OK) inst->submit_broken = 1;
-    return r;
+/* The input name of the group that new messages join, opened on first use. */
+static rsRetVal groupProp(instanceConf_t *inst, prop_t **ret) {
+    DEFiRet;
+    if (inst->cur == NULL) CHKmalloc(inst->cur = calloc(1, sizeof(*inst->cur)));
+    if (inst->cur->prop == NULL)
+        CHKiRet(prop.CreateStringProp(&inst->cur->prop, UCHAR_CONSTANT("imjbridge"), sizeof("imjbridge") - 1));
+    *ret = inst->cur->prop;
+finalize_it:
+    RETiRet;
 }
 
-static void saveState(instanceConf_t *inst, jb_bridge *b) {
+/* rsyslog refused (part of) a batch of the current group: it must never be acknowledged, and
+ * neither can any later one (the FIFO stops at it), so no position passes these entries. While
+ * stopping with a full queue that is expected (reportUnacked() says so); at any other time the
+ * input goes on until maxInFlight and the position stays here until rsyslogd restarts. */
+static void groupBroken(instanceConf_t *inst, rsRetVal r) {
+    if (!inst->submit_broken && glbl.GetGlobalInputTermState() == 0)
+        LogError(0, r,
+                 "imjbridge: rsyslog refused records; the position in '%s' stays before them until rsyslogd "
+                 "restarts, then they are read again",
+                 inst->state_path);
+    inst->submit_broken = 1;
+    if (inst->cur != NULL) inst->cur->broken = 1;
+}
+
+/* Close the current group (after flushSubmits) with the reader's checkpoint; a batch that
+ * submitted nothing gets an empty group, so the position still moves past filtered entries. */
+static void groupClose(instanceConf_t *inst, jb_bridge *b, sbool ends_interval) {
+    ackGroup *g = inst->cur;
+    const char *cp = jb_bridge_checkpoint(b);
+    inst->cur = NULL;
+    if (g == NULL && (g = calloc(1, sizeof(*g))) == NULL) return; /* the next group's checkpoint covers it */
+    if (cp != NULL) g->checkpoint.cursor = strdup(cp);            /* NULL (no memory): acknowledging it moves nothing */
+    jb_bridge_checkpoint_sequence(b, &g->checkpoint.seq_app, &g->checkpoint.seq_audit);
+    g->ends_interval = ends_interval;
+    if (inst->tail == NULL)
+        inst->head = g;
+    else
+        inst->tail->next = g;
+    inst->tail = g;
+}
+
+/* Every message of g (and every copy) has been destroyed by rsyslog: only the module's own
+ * reference is left. The acquire load pairs with the atomic decrement of prop.Destruct. */
+static int groupDone(ackGroup *g) {
+    return !g->broken && (g->prop == NULL || __atomic_load_n(&g->prop->iRefCount, __ATOMIC_ACQUIRE) == 1);
+}
+
+/* Save the newest acknowledged position. */
+static void saveState(instanceConf_t *inst) {
     jb_error err = {0};
-    jb_state st = {0};
-    flushSubmits(inst); /* submitted before recorded */
-    if (inst->submit_broken) return;
-    st.cursor = (char *)jb_bridge_checkpoint(b);
-    if (st.cursor == NULL) return;
-    jb_bridge_checkpoint_sequence(b, &st.seq_app, &st.seq_audit);
-    if (jb_state_write(inst->state_path, &st, &err) < 0) {
+    if (inst->acked.cursor == NULL) return;
+    inst->acked_unsaved = 0; /* a failure is retried at the next interval, idle moment or shutdown */
+    if (jb_state_write(inst->state_path, &inst->acked, &err) < 0) {
         /* once per failing spell, not at every checkpoint: the input goes on and retries */
         if (!inst->state_failing)
             LogError(-err.code, RS_RET_IO_ERROR,
@@ -479,6 +552,100 @@ static void saveState(instanceConf_t *inst, jb_bridge *b) {
     if (inst->state_failing) LogMsg(0, NO_ERRCODE, LOG_INFO, "imjbridge: state saved again to '%s'", inst->state_path);
     inst->state_failing = 0;
     STATSCOUNTER_INC(inst->ctrSaves, inst->mutCtrSaves);
+}
+
+/* Acknowledge the completed groups at the front of the FIFO, in order; save the state when one
+ * of them ended a persistStateInterval. */
+static void reap(instanceConf_t *inst) {
+    ackGroup *g;
+    while ((g = inst->head) != NULL && groupDone(g)) {
+        inst->head = g->next;
+        if (inst->head == NULL) inst->tail = NULL;
+        inst->inflight -= g->n_msgs;
+        STATSCOUNTER_ADD(inst->ctrAcked, inst->mutCtrAcked, (intctr_t)g->n_msgs);
+        if (g->checkpoint.cursor != NULL) {
+            jb_state_done(&inst->acked);
+            inst->acked = g->checkpoint;
+            g->checkpoint.cursor = NULL;
+            inst->acked_unsaved = 1;
+        }
+        if (g->ends_interval) inst->save_due = 1;
+        groupFree(g);
+    }
+    if (inst->save_due) {
+        inst->save_due = 0;
+        saveState(inst);
+    }
+}
+
+/* Before reading more: while maxInFlight messages are out, acknowledge what finishes, pausing 1 ms
+ * at first and up to 50 ms; the journal keeps what is not read yet. */
+static void waitInflight(instanceConf_t *inst) {
+    int usec = 1000;
+    if (inst->max_inflight <= 0) return;
+    reap(inst);
+    if (inst->inflight < inst->max_inflight) return;
+    STATSCOUNTER_INC(inst->ctrInflightWaits, inst->mutCtrInflightWaits);
+    while (inst->inflight >= inst->max_inflight && glbl.GetGlobalInputTermState() == 0) {
+        srSleep(0, usec);
+        usec = usec * 2 > JB_INFLIGHT_SLEEP_MAX_USEC ? JB_INFLIGHT_SLEEP_MAX_USEC : usec * 2;
+        reap(inst);
+    }
+}
+
+static uint64_t monotonicUsec(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* At shutdown: rsyslog stops the inputs before it drains its queues, and cancels an input that is
+ * not done within inputs.timeout.shutdown (1000 ms by default, threads.c thrdTerminateNonCancel).
+ * Wait up to 60% of it for the open groups to complete, then save the newest acknowledged
+ * position; what rsyslog has not finished by then is read again at the next start. Returns how
+ * long it waited, in ms. */
+static unsigned drainAcks(instanceConf_t *inst) {
+    uint64_t t0 = monotonicUsec(), budget = 600000;
+    if (runConf != NULL && runConf->globals.inputTimeoutShutdown > 0)
+        budget = (uint64_t)runConf->globals.inputTimeoutShutdown * 600; /* ms -> 60% in us */
+    reap(inst);
+    while (inst->head != NULL && !inst->head->broken && monotonicUsec() - t0 < budget) {
+        srSleep(0, JB_ACK_POLL_USEC);
+        reap(inst);
+    }
+    return (unsigned)((monotonicUsec() - t0) / 1000);
+}
+
+/* ---- the worker of one input ---- */
+
+/* Hand the gathered batches to rsyslog. A batch rsyslog refuses (RS_RET_FORCE_TERM when it
+ * stops while the queue is full) may be partly enqueued: its group is never acknowledged, so the
+ * next start reads those entries again (duplicates, never a loss). */
+static rsRetVal flushSubmits(instanceConf_t *inst) {
+    rsRetVal r, ret = RS_RET_OK;
+    for (int i = 0; i < 2; i++) {
+        if (inst->multiSub[i].nElem == 0) continue;
+        r = multiSubmitMsg2(&inst->multiSub[i]);
+        inst->multiSub[i].nElem = 0;
+        if (r != RS_RET_OK) {
+            groupBroken(inst, r);
+            ret = r;
+        }
+    }
+    return ret;
+}
+
+/* Add a message (of the current group) to its stream's batch; a full batch is submitted. */
+static rsRetVal enqueueMsg(instanceConf_t *inst, int stream, smsg_t *pMsg) {
+    multi_submit_t *ms = &inst->multiSub[stream == JB_STREAM_AUDIT ? 1 : 0];
+    ms->ppMsgs[ms->nElem++] = pMsg;
+    inst->cur->n_msgs++;
+    inst->inflight++;
+    if (ms->nElem < ms->maxElem) return RS_RET_OK;
+    rsRetVal r = multiSubmitMsg2(ms);
+    ms->nElem = 0;
+    if (r != RS_RET_OK) groupBroken(inst, r);
+    return r;
 }
 
 static void syncStats(instanceConf_t *inst, const jb_stats *s) {
@@ -498,14 +665,16 @@ static rsRetVal headerField(instanceConf_t *inst, const char *s, jb_header_field
 
 static rsRetVal submitRecord(instanceConf_t *inst, const jb_record *rec) {
     DEFiRet;
-    smsg_t *pMsg = NULL, *repMsg = NULL;
+    smsg_t *pMsg = NULL;
+    prop_t *input_name;
     struct timeval tv;
     struct syslogTime st;
     const char *app, *host;
     ruleset_t *rs;
     int fac;
-    rsRetVal localRet;
+    char rlname[512];
 
+    CHKiRet(groupProp(inst, &input_name));
     tv.tv_sec = (time_t)(rec->time_usec / 1000000);
     tv.tv_usec = (suseconds_t)(rec->time_usec % 1000000);
     datetime.timeval2syslogTime(&tv, &st, TIME_IN_UTC);
@@ -514,7 +683,7 @@ static rsRetVal submitRecord(instanceConf_t *inst, const jb_record *rec) {
      * (rsyslog wakes it every second to check for shutdown), as imfile does; light delay would
      * go on enqueuing after a second and have rsyslog drop messages once the queue is full */
     MsgSetFlowControlType(pMsg, eFLOWCTL_FULL_DELAY);
-    MsgSetInputName(pMsg, pInputName);
+    MsgSetInputName(pMsg, input_name); /* the message holds a reference to its group */
 
     jb_buf_reset(&inst->msgbuf);
     if (inst->escape_cc) {
@@ -558,14 +727,16 @@ static rsRetVal submitRecord(instanceConf_t *inst, const jb_record *rec) {
     if (rs != NULL) MsgSetRuleset(pMsg, rs);
 
     if (rec->stream == JB_STREAM_APP) {
-        localRet = ratelimitMsg(inst->ratelimiter, pMsg, &repMsg);
-        if (repMsg != NULL) CHKiRet(enqueueMsg(inst, JB_STREAM_APP, repMsg));
-        if (localRet == RS_RET_DISCARDMSG) { /* ratelimitMsg destroyed it */
-            pMsg = NULL;
-            STATSCOUNTER_INC(inst->ctrRatelimited, inst->mutCtrRatelimited);
-            FINALIZE;
+        /* the count only, not ratelimitMsg(): its repeated-message reduction (a global setting)
+         * would fold identical lines into one, losing their record ids, and hold a reference to
+         * the last message, so its group would never be acknowledged */
+        if (inst->rl_interval > 0) {
+            snprintf(rlname, sizeof(rlname), "%s:%s", getHOSTNAME(pMsg), getAPPNAME(pMsg, LOCK_MUTEX));
+            if (ratelimitMsgCount(inst->ratelimiter, tv.tv_sec, rlname) == RS_RET_DISCARDMSG) {
+                STATSCOUNTER_INC(inst->ctrRatelimited, inst->mutCtrRatelimited);
+                FINALIZE; /* destroyed below */
+            }
         }
-        CHKiRet(localRet);
         STATSCOUNTER_INC(inst->ctrApp, inst->mutCtrApp);
     } else {
         STATSCOUNTER_INC(inst->ctrAudit, inst->mutCtrAudit);
@@ -663,11 +834,27 @@ static int openBridge(instanceConf_t *inst, jb_bridge **ret, jb_error *err) {
     return 0;
 }
 
+/* After the shutdown wait: the messages the saved position does not cover (rsyslog had not
+ * finished them, or an earlier one), what the next start reads again. */
+static void reportUnacked(instanceConf_t *inst, unsigned waited_ms) {
+    if (inst->inflight > 0)
+        LogMsg(0, NO_ERRCODE, LOG_INFO,
+               "imjbridge: stopping with %d messages not acknowledged (rsyslog had not finished them all after "
+               "%u ms); the position in '%s' stays before them, the next start reads them again (same record ids)",
+               inst->inflight, waited_ms, inst->state_path);
+    if (inst->submit_broken)
+        LogMsg(0, NO_ERRCODE, LOG_WARNING,
+               "imjbridge: rsyslog refused records while stopping with a full queue; the position in '%s' "
+               "stays before them, the next start reads them again",
+               inst->state_path);
+}
+
 static void *worker(void *arg) {
     instanceConf_t *inst = arg;
     jb_bridge *b = NULL;
     jb_error err = {0};
-    int r, n, max, since_save = 0;
+    int r, n, max, since_mark = 0, delivered;
+    sbool ends_interval;
     uint64_t last;
 
     dbgSetThrdName((uchar *)"imjbridge");
@@ -687,33 +874,34 @@ static void *worker(void *arg) {
     inst->jstrings = jbglue_strings_new(); /* NULL (out of memory): every message gets its own */
 
     while (glbl.GetGlobalInputTermState() == 0) {
+        waitInflight(inst);
+        if (glbl.GetGlobalInputTermState() != 0) break;
         last = jb_bridge_stats(b)->records_app + jb_bridge_stats(b)->records_audit;
-        /* a batch ends at the next checkpoint, so at most persistStateInterval records (one record
-         * per entry at most, but for split lines delivered by the timeout) follow the last save:
-         * what a crash can make the next start deliver again */
+        /* a batch (and its group) ends where persistStateInterval records since the last interval
+         * are reached, so the save that follows that group's acknowledgement leaves at most
+         * persistStateInterval acknowledged records unsaved (but for split lines delivered by the
+         * timeout, one record for several entries or none) */
         max = JB_BATCH_ENTRIES;
-        if (inst->persist_interval > 0 && inst->persist_interval - since_save < max)
-            max = inst->persist_interval - since_save > 0 ? inst->persist_interval - since_save : 1;
+        if (inst->persist_interval > 0 && inst->persist_interval - since_mark < max)
+            max = inst->persist_interval - since_mark > 0 ? inst->persist_interval - since_mark : 1;
         n = jb_bridge_process(b, (size_t)max, onRecord, inst, &err);
         /* n is kept apart from r: only a batch that read nothing means the journal is idle */
         r = n < 0 ? n : jb_bridge_expire(b, JB_EXPIRE_USEC, onRecord, inst, &err);
         flushSubmits(inst);
         syncStats(inst, jb_bridge_stats(b));
-        since_save += (int)(jb_bridge_stats(b)->records_app + jb_bridge_stats(b)->records_audit - last);
+        delivered = (int)(jb_bridge_stats(b)->records_app + jb_bridge_stats(b)->records_audit - last);
+        since_mark += delivered;
+        ends_interval = inst->persist_interval > 0 && since_mark >= inst->persist_interval;
+        if (ends_interval) since_mark = 0;
+        if (n > 0 || delivered > 0 || inst->cur != NULL) groupClose(inst, b, ends_interval);
+        reap(inst);
         if (r < 0) {
             LogError(-r, RS_RET_ERR, "imjbridge: reading the journal failed: %s", err.msg);
             srSleep(1, 0);
             continue;
         }
-        if (inst->persist_interval > 0 && since_save >= inst->persist_interval) {
-            saveState(inst, b);
-            since_save = 0;
-        }
         if (n == 0) {
-            if (since_save > 0) { /* idle: a good moment to record the position */
-                saveState(inst, b);
-                since_save = 0;
-            }
+            if (inst->acked_unsaved) saveState(inst); /* idle: a good moment to record the position */
             r = jb_bridge_wait(b, JB_WAIT_USEC, &err);
             if (r < 0) {
                 LogError(-r, RS_RET_ERR, "imjbridge: waiting for the journal failed: %s", err.msg);
@@ -721,12 +909,18 @@ static void *worker(void *arg) {
             }
         }
     }
-    saveState(inst, b);
-    if (inst->submit_broken)
-        LogMsg(0, NO_ERRCODE, LOG_WARNING,
-               "imjbridge: rsyslog refused records while stopping with a full queue; the position in '%s' "
-               "stays at the last save, the next start reads the rest again",
-               inst->state_path);
+    flushSubmits(inst);
+    if (inst->cur != NULL) groupClose(inst, b, 0);
+    unsigned waited_ms = drainAcks(inst);
+    saveState(inst);
+    reportUnacked(inst, waited_ms);
+    while (inst->head != NULL) {
+        ackGroup *g = inst->head;
+        inst->head = g->next;
+        groupFree(g);
+    }
+    inst->tail = NULL;
+    jb_state_done(&inst->acked);
     jb_bridge_free(b);
     jbglue_strings_free(inst->jstrings);
     inst->jstrings = NULL;
@@ -756,15 +950,10 @@ ENDrunInput
 
 BEGINwillRun
     CODESTARTwillRun
-    CHKiRet(prop.Construct(&pInputName));
-    CHKiRet(prop.SetString(pInputName, UCHAR_CONSTANT("imjbridge"), sizeof("imjbridge") - 1));
-    CHKiRet(prop.ConstructFinalize(pInputName));
-finalize_it:
 ENDwillRun
 
 BEGINafterRun
     CODESTARTafterRun
-    if (pInputName != NULL) prop.Destruct(&pInputName);
 ENDafterRun
 
 BEGINmodExit

@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 # imjbridge's counters through impstats (format json, to a file, every second) over fixture
 # journals whose content is known: entries read, submitted per stream, audit malformed, split
-# lines reassembled, rate-limited, state saves, gaps. The input rate-limits the application
-# stream to a burst of 2: every audit record still arrives (the audit stream is never
-# rate-limited). Hostile header fields (a space, ']' and non-ASCII in the host and container
+# lines reassembled, rate-limited, state saves, gaps, messages acknowledged and in flight. The
+# input rate-limits the application stream to a burst of 2: every audit record still arrives (the
+# audit stream is never rate-limited). Hostile header fields (a space, ']' and non-ASCII in the host and container
 # names) reach rsyslog cut and cleaned as the jbridge command writes them.
 
 # shellcheck source=tests/integration/lib.sh
@@ -72,12 +72,14 @@ for line in open(sys.argv[1]):
 if last is None:
     sys.exit(1)
 keys = ["read", "submitted.app", "submitted.audit", "audit.malformed", "lines.reassembled", "lines.overflow",
-        "ratelimited.app", "gaps", "submit.failed"]
+        "ratelimited.app", "gaps", "submit.failed", "acked", "inflight"]
 print(" ".join("%s=%s" % (k, last.get(k)) for k in keys), "state.saves>0=%s" % (last.get("state.saves", 0) > 0))
 PY
 }
 want="read=$n_read submitted.app=2 submitted.audit=$n_audit audit.malformed=$n_malformed"
 want="$want lines.reassembled=$n_reassembled lines.overflow=0 ratelimited.app=$((n_app - 2)) gaps=0 submit.failed=0"
+# every message submitted was written: acknowledged, none in flight
+want="$want acked=$((2 + n_audit)) inflight=0"
 want="$want state.saves>0=True"
 jb_rsyslogd_start rs "$JB_TMP/rsyslog.conf"
 jb_wait_for "[ \"\$(stats)\" = '$want' ]" 30 || true

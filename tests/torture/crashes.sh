@@ -2,11 +2,11 @@
 # SPDX-License-Identifier: Apache-2.0
 # Torture: rsyslogd with imjbridge killed with SIGKILL, over and over, while a writer emits
 # Docker-style entries into a real journald, with the documented crash-safe configuration
-# examples/tfe-disk-queue.conf (disk queues, persistStateInterval 100; only paths replaced).
-# The input loses nothing (an entry lost is one that rsyslog's own disk queue reports lost after
-# the SIGKILL: rsyslog 8.2302's disk queue can lose the last enqueued messages, see
-# tests/torture/RESULTS.md); duplicates are bounded by the persist interval plus one dequeue batch of
-# each ruleset queue per crash, and every copy of a record carries the same record id.
+# examples/tfe-disk-queue.conf (disk-assisted action queues, persistStateInterval 100, maxInFlight;
+# only paths replaced). imjbridge saves its position only past records rsyslog has finished with,
+# so no entry may be lost; duplicates are bounded per crash by maxInFlight + persistStateInterval +
+# one batch (persistStateInterval entries, at most 1024), and every copy of a record carries the
+# same record id.
 # Crashes: 5 at 1000 entries/s (CI), 20 at 3000/s with TORTURE_FULL=1.
 
 . "$(dirname "$0")/lib.sh"
@@ -31,10 +31,10 @@ mkdir -p "$JB_TMP/work"
         -e "s|/var/log/tfe/app.log|$A|" -e "s|/var/log/tfe/audit.log|$B|" "$EXAMPLE"
 } >"$JB_TMP/rsyslog.conf"
 persist=$(sed -n 's/.*persistStateInterval="\([0-9]*\)".*/\1/p' "$EXAMPLE")
-# rsyslog's default dequeue batch of a ruleset queue (queue.dequeueBatchSize), once for each of the
-# two ruleset queues (imjbridge submits each stream to its own): records a crash can catch written
-# but not yet marked done in a queue
-batch=$((2 * 128))
+inflight=$(sed -n 's/.*maxInFlight="\([0-9]*\)".*/\1/p' "$EXAMPLE")
+if [ -z "$persist" ] || [ -z "$inflight" ]; then jb_bail_out "$EXAMPLE sets no persistStateInterval or maxInFlight"; fi
+# one batch of the input: as many entries as the persist interval, at most 1024
+batch=$((persist < 1024 ? persist : 1024))
 jb_ok "the example config loads (rsyslogd -N1)" "$RSYSLOGD" -N1 -f "$JB_TMP/rsyslog.conf"
 size() { stat -c %s "$A" 2>/dev/null || echo 0; }
 
@@ -72,23 +72,26 @@ pairs() {
 pairs | sort -u >"$JB_TMP/pairs"
 records=$(pairs | wc -l)
 ids_differ=$(awk '{print $1}' "$JB_TMP/pairs" | uniq -d | wc -l)
-bound=$((CRASHES * (persist + batch)))
+bound=$((CRASHES * (inflight + persist + batch)))
 misrouted=$(($(seqs_audit "$B" c | awk -v k=$K '$1 % k != 0' | wc -l) + $(seqs_app "$A" c | awk -v k=$K '$1 % k == 0' | wc -l)))
 # rsyslog's disk queue announces what it could not recover after a SIGKILL ("lost N messages from
-# diskqueue (invalid .qi file)"): such losses are rsyslog's, after the input handed the record over
+# diskqueue (invalid .qi file)"); the action queues spill to disk only during an output outage,
+# which this run has none of; reported as a figure, the assertion is 0 lost whatever it says
 queue_lost=$(grep -o 'lost [0-9]* messages from diskqueue' "$JB_TMP/rsyslogd.log" | awk '{s += $2} END {print s + 0}')
 jb_figure crashes "$CRASHES (SIGKILL)"
 jb_figure entries_written "$total ($RATE/s)"
 jb_figure records_delivered "$records"
-jb_figure lost "$lost (rsyslog's disk queue reported $queue_lost lost after SIGKILL)"
-jb_figure duplicated "$dup (bound: $CRASHES x ($persist persist interval + $batch in two dequeue batches) = $bound)"
+jb_figure lost "$lost (rsyslog's disk queues reported $queue_lost lost after SIGKILL)"
+jb_figure duplicated "$dup (bound: $CRASHES x ($inflight in flight + $persist persist interval + $batch in a batch) = $bound)"
 jb_figure duplicates_with_another_id "$ids_differ"
 jb_figure misrouted "$misrouted"
 jb_figure seconds "$((t1 - t0))"
-jb_ok "no entry lost silently over $CRASHES SIGKILLs: lost $lost <= $queue_lost reported by rsyslog's disk queue" \
-    test "$lost" -le "$queue_lost"
-if [ "$lost" -gt 0 ]; then jb_diag "rsyslog's disk queue: $(grep -m 3 -E 'diskqueue|disk queue' "$JB_TMP/rsyslogd.log")"; fi
-jb_ok "duplicates ($dup) within $CRASHES x (persist interval + dequeue batch) = $bound" test "$dup" -le "$bound"
+jb_is "$lost" 0 "no entry lost over $CRASHES SIGKILLs"
+if [ "$lost" -gt 0 ]; then
+    jb_diag "first missing: $(comm -23 <(sort -u "$JB_TMP/expected") <(sort -u "$JB_TMP/got") | sort -n | head -5 | tr '\n' ' ')"
+    jb_diag "rsyslog's log: $(grep -m 3 -E 'diskqueue|disk queue|imjbridge' "$JB_TMP/rsyslogd.log")"
+fi
+jb_ok "duplicates ($dup) within $CRASHES x (in flight + persist interval + batch) = $bound" test "$dup" -le "$bound"
 jb_is "$ids_differ" 0 "every duplicate carries the record id of its first copy"
 jb_is "$misrouted" 0 "every record in its stream"
 jb_done
