@@ -218,15 +218,20 @@ static int on_record(const jb_record *rec, void *userdata) {
     return jb_rfc5424_format(rec, NULL, &o->text);
 }
 
+/* A configuration that reads the one journal file *files (which must outlive cfg). */
+static void file_config(jb_config *cfg, const char *const *files, bool read_ahead) {
+    jb_config_init(cfg);
+    cfg->read_ahead = read_ahead;
+    cfg->source.kind = JB_SOURCE_FILES;
+    cfg->source.files = files;
+    cfg->source.n_files = 1;
+}
+
 static int run_bridge_opts(jb_bridge **b, const char *path, bool read_ahead, const char *cursor, out *o,
                            jb_error *err) {
     jb_config cfg;
-    jb_config_init(&cfg);
-    cfg.read_ahead = read_ahead;
     const char *files[] = {path};
-    cfg.source.kind = JB_SOURCE_FILES;
-    cfg.source.files = files;
-    cfg.source.n_files = 1;
+    file_config(&cfg, files, read_ahead);
     cfg.max_line = 200;
     cfg.max_pending = 2;
     int r = jb_bridge_new(&cfg, b, err);
@@ -355,12 +360,8 @@ static void test_read_ahead_same_records(void **state) {
  * entries twice, then the rest once, exactly as without read-ahead. */
 static void reposition(bool read_ahead, out *o) {
     jb_config cfg;
-    jb_config_init(&cfg);
-    cfg.read_ahead = read_ahead;
     const char *files[] = {big_journal};
-    cfg.source.kind = JB_SOURCE_FILES;
-    cfg.source.files = files;
-    cfg.source.n_files = 1;
+    file_config(&cfg, files, read_ahead);
     jb_bridge *b = NULL;
     jb_error err = {0};
     assert_int_equal(jb_bridge_new(&cfg, &b, &err), 0);
