@@ -57,10 +57,9 @@ size_t jb_entry_bytes(const jb_entry *e) {
 }
 
 void jb_entry_trim(jb_entry *e, size_t keep) {
-    for (size_t i = 0; i < JB_ELEMENTSOF(all_bufs); i++) {
-        jb_buf *b = entry_buf(e, all_bufs[i]);
-        if (b->cap > keep) jb_buf_free(b);
-    }
+    size_t held = 0;
+    for (size_t i = 0; i < JB_ELEMENTSOF(all_bufs); i++) held += entry_buf(e, all_bufs[i])->cap;
+    if (held > keep) jb_entry_done(e);
 }
 
 /* An empty value allocates nothing (the buffer may stay NULL: see jb_entry_str()). */

@@ -73,8 +73,8 @@ void jb_entry_finish(jb_entry *e, uint64_t receive_usec);
 /* The bytes the entry's fields hold (their lengths, cursor included). */
 size_t jb_entry_bytes(const jb_entry *e);
 
-/* Give back the memory of every buffer that grew over keep bytes (it is empty afterwards: call
- * before reading the next entry into e). */
+/* When the buffers together hold more than keep bytes of memory, give all of it back (the entry
+ * is empty afterwards: call before reading the next entry into e). */
 void jb_entry_trim(jb_entry *e, size_t keep);
 
 /* Deep copy src into dst (dst's buffers are reused). 0 or -ENOMEM (dst is then valid but its
