@@ -31,7 +31,9 @@
 #include "syslogd-types.h"
 #include "unicode-helper.h"
 
+#include "audit.h"
 #include "bridge.h"
+#include "partial.h"
 #include "rfc5424.h"
 #include "sd.h"
 #include "state.h"
@@ -53,6 +55,8 @@ DEFobjCurrIf(statsobj)
 #define JB_EXPIRE_USEC 5000000ULL /* a split line with no new piece for 5 s is delivered incomplete */
 #define JB_BATCH_ENTRIES 1024     /* entries per jb_bridge_process() call */
 #define JB_DEFAULT_STATE "imjbridge.state"
+#define JB_MAX_LINE_LIMIT (1ULL << 30) /* maxLine: at most 1 GiB */
+#define JB_MAX_PENDING_LIMIT 1000000   /* maxPending: as jbridge --max-pending */
 #define JB_DEFAULT_MAX_INFLIGHT 10000
 #define JB_INFLIGHT_SLEEP_MAX_USEC 50000 /* longest pause while the in-flight bound is reached */
 #define JB_ACK_POLL_USEC 2000            /* how often shutdown looks for acknowledgements */
@@ -93,7 +97,10 @@ struct instanceConf_s {
     char *directory;
     strlist files;
     char *name_space;
-    strlist containers, images, matches, markers;
+    strlist containers, images, matches, markers, patterns;
+    char *profile;   /* recognition profile; NULL: tfe */
+    size_t max_line; /* split-line limits of the core */
+    size_t max_pending;
     sbool all_entries;
     char *ruleset_name, *audit_ruleset_name;
     ruleset_t *ruleset, *audit_ruleset;
@@ -171,6 +178,10 @@ static struct cnfparamdescr inppdescr[] = {
     {"ignorepreviousmessages", eCmdHdlrBinary, 0},
     {"sd.pen", eCmdHdlrPositiveInt, 0},
     {"audit.markers", eCmdHdlrArray, 0},
+    {"audit.patterns", eCmdHdlrArray, 0},
+    {"profile", eCmdHdlrGetWord, 0},
+    {"maxline", eCmdHdlrSize, 0},
+    {"maxpending", eCmdHdlrPositiveInt, 0},
     {"facility.app", eCmdHdlrGetWord, 0},
     {"facility.audit", eCmdHdlrGetWord, 0},
     {"ratelimit.interval", eCmdHdlrNonNegInt, 0},
@@ -207,6 +218,8 @@ static void instanceFree(instanceConf_t *inst) {
     strlistFree(&inst->images);
     strlistFree(&inst->matches);
     strlistFree(&inst->markers);
+    strlistFree(&inst->patterns);
+    free(inst->profile);
     free(inst->ruleset_name);
     free(inst->audit_ruleset_name);
     free(inst->state_param);
@@ -232,6 +245,8 @@ BEGINnewInpInst
     CHKmalloc(inst = calloc(1, sizeof(*inst)));
     inst->persist_interval = 1000;
     inst->max_inflight = JB_DEFAULT_MAX_INFLIGHT;
+    inst->max_line = JB_PARTIAL_DEFAULT_MAX_LINE;
+    inst->max_pending = JB_PARTIAL_DEFAULT_MAX_PENDING;
     inst->pen = JB_SD_DEFAULT_PEN;
     inst->facility_app = 1;
     inst->facility_audit = 13;
@@ -270,6 +285,24 @@ BEGINnewInpInst
             inst->ignore_previous = (sbool)pvals[i].val.d.n;
         } else if (!strcmp(name, "sd.pen")) {
             inst->pen = (unsigned)pvals[i].val.d.n;
+        } else if (!strcmp(name, "audit.patterns")) {
+            CHKiRet(strlistFromArray(&inst->patterns, pvals[i].val.d.ar));
+        } else if (!strcmp(name, "profile")) {
+            CHKmalloc(inst->profile = cstr(&pvals[i]));
+        } else if (!strcmp(name, "maxline")) {
+            if (pvals[i].val.d.n < 1 || (unsigned long long)pvals[i].val.d.n > JB_MAX_LINE_LIMIT) {
+                LogError(0, RS_RET_PARAM_ERROR, "imjbridge: parameter 'maxLine': %lld is not from 1 to %llu bytes",
+                         (long long)pvals[i].val.d.n, (unsigned long long)JB_MAX_LINE_LIMIT);
+                ABORT_FINALIZE(RS_RET_PARAM_ERROR);
+            }
+            inst->max_line = (size_t)pvals[i].val.d.n;
+        } else if (!strcmp(name, "maxpending")) {
+            if (pvals[i].val.d.n > JB_MAX_PENDING_LIMIT) {
+                LogError(0, RS_RET_PARAM_ERROR, "imjbridge: parameter 'maxPending': %lld is not from 1 to %d",
+                         (long long)pvals[i].val.d.n, JB_MAX_PENDING_LIMIT);
+                ABORT_FINALIZE(RS_RET_PARAM_ERROR);
+            }
+            inst->max_pending = (size_t)pvals[i].val.d.n;
         } else if (!strcmp(name, "audit.markers")) {
             CHKiRet(strlistFromArray(&inst->markers, pvals[i].val.d.ar));
         } else if (!strcmp(name, "facility.app") || !strcmp(name, "facility.audit")) {
@@ -314,6 +347,19 @@ BEGINnewInpInst
             LogError(0, RS_RET_PARAM_ERROR, "imjbridge: parameter 'audit.markers': empty marker");
             ABORT_FINALIZE(RS_RET_PARAM_ERROR);
         }
+    }
+    {
+        /* the recognition settings are checked here, so that rsyslogd -N1 names a bad one */
+        jb_audit_matcher *m = NULL;
+        jb_error err = {0};
+        jb_audit_opts ao = {inst->profile, (const char *const *)inst->markers.v, inst->markers.n,
+                            (const char *const *)inst->patterns.v, inst->patterns.n};
+        if (jb_audit_matcher_new_opts(&ao, &m, &err) < 0) {
+            LogError(0, RS_RET_PARAM_ERROR, "imjbridge: parameters 'profile', 'audit.markers', 'audit.patterns': %s",
+                     err.msg);
+            ABORT_FINALIZE(RS_RET_PARAM_ERROR);
+        }
+        jb_audit_matcher_free(m);
     }
     if (inst->state_param == NULL) CHKmalloc(inst->state_param = strdup(JB_DEFAULT_STATE));
     if (loadModConf->tail == NULL)
@@ -797,6 +843,11 @@ static int openBridge(instanceConf_t *inst, jb_bridge **ret, jb_error *err) {
     c.n_matches = inst->matches.n;
     c.markers = (const char *const *)inst->markers.v;
     c.n_markers = inst->markers.n;
+    c.patterns = (const char *const *)inst->patterns.v;
+    c.n_patterns = inst->patterns.n;
+    c.profile = inst->profile;
+    c.max_line = inst->max_line;
+    c.max_pending = inst->max_pending;
     c.all_entries = inst->all_entries;
     c.read_ahead = inst->read_ahead;
     r = jb_bridge_new(&c, &b, err);

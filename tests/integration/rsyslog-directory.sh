@@ -4,8 +4,9 @@
 # fixture side by side, each with its own rulesets and state file. The two output files of every
 # input are compared record by record with what the jbridge command writes for the same journal
 # (same core, same journal file, so the same lines, record ids included; rsyslog writes the
-# timestamp's UTC offset as +00:00). Then the state: a
-# restart reads nothing again.
+# timestamp's UTC offset as +00:00). Two more inputs set the recognition and split-line
+# parameters (maxLine, maxPending, audit.patterns) against the same options of the command. Then
+# the state: a restart reads nothing again.
 
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -19,12 +20,29 @@ jb_need_program "$JB_RSYSLOG_MODULES/imjbridge.so"
 jb_mktemp
 trap jb_cleanup EXIT
 
-CASES="containers audit-values audit-nested wrapped audit-malformed audit-mention non-container binary newlines tty"
+CASES="containers audit-values audit-nested wrapped audit-malformed audit-mention non-container binary newlines tty
+split-limits pattern"
+# the cases with parameters: the fixture, the command's options, the input's parameters
+mkdir -p "$JB_TMP/fx"
+python3 "$JB_FIXTURES/make-fixtures.py" --large "$JB_TMP/fx" >/dev/null || jb_bail_out "make-fixtures.py --large failed"
+declare -A FIXTURE=([split-limits]=$JB_TMP/fx/split.export [pattern]=$JB_FIXTURES/containers.export)
+PATTERN='%{date} %{time} [ERROR] [%{component}] %{message}'
+cli_opts() { # CASE: the command's options into opts
+    case $1 in
+    split-limits) opts=(--max-line 20000 --max-pending 2) ;;
+    pattern) opts=("--pattern=$PATTERN") ;;
+    *) opts=() ;;
+    esac
+}
+declare -A IM_PARAMS=([split-limits]='maxLine="20000" maxPending="2"'
+    [pattern]="audit.patterns=[\"$PATTERN\"]")
 O=$JB_TMP/out
 mkdir -p "$O" "$JB_TMP/work" "$JB_TMP/ref"
 for c in $CASES; do
-    jb_export_to_journal "$JB_FIXTURES/$c.export" "$JB_TMP/j/$c" || jb_bail_out "cannot build the journal of $c"
-    "$JBRIDGE" --directory "$JB_TMP/j/$c" --app-out "$JB_TMP/ref/$c.app" --audit-out "$JB_TMP/ref/$c.audit" </dev/null ||
+    jb_export_to_journal "${FIXTURE[$c]:-$JB_FIXTURES/$c.export}" "$JB_TMP/j/$c" ||
+        jb_bail_out "cannot build the journal of $c"
+    cli_opts "$c"
+    "$JBRIDGE" --directory "$JB_TMP/j/$c" "${opts[@]}" --app-out "$JB_TMP/ref/$c.app" --audit-out "$JB_TMP/ref/$c.audit" </dev/null ||
         jb_bail_out "jbridge failed on $c"
     # rsyslog writes the UTC offset as +00:00 where jbridge writes Z: the same RFC 3339 time
     for s in app audit; do sed -i -E 's/^(<[0-9]+>1 [^ ]+)Z /\1+00:00 /' "$JB_TMP/ref/$c.$s"; done
@@ -39,7 +57,7 @@ conf=$JB_TMP/rsyslog.conf
     for c in $CASES; do
         echo "ruleset(name=\"$c-app\") { action(type=\"omfile\" file=\"$O/$c.app\" template=\"jb\") }"
         echo "ruleset(name=\"$c-audit\") { action(type=\"omfile\" file=\"$O/$c.audit\" template=\"jb\") }"
-        echo "input(type=\"imjbridge\" directory=\"$JB_TMP/j/$c\" ruleset=\"$c-app\" audit.ruleset=\"$c-audit\" stateFile=\"$c.state\")"
+        echo "input(type=\"imjbridge\" directory=\"$JB_TMP/j/$c\" ruleset=\"$c-app\" audit.ruleset=\"$c-audit\" stateFile=\"$c.state\" ${IM_PARAMS[$c]:-})"
     done
 } >"$conf"
 
@@ -73,5 +91,7 @@ for c in $CASES; do
     jb_files_equal "$O/$c.app" "$O.1/$c.app" "$c: a restart reads nothing again (app)"
     jb_files_equal "$O/$c.audit" "$O.1/$c.audit" "$c: a restart reads nothing again (audit)"
 done
+jb_ok "split-limits: maxLine cut lines (overflow records)" grep -q 'line="overflow"' "$O/split-limits.audit"
+jb_ok "pattern: audit.patterns made the [ERROR] line an audit record" grep -q 'audit@32473 date=' "$O/pattern.audit"
 jb_ok "rsyslogd logged no error" sh -c "! grep -i 'error' '$JB_TMP/rsyslogd.log'"
 jb_done
