@@ -3,7 +3,8 @@
 #   1. make check in build/ (cmocka unit tests, integration tests on real journal files and a real
 #      journald, the CLI), every test point counted;
 #   2. the unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/);
-#   3. a clang build with -Werror (build-clang/);
+#   3. a clang build with -Werror (build-clang/), and the tests that run the read-ahead thread
+#      under ThreadSanitizer (build-tsan/);
 #   4. the clang-format check of src/, plugin/ and tests/.
 # Ends with the line "N passed, N failed, N skipped". Run as root (the live tests start journald in
 # a private mount namespace).
@@ -68,6 +69,14 @@ ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 make_check build-as
 # 3. clang, warnings as errors
 mkdir -p build-clang
 check clang-build sh -c "cd '$top/build-clang' && { [ -f Makefile ] || '$top/configure' CC=clang --enable-werror >/dev/null; } && make -j$(nproc)"
+
+# 3b. the read-ahead thread (src/readahead.c) under ThreadSanitizer: the unit tests that compare
+# every record and checkpoint with and without it, the command one-shot (cli.sh) and following a
+# live journald across restarts and rotation (live.sh)
+mkdir -p build-tsan
+tsan_tests="tests/unit/test_allocfail tests/integration/cli.sh tests/integration/live.sh"
+check tsan-build sh -c "cd '$top/build-tsan' && { [ -f Makefile ] || '$top/configure' CC=clang CFLAGS='-O1 -g -fsanitize=thread' LDFLAGS='-fsanitize=thread' >/dev/null; } && make -j$(nproc) && make -j$(nproc) tests/unit/test_allocfail"
+TSAN_OPTIONS="halt_on_error=1 abort_on_error=1" make_check build-tsan TESTS="$tsan_tests"
 
 # ---- release checks (issue 7): the Debian package and make distcheck ----
 # tests/integration/package.sh installs a package system-wide, so it is not part of make check:
