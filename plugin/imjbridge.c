@@ -960,6 +960,7 @@ static void *worker(void *arg) {
             }
         }
     }
+    jb_bridge_stop_reading(b); /* the read-ahead thread ends while the acknowledgements are awaited */
     flushSubmits(inst);
     if (inst->cur != NULL) groupClose(inst, b, 0);
     unsigned waited_ms = drainAcks(inst);

@@ -275,6 +275,10 @@ int jb_bridge_expire(jb_bridge *b, uint64_t max_age_usec, jb_record_cb cb, void 
     return 0;
 }
 
+void jb_bridge_stop_reading(jb_bridge *b) {
+    jb_readahead_request_stop(b->ra);
+}
+
 int jb_bridge_wait(jb_bridge *b, uint64_t timeout_usec, jb_error *err) {
     if (b->ra) {
         uint64_t before = b->stats.invalidations;

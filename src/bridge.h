@@ -76,6 +76,11 @@ int jb_bridge_flush(jb_bridge *b, jb_record_cb cb, void *userdata, jb_error *err
 /* Deliver pending split lines that saw no new piece for max_age_usec (following mode). */
 int jb_bridge_expire(jb_bridge *b, uint64_t max_age_usec, jb_record_cb cb, void *userdata, jb_error *err);
 
+/* Reading is over (the caller is stopping): a read-ahead thread is asked to stop now, without
+ * waiting for it, so that jb_bridge_free() does not wait for its journal call later. Only the
+ * checkpoint, sequence and stats functions and jb_bridge_free() may follow. */
+void jb_bridge_stop_reading(jb_bridge *b);
+
 /* Wait for new entries (see jb_journal_wait). With read_ahead the read-ahead thread follows the
  * journal and this waits for it: 0, or 1 when the journal files changed since the last call. */
 int jb_bridge_wait(jb_bridge *b, uint64_t timeout_usec, jb_error *err);

@@ -198,12 +198,17 @@ int jb_readahead_start(jb_journal *j, jb_readahead **ret, jb_error *err) {
     return 0;
 }
 
-jb_readahead *jb_readahead_stop(jb_readahead *ra) {
-    if (!ra) return NULL;
+void jb_readahead_request_stop(jb_readahead *ra) {
+    if (!ra) return;
     pthread_mutex_lock(&ra->mu);
     ra->stop = true;
     pthread_cond_signal(&ra->reader_cond);
     pthread_mutex_unlock(&ra->mu);
+}
+
+jb_readahead *jb_readahead_stop(jb_readahead *ra) {
+    if (!ra) return NULL;
+    jb_readahead_request_stop(ra);
     pthread_join(ra->thread, NULL);
     for (size_t i = 0; i < JB_READAHEAD_SLOTS; i++) jb_entry_done(&ra->slots[i].entry);
     pthread_mutex_destroy(&ra->mu);

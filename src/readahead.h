@@ -32,6 +32,10 @@ typedef struct jb_readahead jb_readahead;
  * with every signal blocked. */
 int jb_readahead_start(jb_journal *j, jb_readahead **ret, jb_error *err);
 
+/* Ask the thread to stop without waiting for it (it finishes the journal call it is in: at most
+ * about 200 ms); nothing more can be taken. jb_readahead_stop() must still follow. NULL-safe. */
+void jb_readahead_request_stop(jb_readahead *ra);
+
 /* Stop the thread (it finishes the journal call it is in: at most about 200 ms) and free the ring.
  * Entries read but not taken are dropped: the caller's position (the cursor of the last entry it
  * took) is where a new reader starts. NULL-safe, returns NULL. */
