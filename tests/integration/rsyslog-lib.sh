@@ -6,6 +6,16 @@
 : "${JB_RSYSLOG_MODULES:=$JB_BUILDDIR/.libs}"
 JB_EXAMPLES=$JB_SRCDIR/examples
 
+# jb_rsyslog_test [PROGRAM...]: the start of an rsyslog test: rsyslogd, systemd-journal-remote, the
+# imjbridge module and each PROGRAM must be there (see jb_need_program), and a temporary
+# directory ($JB_TMP) is made and removed at exit.
+jb_rsyslog_test() {
+    local p
+    for p in "$RSYSLOGD" "$JOURNAL_REMOTE" "$JB_RSYSLOG_MODULES/imjbridge.so" "$@"; do jb_need_program "$p"; done
+    jb_mktemp
+    trap jb_cleanup EXIT
+}
+
 # jb_make_tls DIR: a CA and a certificate for the names the examples use (siem.example.com,
 # logs.example.com, localhost, 127.0.0.1), as DIR/ca.pem, DIR/cert.pem, DIR/key.pem.
 jb_make_tls() {

@@ -14,14 +14,7 @@
 # shellcheck source=tests/integration/rsyslog-lib.sh
 . "$(dirname "$0")/rsyslog-lib.sh"
 
-jb_need_program "$RSYSLOGD"
-jb_need_program "$JBRIDGE"
-jb_need_program "$JOURNAL_REMOTE"
-jb_need_program "$JB_RSYSLOG_MODULES/mmjbridge.so"
-jb_need_program "$JB_RSYSLOG_MODULES/imjbridge.so"
-jb_need_program /usr/bin/openssl
-jb_mktemp
-trap jb_cleanup EXIT
+jb_rsyslog_test "$JBRIDGE" "$JB_RSYSLOG_MODULES/mmjbridge.so" /usr/bin/openssl
 
 # ---------------------------------------------------------------- 1. imfile + mmjbridge
 T=$JB_TMP/1

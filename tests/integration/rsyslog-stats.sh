@@ -12,12 +12,7 @@
 # shellcheck source=tests/integration/rsyslog-lib.sh
 . "$(dirname "$0")/rsyslog-lib.sh"
 
-jb_need_program "$RSYSLOGD"
-jb_need_program "$JBRIDGE"
-jb_need_program "$JOURNAL_REMOTE"
-jb_need_program "$JB_RSYSLOG_MODULES/imjbridge.so"
-jb_mktemp
-trap jb_cleanup EXIT
+jb_rsyslog_test "$JBRIDGE"
 J=$JB_TMP/j
 mkdir -p "$JB_TMP/work" "$JB_TMP/fx"
 
