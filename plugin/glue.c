@@ -13,6 +13,7 @@
 #include "syslogd-types.h"
 
 #include "glue.h"
+#include "util.h"
 
 static rsRetVal addString(struct json_object *obj, const char *key, const char *val, size_t len) {
     DEFiRet;
@@ -76,8 +77,7 @@ static rsRetVal submitJson(smsg_t *pMsg, struct json_object *root) {
 #define JBGLUE_CONTAINERS 64 /* a power of two */
 
 typedef struct cached_container {
-    char *name, *id, *image; /* NULL: empty slot */
-    struct json_object *jname, *jid, *jimage;
+    struct json_object *jname, *jid, *jimage; /* NULL: empty slot */
 } cached_container;
 
 struct jbglue_strings {
@@ -86,9 +86,6 @@ struct jbglue_strings {
 };
 
 static void clearContainer(cached_container *c) {
-    free(c->name);
-    free(c->id);
-    free(c->image);
     if (c->jname != NULL) json_object_put(c->jname);
     if (c->jid != NULL) json_object_put(c->jid);
     if (c->jimage != NULL) json_object_put(c->jimage);
@@ -117,21 +114,16 @@ static struct json_object *streamString(jbglue_strings *s, jb_stream stream) {
 /* The container's slot, filled with this container's strings (a container that hashes to the
  * slot of another one replaces it). NULL when out of memory. */
 static cached_container *containerStrings(jbglue_strings *s, const jb_record *rec) {
-    uint32_t h = 2166136261u;
-    for (const char *p = rec->container_id; *p != '\0'; p++) h = (h ^ (unsigned char)*p) * 16777619u;
-    cached_container *c = &s->c[h & (JBGLUE_CONTAINERS - 1)];
-    if (c->name != NULL && !strcmp(c->id, rec->container_id) && !strcmp(c->name, rec->container_name) &&
-        !strcmp(c->image, rec->image))
+    cached_container *c = &s->c[jb_hash64(rec->container_id, strlen(rec->container_id)) & (JBGLUE_CONTAINERS - 1)];
+    if (c->jname != NULL && !strcmp(json_object_get_string(c->jid), rec->container_id) &&
+        !strcmp(json_object_get_string(c->jname), rec->container_name) &&
+        !strcmp(json_object_get_string(c->jimage), rec->image))
         return c;
     clearContainer(c);
-    c->name = strdup(rec->container_name);
-    c->id = strdup(rec->container_id);
-    c->image = strdup(rec->image);
     c->jname = json_object_new_string(rec->container_name);
     c->jid = json_object_new_string(rec->container_id);
     c->jimage = json_object_new_string(rec->image);
-    if (c->name == NULL || c->id == NULL || c->image == NULL || c->jname == NULL || c->jid == NULL ||
-        c->jimage == NULL) {
+    if (c->jname == NULL || c->jid == NULL || c->jimage == NULL) {
         clearContainer(c);
         return NULL;
     }
