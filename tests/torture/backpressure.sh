@@ -15,13 +15,7 @@
 # maxInFlight (default 10000) alone must stop the reading and bound the heap.
 
 . "$(dirname "$0")/lib.sh"
-jb_reexec_private_ns "$@"
-jb_need_program "$RSYSLOGD"
-jb_need_program "$JB_WRITE"
-jb_need_program "$JB_RSYSLOG_MODULES/imjbridge.so"
-jb_mktemp
-trap jb_cleanup EXIT
-jb_start_journald
+torture_setup "$@"
 
 N=$(jb_count 20000 200000)
 A=$JB_TMP/app.log

@@ -10,13 +10,7 @@
 # Crashes: 5 at 1000 entries/s (CI), 20 at 3000/s with TORTURE_FULL=1.
 
 . "$(dirname "$0")/lib.sh"
-jb_reexec_private_ns "$@"
-jb_need_program "$RSYSLOGD"
-jb_need_program "$JB_WRITE"
-jb_need_program "$JB_RSYSLOG_MODULES/imjbridge.so"
-jb_mktemp
-trap jb_cleanup EXIT
-jb_start_journald
+torture_setup "$@"
 
 CRASHES=$(jb_count 5 20)
 RATE=$(jb_count 1000 3000)

@@ -10,6 +10,19 @@
 : "${JB_RSYSLOG_MODULES:=$JB_BUILDDIR/.libs}"
 
 # jb_count CI_VALUE FULL_VALUE: the shortened count, or the full one with TORTURE_FULL=1.
+# torture_setup "$@": the start of an rsyslogd torture run: re-run in a private mount namespace,
+# rsyslogd, the writer and the imjbridge module must be there, a temporary directory removed at
+# exit, and a real journald of its own.
+torture_setup() {
+    jb_reexec_private_ns "$@"
+    jb_need_program "$RSYSLOGD"
+    jb_need_program "$JB_WRITE"
+    jb_need_program "$JB_RSYSLOG_MODULES/imjbridge.so"
+    jb_mktemp
+    trap jb_cleanup EXIT
+    jb_start_journald
+}
+
 jb_count() {
     if [ -n "${TORTURE_FULL:-}" ]; then echo "$2"; else echo "$1"; fi
 }

@@ -5,13 +5,7 @@
 # arrive exactly once, in the right stream. Restarts: 10 (CI), 100 with TORTURE_FULL=1.
 
 . "$(dirname "$0")/lib.sh"
-jb_reexec_private_ns "$@"
-jb_need_program "$RSYSLOGD"
-jb_need_program "$JB_WRITE"
-jb_need_program "$JB_RSYSLOG_MODULES/imjbridge.so"
-jb_mktemp
-trap jb_cleanup EXIT
-jb_start_journald
+torture_setup "$@"
 
 RESTARTS=$(jb_count 10 100)
 RATE=1000

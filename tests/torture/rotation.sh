@@ -7,13 +7,7 @@
 # input uses next to no CPU. Rounds: 5 (CI), 30 with TORTURE_FULL=1.
 
 . "$(dirname "$0")/lib.sh"
-jb_reexec_private_ns "$@"
-jb_need_program "$RSYSLOGD"
-jb_need_program "$JB_WRITE"
-jb_need_program "$JB_RSYSLOG_MODULES/imjbridge.so"
-jb_mktemp
-trap jb_cleanup EXIT
-jb_start_journald
+torture_setup "$@"
 
 ROUNDS=$(jb_count 5 30)
 RATE=2000
