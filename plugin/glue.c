@@ -191,6 +191,25 @@ finalize_it:
     RETiRet;
 }
 
+void jbglue_strlist_free(jbglue_strlist *l) {
+    for (size_t i = 0; i < l->n; i++) free(l->v[i]);
+    free(l->v);
+    l->v = NULL;
+    l->n = 0;
+}
+
+rsRetVal jbglue_strlist_from_array(jbglue_strlist *l, struct cnfarray *ar) {
+    DEFiRet;
+    jbglue_strlist_free(l);
+    CHKmalloc(l->v = calloc(ar->nmemb ? (size_t)ar->nmemb : 1, sizeof(char *)));
+    for (int i = 0; i < ar->nmemb; i++) {
+        CHKmalloc(l->v[i] = es_str2cstr(ar->arr[i], NULL));
+        l->n++;
+    }
+finalize_it:
+    RETiRet;
+}
+
 rsRetVal jbglue_check_abi(const char *name) {
     DEFiRet;
     smsg_t *m = NULL;

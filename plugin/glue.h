@@ -31,6 +31,16 @@ rsRetVal jbglue_add_audit_json(smsg_t *pMsg, jb_stream stream, const jb_audit *a
  * messages. name: the module name for the error message. */
 rsRetVal jbglue_check_abi(const char *name);
 
+/* An array parameter's strings as C strings (both modules' array parameters). */
+struct cnfarray;
+typedef struct jbglue_strlist {
+    char **v;
+    size_t n;
+} jbglue_strlist;
+/* Replaces what l held; on failure l holds the strings copied so far (free it). */
+rsRetVal jbglue_strlist_from_array(jbglue_strlist *l, struct cnfarray *ar);
+void jbglue_strlist_free(jbglue_strlist *l);
+
 /* Facility from a parameter value: a number 0-23 or a name ("user", "local0", "audit"...).
  * -1 when invalid. */
 int jbglue_facility(const char *s);

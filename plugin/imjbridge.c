@@ -88,16 +88,11 @@ typedef struct ackGroup {
     struct ackGroup *next;
 } ackGroup;
 
-typedef struct strlist {
-    char **v;
-    size_t n;
-} strlist;
-
 struct instanceConf_s {
     char *directory;
-    strlist files;
+    jbglue_strlist files;
     char *name_space;
-    strlist containers, images, matches, markers, patterns;
+    jbglue_strlist containers, images, matches, markers, patterns;
     char *profile;   /* recognition profile; NULL: tfe */
     size_t max_line; /* split-line limits of the core */
     size_t max_pending;
@@ -191,34 +186,15 @@ static struct cnfparamdescr inppdescr[] = {
 };
 static struct cnfparamblk inppblk = {CNFPARAMBLK_VERSION, sizeof(inppdescr) / sizeof(struct cnfparamdescr), inppdescr};
 
-static void strlistFree(strlist *l) {
-    for (size_t i = 0; i < l->n; i++) free(l->v[i]);
-    free(l->v);
-    l->v = NULL;
-    l->n = 0;
-}
-
-static rsRetVal strlistFromArray(strlist *l, struct cnfarray *ar) {
-    DEFiRet;
-    strlistFree(l);
-    CHKmalloc(l->v = calloc(ar->nmemb ? (size_t)ar->nmemb : 1, sizeof(char *)));
-    for (int i = 0; i < ar->nmemb; i++) {
-        CHKmalloc(l->v[i] = es_str2cstr(ar->arr[i], NULL));
-        l->n++;
-    }
-finalize_it:
-    RETiRet;
-}
-
 static void instanceFree(instanceConf_t *inst) {
     free(inst->directory);
-    strlistFree(&inst->files);
+    jbglue_strlist_free(&inst->files);
     free(inst->name_space);
-    strlistFree(&inst->containers);
-    strlistFree(&inst->images);
-    strlistFree(&inst->matches);
-    strlistFree(&inst->markers);
-    strlistFree(&inst->patterns);
+    jbglue_strlist_free(&inst->containers);
+    jbglue_strlist_free(&inst->images);
+    jbglue_strlist_free(&inst->matches);
+    jbglue_strlist_free(&inst->markers);
+    jbglue_strlist_free(&inst->patterns);
     free(inst->profile);
     free(inst->ruleset_name);
     free(inst->audit_ruleset_name);
@@ -260,15 +236,15 @@ BEGINnewInpInst
         if (!strcmp(name, "directory")) {
             CHKmalloc(inst->directory = cstr(&pvals[i]));
         } else if (!strcmp(name, "files")) {
-            CHKiRet(strlistFromArray(&inst->files, pvals[i].val.d.ar));
+            CHKiRet(jbglue_strlist_from_array(&inst->files, pvals[i].val.d.ar));
         } else if (!strcmp(name, "namespace")) {
             CHKmalloc(inst->name_space = cstr(&pvals[i]));
         } else if (!strcmp(name, "containers")) {
-            CHKiRet(strlistFromArray(&inst->containers, pvals[i].val.d.ar));
+            CHKiRet(jbglue_strlist_from_array(&inst->containers, pvals[i].val.d.ar));
         } else if (!strcmp(name, "images")) {
-            CHKiRet(strlistFromArray(&inst->images, pvals[i].val.d.ar));
+            CHKiRet(jbglue_strlist_from_array(&inst->images, pvals[i].val.d.ar));
         } else if (!strcmp(name, "match")) {
-            CHKiRet(strlistFromArray(&inst->matches, pvals[i].val.d.ar));
+            CHKiRet(jbglue_strlist_from_array(&inst->matches, pvals[i].val.d.ar));
         } else if (!strcmp(name, "allentries")) {
             inst->all_entries = (sbool)pvals[i].val.d.n;
         } else if (!strcmp(name, "ruleset")) {
@@ -286,7 +262,7 @@ BEGINnewInpInst
         } else if (!strcmp(name, "sd.pen")) {
             inst->pen = (unsigned)pvals[i].val.d.n;
         } else if (!strcmp(name, "audit.patterns")) {
-            CHKiRet(strlistFromArray(&inst->patterns, pvals[i].val.d.ar));
+            CHKiRet(jbglue_strlist_from_array(&inst->patterns, pvals[i].val.d.ar));
         } else if (!strcmp(name, "profile")) {
             CHKmalloc(inst->profile = cstr(&pvals[i]));
         } else if (!strcmp(name, "maxline")) {
@@ -304,7 +280,7 @@ BEGINnewInpInst
             }
             inst->max_pending = (size_t)pvals[i].val.d.n;
         } else if (!strcmp(name, "audit.markers")) {
-            CHKiRet(strlistFromArray(&inst->markers, pvals[i].val.d.ar));
+            CHKiRet(jbglue_strlist_from_array(&inst->markers, pvals[i].val.d.ar));
         } else if (!strcmp(name, "facility.app") || !strcmp(name, "facility.audit")) {
             int f;
             CHKmalloc(s = cstr(&pvals[i]));

@@ -30,11 +30,9 @@ typedef struct _instanceData {
     unsigned pen;
     sbool resplit; /* trust existing jbridge@PEN / audit@PEN elements */
     sbool add_sd;  /* add jbridge@PEN (and audit@PEN) to the structured data */
-    char **markers;
-    size_t n_markers;
-    char *profile;   /* recognition profile (profile.h); NULL: "tfe" */
-    char **patterns; /* audit line patterns (pattern.h) */
-    size_t n_patterns;
+    jbglue_strlist markers;
+    char *profile;           /* recognition profile (profile.h); NULL: "tfe" */
+    jbglue_strlist patterns; /* audit line patterns (pattern.h) */
     jb_audit_matcher *matcher;
 } instanceData;
 
@@ -93,10 +91,8 @@ ENDisCompatibleWithFeature
 BEGINfreeInstance
     CODESTARTfreeInstance
     jb_audit_matcher_free(pData->matcher);
-    for (size_t i = 0; i < pData->n_markers; i++) free(pData->markers[i]);
-    free(pData->markers);
-    for (size_t i = 0; i < pData->n_patterns; i++) free(pData->patterns[i]);
-    free(pData->patterns);
+    jbglue_strlist_free(&pData->markers);
+    jbglue_strlist_free(&pData->patterns);
     free(pData->profile);
 ENDfreeInstance
 
@@ -161,26 +157,16 @@ BEGINnewActInst
         } else if (!strcmp(actpblk.descr[i].name, "sd.add")) {
             pData->add_sd = (sbool)pvals[i].val.d.n;
         } else if (!strcmp(actpblk.descr[i].name, "audit.markers")) {
-            struct cnfarray *ar = pvals[i].val.d.ar;
-            CHKmalloc(pData->markers = calloc(ar->nmemb ? (size_t)ar->nmemb : 1, sizeof(char *)));
-            for (int j = 0; j < ar->nmemb; j++) {
-                CHKmalloc(pData->markers[j] = es_str2cstr(ar->arr[j], NULL));
-                pData->n_markers++;
-            }
+            CHKiRet(jbglue_strlist_from_array(&pData->markers, pvals[i].val.d.ar));
         } else if (!strcmp(actpblk.descr[i].name, "profile")) {
             CHKmalloc(pData->profile = es_str2cstr(pvals[i].val.d.estr, NULL));
         } else if (!strcmp(actpblk.descr[i].name, "audit.patterns")) {
-            struct cnfarray *ar = pvals[i].val.d.ar;
-            CHKmalloc(pData->patterns = calloc(ar->nmemb ? (size_t)ar->nmemb : 1, sizeof(char *)));
-            for (int j = 0; j < ar->nmemb; j++) {
-                CHKmalloc(pData->patterns[j] = es_str2cstr(ar->arr[j], NULL));
-                pData->n_patterns++;
-            }
+            CHKiRet(jbglue_strlist_from_array(&pData->patterns, pvals[i].val.d.ar));
         }
     }
     {
-        jb_audit_opts ao = {pData->profile, (const char *const *)pData->markers, pData->n_markers,
-                            (const char *const *)pData->patterns, pData->n_patterns};
+        jb_audit_opts ao = {pData->profile, (const char *const *)pData->markers.v, pData->markers.n,
+                            (const char *const *)pData->patterns.v, pData->patterns.n};
         if (jb_audit_matcher_new_opts(&ao, &pData->matcher, &err) < 0) {
             LogError(0, RS_RET_PARAM_ERROR, "mmjbridge: parameters 'profile', 'audit.markers', 'audit.patterns': %s",
                      err.msg);
