@@ -5,7 +5,8 @@
 # carries, over 150 containers (more than the 64 whose strings the module shares between
 # messages, so shared strings are replaced while messages holding them are still queued), and a
 # ruleset that changes $!container!name with `set` changes it only in its own messages (a shared
-# string is never modified in place).
+# string is never modified in place). jsonProperties="audit" and "off" leave the properties out of
+# application messages (and audit messages) and nothing else.
 
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -79,4 +80,28 @@ jb_is "${bad:-none}" none "audit records: their own \$!container!name changed by
 jb_is "$(cut -d'|' -f1 "$JB_TMP/app.log" | grep -c '^svc-[0-9]*$')" $((containers * 3)) \
     "no application record sees the name the audit ruleset set"
 jb_is "$(cut -d'|' -f1 "$JB_TMP/app.log" | sort -u | wc -l | tr -d ' ')" "$containers" "$containers distinct names"
+
+# jsonProperties="audit": only audit messages get JSON properties; "off": none. The structured
+# data is the same in every mode, and no record is lost.
+for mode in audit off; do
+    rm -rf "$JB_TMP/work" "$JB_TMP/app.log" "$JB_TMP/audit.log"
+    mkdir -p "$JB_TMP/work"
+    sed -e 's/^input(type="imjbridge" /input(type="imjbridge" jsonProperties="'"$mode"'" /' \
+        -e 's/^    set .*$//' "$JB_TMP/rsyslog.conf" >"$JB_TMP/rsyslog-$mode.conf"
+    jb_ok "jsonProperties=\"$mode\": the configuration loads" "$RSYSLOGD" -N1 -f "$JB_TMP/rsyslog-$mode.conf"
+    jb_rsyslogd_start rs "$JB_TMP/rsyslog-$mode.conf"
+    jb_wait_for "[ \$(cat $JB_TMP/app.log $JB_TMP/audit.log 2>/dev/null | wc -l) -ge $want ]" 60 ||
+        jb_diag "not every record arrived in 60 s"
+    jb_rsyslogd_stop "$RS_PID" "jsonProperties=$mode"
+    jb_is "$(cat "$JB_TMP/app.log" "$JB_TMP/audit.log" | wc -l | tr -d ' ')" "$want" "jsonProperties=$mode: every record"
+    jb_is "$(grep -vc '^||||[^|]*|\[container@32473 name="svc-' "$JB_TMP/app.log")" 0 \
+        "jsonProperties=$mode: application records have no JSON properties, their SD is whole"
+    if [ "$mode" = audit ]; then
+        bad=$(check "$JB_TMP/audit.log" "" | head -n 3)
+        jb_is "${bad:-none}" none "jsonProperties=audit: audit records have every JSON property, equal to their SD"
+    else
+        jb_is "$(grep -vc '^||||[^|]*|\[container@32473 .*\[audit@32473 ' "$JB_TMP/audit.log")" 0 \
+            "jsonProperties=off: audit records have no JSON properties, their SD is whole"
+    fi
+done
 jb_done

@@ -42,7 +42,8 @@ n1 good 'input(type="imjbridge" ruleset="app" audit.ruleset="aud" containers=["p
   match=["_HOSTNAME=tfe-host"] audit.markers=["[Audit Log]"] sd.pen="32473" facility.app="local0"
   facility.audit="13" ratelimit.interval="5" ratelimit.burst="100" persistStateInterval="100"
   ignorePreviousMessages="on" escapeControlCharacters="on" stateFile="one.state" readAhead="off"
-  maxInFlight="5000" maxLine="64k" maxPending="8" profile="tfe" audit.patterns=["AUDIT %{actor} did %{action}"])
+  maxInFlight="5000" maxLine="64k" maxPending="8" profile="tfe" audit.patterns=["AUDIT %{actor} did %{action}"]
+  jsonProperties="audit")
 input(type="imjbridge" directory="/var/log/journal/remote" ruleset="app" stateFile="two.state")
 action(type="mmjbridge" sd.pen="32473" audit.markers=["[Audit Log]", "AUDIT:"] resplit="on")'
 jb_is "$N1_RC" 0 "rsyslogd -N1 loads imjbridge and mmjbridge with every parameter set"
@@ -81,6 +82,7 @@ bad max-line-big maxLine 'input(type="imjbridge" ruleset="app" maxLine="2g")'
 bad max-pending maxPending 'input(type="imjbridge" ruleset="app" maxPending="2000000")'
 bad profile profile 'input(type="imjbridge" ruleset="app" profile="nosuch")'
 bad patterns audit.patterns 'input(type="imjbridge" ruleset="app" audit.patterns=["%{a}%{b}"])'
+bad json-properties jsonProperties 'input(type="imjbridge" ruleset="app" jsonProperties="some")'
 
 # every example config validates (module paths pointed at the build, a private work directory,
 # the TLS files of /etc/rsyslog-tls/ replaced by throwaway ones: rsyslogd -N1 opens them)
