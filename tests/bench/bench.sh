@@ -11,10 +11,12 @@
 #   3   syslog-ng's systemd-journal() source to one file (syslog-ng-core unpacked with dpkg-deb -x
 #       into BENCH_DIR/syslog-ng: Debian's package would remove rsyslog);
 #   4   rsyslogd + imjbridge (directory= the bench journal), the two streams to two files;
+#   4a  the same with jsonProperties="audit" (JSON properties on audit messages only, as row 2
+#       parses JSON for audit lines only; the output files are the same as row 4's);
 #   5   the jbridge command to two files;
 # each BENCH_RUNS times, rows interleaved within a run. Printed: median entries/s (min-max), CPU
 # seconds (the whole process, every thread), peak RSS and peak RssAnon, the output line count, the
-# ratios 4/2, 4/3, 4/1, 5/1 and the issue's targets. Then
+# ratios 4/2, 4/3, 4/1, 5/1 (and 4a/3, 4a/1) and the issue's targets. Then
 #   live  a real journald in a private namespace, jb-write at the highest rate it accepts,
 #         rsyslogd + imjbridge following: lag when the writer ends, time to catch up, CPU share;
 #   mem   rsyslogd + imjbridge's RssAnon at 10%, 50%, 100% of the backlog (from row 4's runs)
@@ -55,7 +57,7 @@ JB_BUILDDIR=${JB_BUILDDIR:-$PWD}
 N=${BENCH_ENTRIES:-1000000}
 RUNS=${BENCH_RUNS:-3}
 SEED=${BENCH_SEED:-1}
-ROWS=" ${BENCH_ROWS:-1 2 3 4 5 live mem} "
+ROWS=" ${BENCH_ROWS:-1 2 3 4 4a 5 live mem} "
 LIVE_N=${BENCH_LIVE_ENTRIES:-500000}
 BENCH_DIR=${BENCH_DIR:-/var/tmp/jbridge-bench}
 JOURNAL_REMOTE=${JOURNAL_REMOTE:-/lib/systemd/systemd-journal-remote}
@@ -73,7 +75,7 @@ want() { [[ $ROWS == *" $1 "* ]]; }
 [[ $N =~ ^[1-9][0-9]*$ ]] || die "BENCH_ENTRIES must be a positive number"
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "BENCH_RUNS must be a positive number"
 [[ $LIVE_N =~ ^[1-9][0-9]*$ ]] || die "BENCH_LIVE_ENTRIES must be a positive number"
-for r in $ROWS; do [[ $r =~ ^(1|2|3|4|5|live|mem)$ ]] || die "unknown row '$r' in BENCH_ROWS (1 2 3 4 5 live mem)"; done
+for r in $ROWS; do [[ $r =~ ^(1|2|3|4|4a|5|live|mem)$ ]] || die "unknown row '$r' in BENCH_ROWS (1 2 3 4 4a 5 live mem)"; done
 [[ -x $JBRIDGE ]] || die "no jbridge at $JBRIDGE (run from the build tree, or set JB_BUILDDIR or JBRIDGE)"
 [[ -x $JOURNAL_REMOTE ]] || die "no systemd-journal-remote at $JOURNAL_REMOTE (apt-get install systemd-journal-remote)"
 BENCH_DIR=$(mkdir -p "$BENCH_DIR" && cd "$BENCH_DIR" && pwd)
@@ -166,7 +168,7 @@ fi
 
 # ---- row configurations
 # The same template for every rsyslog output: rsyslog's own RFC 5424 format.
-mkdir -p "$out/imjournal/work" "$out/imjbridge/work" "$out/idle/work" "$out/idle/journal" "$out/syslog-ng"
+mkdir -p "$out/imjournal/work" "$out/imjbridge/work" "$out/imjbridge-a/work" "$out/idle/work" "$out/idle/journal" "$out/syslog-ng"
 cat >"$out/imjournal/rsyslog.conf" <<EOC
 global(workDirectory="$out/imjournal/work")
 module(load="imjournal" StateFile="imjournal.state" Ratelimit.Interval="0" PersistStateInterval="10000")
@@ -177,17 +179,18 @@ if \$msg contains "[Audit Log] " then {
     action(type="omfile" file="$out/imjournal/app.log" template="RSYSLOG_SyslogProtocol23Format")
 }
 EOC
-imjbridge_conf() { # DIR JOURNALDIR
+imjbridge_conf() { # DIR JOURNALDIR [PARAMETERS]
     cat <<EOC
 global(workDirectory="$1/work")
 module(load="$IMJBRIDGE")
 ruleset(name="app") { action(type="omfile" file="$1/app.log" template="RSYSLOG_SyslogProtocol23Format") }
 ruleset(name="audit") { action(type="omfile" file="$1/audit.log" template="RSYSLOG_SyslogProtocol23Format") }
 input(type="imjbridge" directory="$2" ruleset="app" audit.ruleset="audit" persistStateInterval="10000"
-      ${BENCH_IMJBRIDGE_PARAMS:-})
+      ${BENCH_IMJBRIDGE_PARAMS:-} ${3:-})
 EOC
 }
 imjbridge_conf "$out/imjbridge" "$journal" >"$out/imjbridge/rsyslog.conf"
+imjbridge_conf "$out/imjbridge-a" "$journal" 'jsonProperties="audit"' >"$out/imjbridge-a/rsyslog.conf"
 imjbridge_conf "$out/idle" "$out/idle/journal" >"$out/idle/rsyslog.conf"
 
 # syslog-ng: unpacked once from Debian's packages (syslog-ng-core and the libraries it needs that
@@ -238,7 +241,7 @@ EOC
 }
 
 declare -A row_names=([1]="1 raw: enumerate+cursor" [1b]="1b raw: enumerate only" [2]="2 rsyslogd+imjournal" \
-    [3]="3 syslog-ng" [4]="4 rsyslogd+imjbridge" [5]="5 jbridge CLI" [j]="   journalctl -o export")
+    [3]="3 syslog-ng" [4]="4 rsyslogd+imjbridge" [4a]="4a imjbridge json=audit" [5]="5 jbridge CLI" [j]="   journalctl -o export")
 want 1 && rows+=(1 1b)
 if want 2; then
     rows+=(2)
@@ -259,6 +262,12 @@ if want 4 || want mem; then
     "$RSYSLOGD" -N1 -f "$out/imjbridge/rsyslog.conf" >"$out/n1.log" 2>&1 ||
         die "rsyslogd -N1 rejects the imjbridge configuration: $(cat "$out/n1.log")"
     rows+=(4)
+fi
+if want 4a; then
+    [[ -f $IMJBRIDGE ]] || die "no imjbridge module at $IMJBRIDGE (build with the rsyslog modules, or set IMJBRIDGE)"
+    "$RSYSLOGD" -N1 -f "$out/imjbridge-a/rsyslog.conf" >"$out/n1.log" 2>&1 ||
+        die "rsyslogd -N1 rejects the imjbridge configuration of row 4a: $(cat "$out/n1.log")"
+    rows+=(4a)
 fi
 want 5 && rows+=(5)
 [[ ${BENCH_JOURNALCTL:-0} == 1 ]] && rows+=(j)
@@ -372,12 +381,14 @@ for ((i = 1; i <= RUNS; i++)); do
             check 3 "$i" "all=$out/syslog-ng/all.log:$N"
             rm -f "$out/syslog-ng/all.log"
             ;;
-        4)
-            rm -rf "$out/imjbridge/work" && mkdir "$out/imjbridge/work"
-            run_daemon 4 "$i" "$N" "$out/imjbridge/log" "$out/imjbridge/app.log" "$out/imjbridge/audit.log" -- \
-                "$RSYSLOGD" -n -f "$out/imjbridge/rsyslog.conf" -i "$out/imjbridge/pid"
-            check 4 "$i" "app=$out/imjbridge/app.log:$expect_app" "audit=$out/imjbridge/audit.log:$expect_audit"
-            rm -f "$out/imjbridge/app.log" "$out/imjbridge/audit.log"
+        4 | 4a)
+            idir=$out/imjbridge
+            [[ $row == 4 ]] || idir=$out/imjbridge-a
+            rm -rf "$idir/work" && mkdir "$idir/work"
+            run_daemon "$row" "$i" "$N" "$idir/log" "$idir/app.log" "$idir/audit.log" -- \
+                "$RSYSLOGD" -n -f "$idir/rsyslog.conf" -i "$idir/pid"
+            check "$row" "$i" "app=$idir/app.log:$expect_app" "audit=$idir/audit.log:$expect_audit"
+            rm -f "$idir/app.log" "$idir/audit.log"
             ;;
         5)
             rm -f "$out/app.log" "$out/audit.log"
@@ -447,6 +458,7 @@ ratio() {
 verdict() { awk -v v="$1" -v t="$2" 'BEGIN {if (v == "n/a" || v == "") print "n/a"; else print (v + 0 >= t + 0 ? "met" : "NOT met")}'; }
 echo
 echo "ratios (entries/s): 4/2 = $(ratio 4 2)   4/3 = $(ratio 4 3)   4/1 = $(ratio 4 1)   5/1 = $(ratio 5 1)"
+[[ -z ${median[4a]:-} ]] || echo "  row 4a: 4a/2 = $(ratio 4a 2)   4a/3 = $(ratio 4a 3)   4a/1 = $(ratio 4a 1)   4a/4 = $(ratio 4a 4)"
 if [[ -n ${median[4]:-} ]]; then
     r41=$(ratio 4 1)
     c4=$(awk -v c="${cpum[4]}" -v n="$N" 'BEGIN {printf "%.2f", c * 1e6 / n}')

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 # Smoke test of the benchmark harness (tests/bench/bench.sh), so that it cannot rot: a 2,000-entry
 # journal, one run of every row that needs no network (raw reader, rsyslogd+imjournal,
-# rsyslogd+imjbridge, jbridge; the live part with a real journald; the memory part), and checks
-# that the table prints and every row's output line counts are right. Row 3 (syslog-ng) is left
+# rsyslogd+imjbridge with all and with audit-only JSON properties, jbridge; the live part with a
+# real journald; the memory part), and checks that the table prints and every row's output line
+# counts are right. Row 3 (syslog-ng) is left
 # out: it downloads Debian's syslog-ng packages. Not a timing test: no figure is checked.
 
 # shellcheck source=tests/integration/lib.sh
@@ -18,7 +19,7 @@ if [ "$(id -u)" -eq 0 ] || [ -n "${CI:-}" ]; then
     jb_need_root
     jb_need_program "$RSYSLOGD"
     jb_need_program "$JB_RSYSLOG_MODULES/imjbridge.so"
-    rows="1 2 4 5 live mem"
+    rows="1 2 4 4a 5 live mem"
 fi
 jb_mktemp
 trap jb_cleanup EXIT
@@ -53,6 +54,8 @@ jb_ok "the ratios are printed" grep -q '^ratios (entries/s): 4/2 = .* 5/1 = [0-9
 if [ "$rows" != "1 5" ]; then
     row "2 rsyslogd\\+imjournal" "1800 app + 200 audit"
     row "4 rsyslogd\\+imjbridge" "1800 app + 200 audit"
+    row "4a imjbridge json=audit" "1800 app + 200 audit"
+    jb_ok "the ratios of row 4a have values" grep -q '^  row 4a: .* 4a/1 = [0-9.]* *4a/4 = [0-9]' "$out"
     jb_ok "the ratios 4/1 and 4/2 have values" grep -q '^ratios (entries/s): 4/2 = [0-9.]* .* 4/1 = [0-9]' "$out"
     jb_ok "the targets are judged" grep -q '^targets: 4/1 >= 0.60: ' "$out"
     jb_ok "the memory part prints RssAnon at 10%, 50%, 100%" \
