@@ -7,7 +7,10 @@
  *
  * The ring holds at most JB_READAHEAD_SLOTS entries and, past the first, JB_READAHEAD_MAX_BYTES of
  * entry data; a slot that holds more than JB_READAHEAD_KEEP_BYTES of memory gives it back when it
- * is reused, so what the ring keeps between entries is bounded too (8 MiB at most). Entries come
+ * is reused, so what the ring keeps between entries is bounded too (8 MiB at most). A typical
+ * Docker entry holds about 1 KiB; 2048 slots (not 256) let the reader go on through the
+ * milliseconds in which the worker is not scheduled: 15% less wall time over the 1M-entry bench on
+ * two cores (tests/bench/RESULTS.md, round 6). Entries come
  * out in journal order, each with the gap found before it (see jb_gap); a read error comes out in
  * order as well, after the entries read before it, and the thread tries again a second later.
  * When the journal has nothing new the thread waits on it (rotation and vacuum are handled there,
@@ -22,9 +25,9 @@
 #include "journal.h"
 #include "util.h"
 
-#define JB_READAHEAD_SLOTS 256
+#define JB_READAHEAD_SLOTS 2048
 #define JB_READAHEAD_MAX_BYTES (4u << 20)
-#define JB_READAHEAD_KEEP_BYTES (32u << 10)
+#define JB_READAHEAD_KEEP_BYTES (4u << 10)
 
 typedef struct jb_readahead jb_readahead;
 
