@@ -232,8 +232,17 @@ static void refresh_locked(jb_readahead *ra) {
         pthread_cond_signal(&ra->reader_cond);
 }
 
+/* Before the slots taken are given back: a slot that holds more than JB_READAHEAD_KEEP_BYTES
+ * frees it now, not when the reader comes round to it again (2048 slots later), so the ring never
+ * keeps more than that per slot between entries. The taker owns [tail, take) until refresh. */
+static void trim_taken(jb_readahead *ra) {
+    for (uint64_t i = ra->tail; i != ra->take; i++)
+        jb_entry_trim(&ra->slots[i % JB_READAHEAD_SLOTS].entry, JB_READAHEAD_KEEP_BYTES);
+}
+
 int jb_readahead_next(jb_readahead *ra, jb_entry **ret_entry, const jb_gap **ret_gap, jb_error *err) {
     if (ra->take == ra->seen || ra->take - ra->tail >= GIVE_BACK_EVERY) {
+        trim_taken(ra);
         pthread_mutex_lock(&ra->mu);
         refresh_locked(ra);
         /* 0 only when the reader says so: "nothing more for now" means the same as without it */
@@ -261,6 +270,7 @@ int jb_readahead_next(jb_readahead *ra, jb_entry **ret_entry, const jb_gap **ret
 void jb_readahead_wait(jb_readahead *ra, uint64_t timeout_usec) {
     struct timespec ts;
     deadline_in(&ts, timeout_usec);
+    trim_taken(ra);
     pthread_mutex_lock(&ra->mu);
     refresh_locked(ra);
     while (ra->take == ra->seen && !ra->stop) {

@@ -6,8 +6,8 @@
  * journal is most of the cost of a record, so on two cores the rest of the work runs beside it.
  *
  * The ring holds at most JB_READAHEAD_SLOTS entries and, past the first, JB_READAHEAD_MAX_BYTES of
- * entry data; a slot that holds more than JB_READAHEAD_KEEP_BYTES of memory gives it back when it
- * is reused, so what the ring keeps between entries is bounded too (8 MiB at most). A typical
+ * entry data; a slot that holds more than JB_READAHEAD_KEEP_BYTES of memory gives it back when the
+ * taker gives the slot back, so what the ring keeps between entries is bounded too (8 MiB at most). A typical
  * Docker entry holds about 1 KiB; 2048 slots (not 256) let the reader go on through the
  * milliseconds in which the worker is not scheduled: 15% less wall time over the 1M-entry bench on
  * two cores (tests/bench/RESULTS.md, round 6). Entries come
