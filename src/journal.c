@@ -341,7 +341,7 @@ int jb_journal_next(jb_journal *j, jb_entry *e, jb_error *err) {
     r = jb_buf_append(&j->last_cursor, e->cursor.data, e->cursor.len);
     if (r < 0) return jb_error_set(err, r, "out of memory");
 
-    e->cursor_hash = jb_hash64(e->cursor.data, e->cursor.len);
+    e->cursor_hash = jb_cursor_hash(e->cursor.data, e->cursor.len);
     e->has_cursor_hash = true;
     jb_entry_finish(e, rt);
     return 1;

@@ -46,7 +46,7 @@ uint32_t jb_sequence_next(uint32_t last) {
 }
 
 void jb_record_id(const char *cursor, unsigned seq, char out[17]) {
-    jb_record_id_hashed(jb_hash64(cursor, strlen(cursor)), seq, out);
+    jb_record_id_hashed(jb_cursor_hash(cursor, strlen(cursor)), seq, out);
 }
 
 void jb_record_id_hashed(uint64_t h, unsigned seq, char out[17]) {

@@ -141,6 +141,23 @@ uint64_t jb_hash64(const void *p, size_t n) {
     return jb_hash64_update(JB_HASH64_INIT, p, n);
 }
 
+uint64_t jb_cursor_hash(const void *p, size_t n) {
+    const unsigned char *s = p;
+    const uint64_t k = UINT64_C(0x9e3779b97f4a7c15);
+    uint64_t h = JB_HASH64_INIT ^ (uint64_t)n;
+    for (; n >= 8; n -= 8, s += 8) {
+        uint64_t w = (uint64_t)s[0] | (uint64_t)s[1] << 8 | (uint64_t)s[2] << 16 | (uint64_t)s[3] << 24 |
+                     (uint64_t)s[4] << 32 | (uint64_t)s[5] << 40 | (uint64_t)s[6] << 48 | (uint64_t)s[7] << 56;
+        h = (h ^ w) * k;
+        h ^= h >> 29;
+    }
+    for (; n > 0; n--, s++) h = (h ^ *s) * UINT64_C(1099511628211);
+    h ^= h >> 32;
+    h *= k;
+    h ^= h >> 29;
+    return h;
+}
+
 uint64_t jb_hash64_update(uint64_t h, const void *p, size_t n) {
     const unsigned char *s = p;
     for (size_t i = 0; i < n; i++) {
