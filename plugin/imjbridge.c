@@ -56,7 +56,6 @@ DEFobjCurrIf(statsobj)
 #define JB_BATCH_ENTRIES 1024     /* entries per jb_bridge_process() call */
 #define JB_DEFAULT_STATE "imjbridge.state"
 #define JB_MAX_LINE_LIMIT (1ULL << 30) /* maxLine: at most 1 GiB */
-#define JB_MAX_PENDING_LIMIT 1000000   /* maxPending: as jbridge --max-pending */
 #define JB_DEFAULT_MAX_INFLIGHT 10000
 #define JB_INFLIGHT_SLEEP_MAX_USEC 50000 /* longest pause while the in-flight bound is reached */
 #define JB_ACK_POLL_USEC 2000            /* how often shutdown looks for acknowledgements */
@@ -281,9 +280,9 @@ BEGINnewInpInst
             }
             inst->max_line = (size_t)pvals[i].val.d.n;
         } else if (!strcmp(name, "maxpending")) {
-            if (pvals[i].val.d.n > JB_MAX_PENDING_LIMIT) {
+            if (pvals[i].val.d.n > JB_PARTIAL_MAX_PENDING_LIMIT) {
                 LogError(0, RS_RET_PARAM_ERROR, "imjbridge: parameter 'maxPending': %lld is not from 1 to %d",
-                         (long long)pvals[i].val.d.n, JB_MAX_PENDING_LIMIT);
+                         (long long)pvals[i].val.d.n, JB_PARTIAL_MAX_PENDING_LIMIT);
                 ABORT_FINALIZE(RS_RET_PARAM_ERROR);
             }
             inst->max_pending = (size_t)pvals[i].val.d.n;
@@ -313,15 +312,15 @@ BEGINnewInpInst
         } else if (!strcmp(name, "readahead")) {
             inst->read_ahead = (sbool)pvals[i].val.d.n;
         } else if (!strcmp(name, "jsonproperties")) {
-            int k;
+            size_t k, n = JB_ELEMENTSOF(json_props_names);
             CHKmalloc(s = cstr(&pvals[i]));
-            for (k = 0; k < 3 && strcmp(s, json_props_names[k]) != 0; k++) continue;
-            if (k == 3) {
+            for (k = 0; k < n && strcmp(s, json_props_names[k]) != 0; k++) continue;
+            if (k == n) {
                 LogError(0, RS_RET_PARAM_ERROR, "imjbridge: parameter 'jsonProperties': '%s' is not all, audit or off",
                          s);
                 ABORT_FINALIZE(RS_RET_PARAM_ERROR);
             }
-            inst->json_props = k;
+            inst->json_props = (int)k;
             free(s);
             s = NULL;
         }

@@ -16,6 +16,7 @@
 
 #include "bridge.h"
 #include "bundle.h"
+#include "partial.h"
 #include "profile.h"
 #include "rfc5424.h"
 #include "sd.h"
@@ -266,8 +267,9 @@ static int parse_args(int argc, char **argv, options *o) {
             o->cfg.max_line = (size_t)v;
             break;
         case OPT_MAX_PENDING:
-            if (!parse_num(optarg, 1, 1000000, &v))
-                return usage_error("--max-pending '%s': expected a number from 1 to 1000000", optarg);
+            if (!parse_num(optarg, 1, JB_PARTIAL_MAX_PENDING_LIMIT, &v))
+                return usage_error("--max-pending '%s': expected a number from 1 to %d", optarg,
+                                   JB_PARTIAL_MAX_PENDING_LIMIT);
             o->cfg.max_pending = (size_t)v;
             break;
         case OPT_STATE:

@@ -45,6 +45,7 @@
 
 #define JB_PARTIAL_DEFAULT_MAX_LINE (1024u * 1024u)
 #define JB_PARTIAL_DEFAULT_MAX_PENDING 32u
+#define JB_PARTIAL_MAX_PENDING_LIMIT 1000000 /* the largest max_pending the command and imjbridge accept */
 
 /* What the parts of one line cut at max_line share: the part number of the next part, and a value
  * the consumer may keep there (0 at the first part) to treat the parts alike, e.g. route a cut

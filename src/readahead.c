@@ -99,7 +99,7 @@ static int fill_slots(jb_readahead *ra, uint64_t max, size_t max_bytes) {
             s->err = ra->wait_err;
             ra->wait_error = 0;
         } else {
-            jb_entry_trim(&s->entry, JB_READAHEAD_KEEP_BYTES);
+            /* no trim here: the taker trimmed the slot when it gave it back (trim_taken) */
             r = jb_journal_next(ra->j, &s->entry, &s->err);
             if (r == 0) return 0;
             s->status = r;
