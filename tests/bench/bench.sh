@@ -16,7 +16,7 @@
 #   5   the jbridge command to two files;
 # each BENCH_RUNS times, rows interleaved within a run. Printed: median entries/s (min-max), CPU
 # seconds (the whole process, every thread), peak RSS and peak RssAnon, the output line count, the
-# ratios 4/2, 4/3, 4/1, 5/1 (and 4a/3, 4a/1) and the issue's targets. Then
+# ratios 4/2, 4/3, 4/1, 5/1 (and 4a/2, 4a/3, 4a/1, 4a/4) and the issue's targets. Then
 #   live  a real journald in a private namespace, jb-write at the highest rate it accepts,
 #         rsyslogd + imjbridge following: lag when the writer ends, time to catch up, CPU share;
 #   mem   rsyslogd + imjbridge's RssAnon at 10%, 50%, 100% of the backlog (from row 4's runs)
