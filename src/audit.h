@@ -5,6 +5,7 @@
  * newer wrapped form, a line that is itself a JSON object whose "log" string holds such a line.
  * jansson stays inside audit.c. */
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "record.h"
@@ -58,4 +59,9 @@ int jb_audit_matcher_new_opts(const jb_audit_opts *o, jb_audit_matcher **ret, jb
  * rest of the line after the marker, or the non-object value), "missing key NAME" (checked in
  * jb_audit_required_keys order, before "too many keys"). */
 #define JB_AUDIT_MAX_FIELDS 256
+
+/* true (the default): flat audit objects (string, integer, true, false and null members in
+ * printable ASCII, no escapes) are parsed without jansson, with the same result. Tests set it to
+ * false to compare both paths. */
+extern bool jb_audit_fast_path;
 int jb_audit_recognize(const jb_audit_matcher *m, const char *msg, size_t n, jb_audit *ret);

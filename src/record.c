@@ -31,12 +31,13 @@ const char *jb_line_kind_name(jb_line_kind k) {
 
 void jb_audit_clear(jb_audit *a) {
     if (!a) return;
-    for (size_t i = 0; i < a->n_fields; i++) {
+    for (size_t i = a->n_pooled; i < a->n_fields; i++) {
         jb_free(a->fields[i].name);
         jb_free(a->fields[i].key);
         jb_free(a->fields[i].value);
     }
     jb_free(a->fields);
+    jb_free(a->strings);
     jb_free(a->json);
     memset(a, 0, sizeof *a);
 }

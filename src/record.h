@@ -56,6 +56,10 @@ typedef struct jb_audit {
     size_t n_fields;
     char *json; /* the audit JSON text as found (unescaped if it came from a wrapper), NUL-terminated */
     size_t json_len;
+    /* The strings of fields[0 .. n_pooled - 1] live in one block, strings (NULL when n_pooled is
+     * 0); the fields after them own their strings one by one. */
+    char *strings;
+    size_t n_pooled;
 } jb_audit;
 
 void jb_audit_clear(jb_audit *a);

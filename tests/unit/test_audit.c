@@ -132,7 +132,11 @@ static char *recognize_dump(const jb_audit_matcher *m, const char *msg, size_t n
 /* A copy of n bytes in a buffer of exactly n bytes, so ASan sees any read past the message. */
 static char *exact_copy(const char *p, size_t n) {
     char *d = malloc(n ? n : 1);
-    if (n) memcpy(d, p, n);
+    assert_non_null(d);
+    if (n)
+        memcpy(d, p, n);
+    else
+        d[0] = 0;
     return d;
 }
 
@@ -253,10 +257,159 @@ static void test_alloc_failure_matcher_new(void **state) {
     }
 }
 
-/* ---- code-level cases ---- */
+/* ---- the flat-object fast path against jansson ---- */
 
 #define REQUIRED_JSON \
     "\"resource\":\"r\",\"action\":\"a\",\"resource_id\":\"i\",\"actor\":\"u\",\"timestamp\":\"t\",\"actor_ip\":\"1\""
+
+/* The dump of msg with the fast path on or off (caller frees). */
+static char *dump_with(const jb_audit_matcher *m, const char *msg, size_t n, bool fast, size_t *ret_len) {
+    char *dump;
+    jb_audit_fast_path = fast;
+    dump = recognize_dump(m, msg, n, ret_len);
+    jb_audit_fast_path = true;
+    return dump;
+}
+
+static void expect_same_both_ways(const jb_audit_matcher *m, const char *msg, size_t n) {
+    char *copy = exact_copy(msg, n);
+    size_t fast_len = 0, slow_len = 0;
+    char *fast = dump_with(m, copy, n, true, &fast_len);
+    char *slow = dump_with(m, copy, n, false, &slow_len);
+    if (fast_len != slow_len || memcmp(fast, slow, fast_len) != 0) {
+        fprintf(stderr, "input (%zu bytes): ", n);
+        tl_dump_bytes(stderr, msg, n);
+        fail_msg("\nfast path:\n%s--- jansson:\n%s", fast, slow);
+    }
+    free(fast);
+    free(slow);
+    free(copy);
+}
+
+static void fast_case(const char *dir, const char *name) {
+    char path[4200];
+    size_t len = 0;
+    snprintf(path, sizeof path, "%s/%s.in", dir, name);
+    char *text = tl_read_file(path, &len);
+    assert_non_null(text);
+    jb_audit_matcher *m = default_matcher();
+    expect_same_both_ways(m, text, len);
+    jb_audit_matcher_free(m);
+    free(text);
+}
+
+/* Every file case, hand-written edge cases of the subset, and 200,000 mutations of a typical
+ * record (bytes replaced, inserted or deleted from an alphabet of JSON's structural characters,
+ * digits, escapes, control and non-ASCII bytes) give the same result with and without the fast
+ * path. */
+static void test_fast_path_matches_jansson(void **state) {
+    tl_each_case("audit", fast_case);
+
+    jb_audit_matcher *m = default_matcher();
+    static const char *const edge[] = {
+        "[Audit Log] {}",
+        "[Audit Log] {\"\":\"x\"}",
+        "[Audit Log] {\"a\":1,}",
+        "[Audit Log] {\"a\":1 \"b\":2}",
+        "[Audit Log] {\"a\":-0}",
+        "[Audit Log] {\"a\":0}",
+        "[Audit Log] {\"a\":-7,\"b\":007}",
+        "[Audit Log] {\"a\":123456789012345678}",
+        "[Audit Log] {\"a\":1234567890123456789}",
+        "[Audit Log] {\"a\":-123456789012345678}",
+        "[Audit Log] {\"a\":1.5}",
+        "[Audit Log] {\"a\":1e3}",
+        "[Audit Log] {\"a\":1E3}",
+        "[Audit Log] {\"a\":truex}",
+        "[Audit Log] {\"a\":true,\"b\":false,\"c\":null}",
+        "[Audit Log] {\"a\":nul}",
+        "[Audit Log] {\"a\":\"x\",\"a\":\"y\"}",
+        "[Audit Log] {\"a\":\"x\\\"y\"}",
+        "[Audit Log] {\"a\":\"caf\303\251\"}",
+        "[Audit Log] {\"a\":\"tab\there\"}",
+        "[Audit Log] {\"a\":\"x\"} trailing text",
+        "[Audit Log] {\"a\":\"x\"}}",
+        "[Audit Log] \n\r\t {\n\"a\" :\t\"x\" ,\r\n\"b\":2\n}",
+        "[Audit Log] {\"a\":\"x\"",
+        "[Audit Log] {\"a\":",
+        "[Audit Log] {\"a\"",
+        "[Audit Log] {\"a\":{\"b\":1}}",
+        "[Audit Log] {\"a\":[1,2]}",
+        "[Audit Log] {\"a key with spaces and = and ]\":\"v\"}",
+        "[Audit Log] {\"a_key_longer_than_thirty_two_characters_in_all\":\"v\"}",
+        "[Audit Log] {" REQUIRED_JSON "}",
+        "[Audit Log] {" REQUIRED_JSON ",\"extra\":42,\"flag\":true}",
+        "{\"component\":\"atlas\",\"log\":\"[Audit Log] {\\\"resource\\\":\\\"r\\\",\\\"x\\\":1}\"}",
+    };
+    for (size_t i = 0; i < JB_ELEMENTSOF(edge); i++) expect_same_both_ways(m, edge[i], strlen(edge[i]));
+
+    /* more members than the fast path takes */
+    jb_buf many = JB_BUF_INIT;
+    assert_int_equal(jb_buf_puts(&many, "[Audit Log] {"), 0);
+    for (int i = 0; i < 70; i++) assert_int_equal(jb_buf_printf(&many, "%s\"k%d\":%d", i ? "," : "", i, i), 0);
+    assert_int_equal(jb_buf_putc(&many, '}'), 0);
+    expect_same_both_ways(m, many.data, many.len);
+    jb_buf_free(&many);
+
+    static const char seed[] =
+        "2023-11-14 22:13:20 [INFO] [Audit Log] {\"resource\":\"variable\",\"action\":"
+        "\"unlock\",\"resource_id\":\"pol-2t9JzUKFZhSsQcFj\",\"actor\":\"bob\",\"timestamp\":"
+        "\"2023-11-14T22:13:20Z\",\"actor_ip\":\"10.244.179.33\",\"n\":-12,\"ok\":true} tail";
+    static const char alphabet[] = "{}[]\",:\\ \t\n-+.eE0123456789tfnulrsaxyz/\001\177\200\303\251";
+    char buf[sizeof seed + 16];
+    uint64_t rng = 0x9e3779b97f4a7c15u;
+    for (int iter = 0; iter < 200000; iter++) {
+        size_t n = sizeof seed - 1;
+        memcpy(buf, seed, n);
+        int edits = 1 + (int)(iter % 3);
+        for (int e = 0; e < edits; e++) {
+            rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+            size_t at = 39 + (size_t)(rng % (n - 39)); /* after the marker */
+            char c = alphabet[(rng >> 32) % (sizeof alphabet - 1)];
+            switch ((rng >> 48) % 3) {
+            case 0:
+                buf[at] = c;
+                break;
+            case 1:
+                if (n + 1 >= sizeof buf) break;
+                memmove(buf + at + 1, buf + at, n - at);
+                buf[at] = c;
+                n++;
+                break;
+            default:
+                memmove(buf + at, buf + at + 1, n - at - 1);
+                n--;
+                break;
+            }
+        }
+        expect_same_both_ways(m, buf, n);
+    }
+    jb_audit_matcher_free(m);
+}
+
+/* The typical record takes the fast path: its strings in one block, three allocations in all. */
+static void test_fast_path_taken(void **state) {
+    jb_audit_matcher *m = default_matcher();
+    static const char line[] = "2023-11-14 22:13:20 [INFO] [Audit Log] {" REQUIRED_JSON ",\"n\":5}";
+    jb_audit a = {0};
+    count_allocs();
+    assert_int_equal(jb_audit_recognize(m, line, sizeof line - 1, &a), 0);
+    long allocs = alloc_count;
+    fail_never();
+    assert_int_equal(a.kind, JB_AUDIT_OK);
+    assert_int_equal(a.n_fields, 7);
+    assert_int_equal(a.n_pooled, 7);
+    assert_non_null(a.strings);
+    assert_int_equal(allocs, 3);
+    assert_string_equal(a.fields[6].key, "n");
+    assert_string_equal(a.fields[6].value, "5");
+    jb_audit_clear(&a);
+    assert_null(a.strings);
+    assert_int_equal(a.n_pooled, 0);
+    jb_audit_matcher_free(m);
+}
+
+/* ---- code-level cases ---- */
 
 static jb_audit recognize(const jb_audit_matcher *m, const char *s) {
     jb_audit a = {0};
@@ -516,6 +669,8 @@ int main(void) {
         cmocka_unit_test(test_cases),
         cmocka_unit_test(test_alloc_failure_cases),
         cmocka_unit_test(test_alloc_failure_matcher_new),
+        cmocka_unit_test(test_fast_path_matches_jansson),
+        cmocka_unit_test(test_fast_path_taken),
         cmocka_unit_test(test_required_keys),
         cmocka_unit_test(test_matcher_rejects_empty_marker),
         cmocka_unit_test(test_default_marker),
