@@ -151,6 +151,10 @@ struct instanceConf_s {
     sbool submit_broken; /* rsyslog refused a batch: that group and the later ones are never acknowledged */
     jb_buf msgbuf, sdbuf, hdrbuf;
     jbglue_strings *jstrings; /* JSON strings shared by the worker's messages (NULL: none) */
+    /* the broken-down time of the last second seen: the records of one second share it */
+    struct syslogTime last_st;
+    time_t last_sec;
+    sbool last_st_valid;
     struct instanceConf_s *next;
 };
 typedef struct instanceConf_s instanceConf_t;
@@ -718,7 +722,15 @@ static rsRetVal submitRecord(instanceConf_t *inst, const jb_record *rec) {
     CHKiRet(groupProp(inst, &input_name));
     tv.tv_sec = (time_t)(rec->time_usec / 1000000);
     tv.tv_usec = (suseconds_t)(rec->time_usec % 1000000);
-    datetime.timeval2syslogTime(&tv, &st, TIME_IN_UTC);
+    /* timeval2syslogTime() fills every field from tv_sec but secfrac (gmtime_r and its time zone
+     * lock cost ~1,000 instructions): once per second of log time */
+    if (!inst->last_st_valid || inst->last_sec != tv.tv_sec) {
+        datetime.timeval2syslogTime(&tv, &inst->last_st, TIME_IN_UTC);
+        inst->last_sec = tv.tv_sec;
+        inst->last_st_valid = 1;
+    }
+    st = inst->last_st;
+    st.secfrac = tv.tv_usec;
     CHKiRet(msgConstructWithTime(&pMsg, &st, tv.tv_sec));
     /* the journal keeps what is not read yet: when the ruleset's queue is full the input waits
      * (rsyslog wakes it every second to check for shutdown), as imfile does; light delay would
