@@ -12,6 +12,7 @@
 #include "srUtils.h"
 #include "syslogd-types.h"
 
+#include "audit.h"
 #include "glue.h"
 #include "util.h"
 
@@ -55,13 +56,32 @@ finalize_it:
     RETiRet;
 }
 
+/* The static copy of key when it is one of the required keys (every record has them), else NULL. */
+static const char *requiredKey(const char *key) {
+    for (size_t i = 0; i < JB_ELEMENTSOF(jb_audit_required_keys); i++)
+        if (!strcmp(key, jb_audit_required_keys[i])) return jb_audit_required_keys[i];
+    return NULL;
+}
+
 static rsRetVal addAudit(struct json_object *root, const jb_audit *audit) {
     DEFiRet;
-    struct json_object *a = NULL;
+    struct json_object *a = NULL, *s;
     if (audit == NULL || audit->kind == JB_AUDIT_NONE || audit->n_fields == 0) FINALIZE;
     CHKmalloc(a = json_object_new_object());
-    for (size_t i = 0; i < audit->n_fields; i++)
-        CHKiRet(addString(a, audit->fields[i].key, audit->fields[i].value, audit->fields[i].value_len));
+    for (size_t i = 0; i < audit->n_fields; i++) {
+        const jb_field *f = &audit->fields[i];
+        const char *key = requiredKey(f->key);
+        /* fields of one block (audit.c's flat-object path) have distinct keys; flattened paths
+         * may repeat one ("a.b" from {"a":{"b":..}} and from "a.b"): the last value wins */
+        unsigned opts = i < audit->n_pooled ? JSON_C_OBJECT_ADD_KEY_IS_NEW : 0;
+        if (key == NULL) {
+            CHKiRet(addString(a, f->key, f->value, f->value_len));
+            continue;
+        }
+        CHKmalloc(s = json_object_new_string_len(f->value, (int)f->value_len));
+        /* a static key: json-c neither copies nor frees it */
+        json_object_object_add_ex(a, key, s, opts | JSON_C_OBJECT_KEY_IS_CONSTANT);
+    }
     addObjectNew(root, "audit", a);
     a = NULL;
 finalize_it:
