@@ -38,9 +38,19 @@ start=$(date +%s%N)
 "$RSYSLOGD" -n -f "$d/rsyslog.conf" -i "$d/pid" &
 pid=$!
 peak=0
+declare -A off=([app]=0 [audit]=0) lines=([app]=0 [audit]=0)
 deadline=$((start + 600 * 1000000000))
 while :; do
-    n=$(($(wc -l <"$d/app.log") + $(wc -l <"$d/audit.log")))
+    # only the bytes written since the last look are read: counting the whole files every 50 ms
+    # made this loop cost about 2 CPU s per million records, taken from rsyslogd's cores
+    for f in app audit; do
+        size=$(stat -c %s "$d/$f.log")
+        [ "$size" -gt "${off[$f]}" ] || continue
+        lines[$f]=$((lines[$f] + $(dd if="$d/$f.log" bs=1M skip="${off[$f]}" count=$((size - off[$f])) \
+            iflag=skip_bytes,count_bytes status=none | wc -l)))
+        off[$f]=$size
+    done
+    n=$((lines[app] + lines[audit]))
     a=$(awk '/^RssAnon/ {print $2}' "/proc/$pid/status")
     [ "${a:-0}" -gt "$peak" ] && peak=$a
     [ "$n" -ge "$records" ] && break
