@@ -150,6 +150,7 @@ struct instanceConf_s {
     smsg_t *msgs[2][CONF_NUM_MULTISUB];
     sbool submit_broken; /* rsyslog refused a batch: that group and the later ones are never acknowledged */
     jb_buf msgbuf, sdbuf, hdrbuf;
+    jb_sd_cache sdcache;      /* the container element of the last record (worker only) */
     jbglue_strings *jstrings; /* JSON strings shared by the worker's messages (NULL: none) */
     /* the broken-down time of the last second seen: the records of one second share it */
     struct syslogTime last_st;
@@ -214,6 +215,7 @@ static void instanceFree(instanceConf_t *inst) {
     jb_buf_free(&inst->msgbuf);
     jb_buf_free(&inst->sdbuf);
     jb_buf_free(&inst->hdrbuf);
+    jb_sd_cache_free(&inst->sdcache);
     free(inst);
 }
 
@@ -772,7 +774,7 @@ static rsRetVal submitRecord(instanceConf_t *inst, const jb_record *rec) {
     msgSetPRI(pMsg, (syslog_pri_t)(fac * 8 + (rec->severity >= 0 && rec->severity <= 7 ? rec->severity : 6)));
 
     jb_buf_reset(&inst->sdbuf);
-    if (jb_sd_build(rec, inst->pen, &inst->sdbuf) < 0) ABORT_FINALIZE(RS_RET_OUT_OF_MEMORY);
+    if (jb_sd_build_cached(rec, inst->pen, &inst->sdcache, &inst->sdbuf) < 0) ABORT_FINALIZE(RS_RET_OUT_OF_MEMORY);
     if (inst->sdbuf.len > 0) CHKiRet(MsgSetStructuredData(pMsg, inst->sdbuf.data));
     if (inst->json_props == JSON_ALL || (inst->json_props == JSON_AUDIT && rec->stream == JB_STREAM_AUDIT))
         CHKiRet(jbglue_add_json(pMsg, rec, inst->jstrings));

@@ -632,6 +632,8 @@ int main(int argc, char **argv) {
         sigaction(SIGINT, &sa, NULL);
         status = run_bundle(&o) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
     } else if (status < 0) {
+        jb_sd_cache sd_cache = {0};
+        o.fmt.sd_cache = &sd_cache;
         run_ctx ctx = {.fmt = &o.fmt};
         int r = output_open(&ctx.app, o.app_out);
         if (r < 0) {
@@ -651,6 +653,7 @@ int main(int argc, char **argv) {
         if (ctx.app.f && !ctx.app.is_stdout) fclose(ctx.app.f);
         if (ctx.audit.f && !ctx.audit.is_stdout) fclose(ctx.audit.f);
         jb_buf_free(&ctx.line);
+        jb_sd_cache_free(&sd_cache);
     }
     free(o.files);
     free(o.containers);

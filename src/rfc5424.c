@@ -258,7 +258,7 @@ static int rfc5424_format(const jb_record *rec, const jb_format_opts *o, jb_buf 
     if (r < 0) return r;
     r = jb_buf_putc(out, ' ');
     if (r < 0) return r;
-    r = jb_sd_build(rec, o->pen, out);
+    r = jb_sd_build_cached(rec, o->pen, o->sd_cache, out);
     if (r < 0) return r;
     if (rec->message_len > 0) {
         r = jb_buf_putc(out, ' ');

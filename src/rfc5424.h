@@ -14,14 +14,19 @@
 #include "record.h"
 #include "util.h"
 
+struct jb_sd_cache;
+
 typedef struct jb_format_opts {
     unsigned pen;       /* for the structured data */
     int facility_app;   /* used when the record has no valid facility; default 1 (user) */
     int facility_audit; /* always used for audit records; default 13 (log audit) */
+    /* the caller's container element cache for one thread formatting many records (sd.h), or
+     * NULL: the line is the same either way */
+    struct jb_sd_cache *sd_cache;
 } jb_format_opts;
 
 #define JB_FORMAT_OPTS_DEFAULT \
-    { 32473u, 1, 13 }
+    { 32473u, 1, 13, NULL }
 
 /* Append the RFC 3339 UTC timestamp with microseconds ("2018-03-27T21:55:29.000000Z").
  * 0, -ENOMEM, or -ERANGE for a time after 9999-12-31 (out unchanged). */

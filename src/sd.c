@@ -189,7 +189,51 @@ static int append_sd_id(jb_buf *out, const char *name, size_t name_len, const ch
     return 0;
 }
 
-static int sd_build(const jb_record *rec, unsigned pen, jb_buf *out) {
+static int append_container(jb_buf *out, const jb_record *rec, const char *at, size_t at_len) {
+    int r = append_sd_id(out, LIT("container"), at, at_len);
+    if (r < 0) return r;
+    r = append_param_str(out, LIT("name"), rec->container_name);
+    if (r < 0) return r;
+    r = append_param_str(out, LIT("id"), rec->container_id);
+    if (r < 0) return r;
+    r = append_param_str(out, LIT("image"), rec->image);
+    if (r < 0) return r;
+    return jb_buf_putc(out, ']');
+}
+
+/* The slot of rec's container. */
+static jb_sd_cache_slot *cache_slot(jb_sd_cache *cache, const jb_record *rec) {
+    const char *id = str_or_empty(rec->container_id);
+    return &cache->slot[jb_hash64(id, strlen(id)) & (JB_SD_CACHE_SLOTS - 1)];
+}
+
+/* The cached element is rec's: same PEN, and the key holds name, id and image in that order. */
+static bool cache_holds(const jb_sd_cache_slot *c, const jb_record *rec, unsigned pen) {
+    const char *k = c->key.data;
+    const char *v[3] = {rec->container_name, str_or_empty(rec->container_id), str_or_empty(rec->image)};
+    if (!c->valid || c->pen != pen) return false;
+    for (size_t i = 0; i < JB_ELEMENTSOF(v); i++) {
+        if (strcmp(k, v[i]) != 0) return false;
+        k += strlen(k) + 1;
+    }
+    return true;
+}
+
+static int cache_fill(jb_sd_cache_slot *c, const jb_record *rec, unsigned pen, const char *at, size_t at_len) {
+    const char *v[3] = {rec->container_name, str_or_empty(rec->container_id), str_or_empty(rec->image)};
+    int r;
+    c->valid = false;
+    jb_buf_reset(&c->element);
+    jb_buf_reset(&c->key);
+    r = append_container(&c->element, rec, at, at_len);
+    for (size_t i = 0; i < JB_ELEMENTSOF(v) && r >= 0; i++) r = jb_buf_append(&c->key, v[i], strlen(v[i]) + 1);
+    if (r < 0) return r;
+    c->pen = pen;
+    c->valid = true;
+    return 0;
+}
+
+static int sd_build(const jb_record *rec, unsigned pen, jb_sd_cache *cache, jb_buf *out) {
     const jb_audit *audit = rec->audit;
     int r;
     char pen_buf[16]; /* "@" and the PEN, once for the three SD-IDs */
@@ -198,15 +242,13 @@ static int sd_build(const jb_record *rec, unsigned pen, jb_buf *out) {
     size_t at_len = (size_t)(pen_buf + sizeof pen_buf - at);
 
     if (rec->container_name && rec->container_name[0]) {
-        r = append_sd_id(out, LIT("container"), at, at_len);
-        if (r < 0) return r;
-        r = append_param_str(out, LIT("name"), rec->container_name);
-        if (r < 0) return r;
-        r = append_param_str(out, LIT("id"), rec->container_id);
-        if (r < 0) return r;
-        r = append_param_str(out, LIT("image"), rec->image);
-        if (r < 0) return r;
-        r = jb_buf_putc(out, ']');
+        if (!cache) {
+            r = append_container(out, rec, at, at_len);
+        } else {
+            jb_sd_cache_slot *c = cache_slot(cache, rec);
+            r = cache_holds(c, rec, pen) ? 0 : cache_fill(c, rec, pen, at, at_len);
+            if (r >= 0) r = jb_buf_append(out, c->element.data, c->element.len);
+        }
         if (r < 0) return r;
     }
 
@@ -265,15 +307,31 @@ static int sd_build(const jb_record *rec, unsigned pen, jb_buf *out) {
     return 0;
 }
 
-int jb_sd_build(const jb_record *rec, unsigned pen, jb_buf *out) {
+int jb_sd_build_cached(const jb_record *rec, unsigned pen, jb_sd_cache *cache, jb_buf *out) {
     size_t old_len = out->len;
-    int r = sd_build(rec, pen ? pen : JB_SD_DEFAULT_PEN, out);
-    if (r < 0 && out->data) {
-        /* Leave the buffer as it was: never half an element. */
-        out->len = old_len;
-        out->data[old_len] = 0;
+    int r = sd_build(rec, pen ? pen : JB_SD_DEFAULT_PEN, cache, out);
+    if (r < 0) {
+        if (cache && rec->container_name && rec->container_name[0]) cache_slot(cache, rec)->valid = false;
+        if (out->data) {
+            /* Leave the buffer as it was: never half an element. */
+            out->len = old_len;
+            out->data[old_len] = 0;
+        }
     }
     return r;
+}
+
+int jb_sd_build(const jb_record *rec, unsigned pen, jb_buf *out) {
+    return jb_sd_build_cached(rec, pen, NULL, out);
+}
+
+void jb_sd_cache_free(jb_sd_cache *cache) {
+    if (!cache) return;
+    for (size_t i = 0; i < JB_SD_CACHE_SLOTS; i++) {
+        jb_buf_free(&cache->slot[i].element);
+        jb_buf_free(&cache->slot[i].key);
+        cache->slot[i].valid = false;
+    }
 }
 
 /* ---- validation ---- */

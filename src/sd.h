@@ -14,6 +14,7 @@
  * line="reassembled|incomplete|overflow" pieces="N". Keeping the flags out of audit@PEN means no
  * audit key can forge them. */
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "record.h"
@@ -37,6 +38,29 @@ int jb_sd_append_value(jb_buf *out, const char *p, size_t n);
  * passed through jb_sd_name() again, so a bad name can never break the element.
  * 0 or -ENOMEM; on failure out is left as it was. */
 int jb_sd_build(const jb_record *rec, unsigned pen, jb_buf *out);
+
+/* The container elements last built, for a caller that builds the structured data of many records
+ * in a row: the records of a container (the same name, id, image and PEN) reuse its element
+ * instead of escaping the three values again. A slot per hash of the container id; a container
+ * whose id hashes to a taken slot replaces the one there. Zero-initialize it; one per thread;
+ * jb_sd_cache_free() at the end. */
+#define JB_SD_CACHE_SLOTS 16 /* a power of two */
+
+typedef struct jb_sd_cache_slot {
+    jb_buf element; /* "[container@PEN name=... id=... image=...]" */
+    jb_buf key;     /* name, id and image, each with its NUL */
+    unsigned pen;
+    bool valid;
+} jb_sd_cache_slot;
+
+typedef struct jb_sd_cache {
+    jb_sd_cache_slot slot[JB_SD_CACHE_SLOTS];
+} jb_sd_cache;
+
+/* jb_sd_build() through cache (NULL: none); the output is the same. On failure out is left as it
+ * was and the record's slot is emptied. */
+int jb_sd_build_cached(const jb_record *rec, unsigned pen, jb_sd_cache *cache, jb_buf *out);
+void jb_sd_cache_free(jb_sd_cache *cache);
 
 /* Check that s (n bytes) is a syntactically valid RFC 5424 STRUCTURED-DATA ("-" or one or more
  * elements) with unique SD-IDs, and nothing after the last element; used by tests and the fuzzers.

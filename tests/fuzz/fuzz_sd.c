@@ -10,7 +10,8 @@
  *    characters as #ooo, invalid UTF-8 as U+FFFD, everything else byte for byte), every name the
  *    input name with forbidden bytes as '_' cut to 32;
  *  - the formatted record is one line: a single '\n' at the end, no other control character,
- *    header fields within their RFC lengths, the SD where it belongs. */
+ *    header fields within their RFC lengths, the SD where it belongs, the same as built without
+ *    the container element cache (the line uses one kept across inputs). */
 /* The diagnostics below are cut to the size of their buffer on purpose. */
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wformat-truncation"
@@ -297,8 +298,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     char why[256];
     FUZZ_CHECK(parse_compare(sd.data, sd.len, want, n_want, why, sizeof why), "%s", why);
 
-    /* the whole line */
-    jb_format_opts o = {pen, (int)(flags2 % 30) - 3, (int)(flags % 30) - 3};
+    /* the whole line, its container element from a cache kept across inputs (so a record of the
+     * same container as the input before reuses it): the SD must still be the one built above */
+    static jb_sd_cache cache;
+    jb_format_opts o = {pen, (int)(flags2 % 30) - 3, (int)(flags % 30) - 3, &cache};
     FUZZ_CHECK(jb_rfc5424_format(&rec, &o, &line) == 0);
     const char *end = line.data + line.len;
     FUZZ_CHECK(line.len > 0 && end[-1] == '\n');

@@ -302,9 +302,114 @@ static void test_build_alloc_failure(void **state) {
     rd_free(&d);
 }
 
+/* ---- the container element cache ---- */
+
+static jb_sd_cache case_cache; /* kept across the cases: the container changes from one to the next */
+
+/* jb_sd_build_cached() gives what jb_sd_build() gives, for out empty or not. */
+static void expect_cached_same(const jb_record *rec, unsigned pen, jb_sd_cache *cache) {
+    jb_buf want = JB_BUF_INIT, got = JB_BUF_INIT;
+    assert_int_equal(jb_sd_build(rec, pen, &want), 0);
+    assert_int_equal(jb_buf_puts(&got, "<14>1 - - - - - "), 0);
+    size_t before = got.len;
+    assert_int_equal(jb_sd_build_cached(rec, pen, cache, &got), 0);
+    assert_int_equal(got.len - before, want.len);
+    assert_memory_equal(got.data + before, want.data, want.len);
+    jb_buf_free(&want);
+    jb_buf_free(&got);
+}
+
+static void cached_case(const char *dir, const char *name) {
+    char path[4096];
+    rd_record d;
+    snprintf(path, sizeof path, "%s/%s.in", dir, name);
+    rd_load(&d, path);
+    expect_cached_same(&d.rec, d.opts.pen, &case_cache);  /* a miss, or a hit on the case before */
+    expect_cached_same(&d.rec, d.opts.pen, &case_cache);  /* a hit */
+    expect_cached_same(&d.rec, 4294967295u, &case_cache); /* another PEN: a miss */
+    expect_cached_same(&d.rec, d.opts.pen, &case_cache);
+    rd_free(&d);
+}
+
+static void test_build_cached(void **state) {
+    tl_each_case("sd", cached_case);
+    tl_each_case("sd", cached_case);
+
+    /* one value changed at a time, each a different element; back to the first again */
+    rd_record d;
+    rd_init(&d);
+    d.rec.container_name = "ptfe_atlas";
+    d.rec.container_id = "0123456789ab";
+    d.rec.image = "hashicorp/ptfe-atlas:latest";
+    d.rec.record_id = "0123456789abcdef";
+    jb_sd_cache cache = {0};
+    const char *names[] = {"ptfe_atlas", "ptfe_atlas", "ptfe_atlas", "ptfe_atlas\"]", "ptfe_atlas"};
+    const char *ids[] = {"0123456789ab", "0123456789ac", "0123456789ac", "0123456789ac", "0123456789ab"};
+    const char *images[] = {"img:1", "img:1", "img:2", "", "img:1"};
+    for (size_t i = 0; i < JB_ELEMENTSOF(names); i++) {
+        d.rec.container_name = names[i];
+        d.rec.container_id = ids[i];
+        d.rec.image = images[i];
+        expect_cached_same(&d.rec, 0, &cache);
+        expect_cached_same(&d.rec, 0, &cache);
+    }
+    /* an entry without a container in between leaves the cache as it was */
+    d.rec.container_name = "";
+    expect_cached_same(&d.rec, 0, &cache);
+    jb_sd_cache_free(&cache);
+    jb_sd_cache_free(&cache); /* twice is harmless */
+    jb_sd_cache_free(NULL);
+    jb_sd_cache_free(&case_cache);
+    rd_free(&d);
+}
+
+/* A failed build empties the cache and leaves out as it was; the next build is right. */
+static void test_build_cached_alloc_failure(void **state) {
+    char dir[4096], path[4200];
+    rd_record d;
+    tl_data_dir("sd", dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/audit-malformed-hostile.in", dir);
+    rd_load(&d, path);
+    jb_buf want = JB_BUF_INIT;
+    assert_int_equal(jb_sd_build(&d.rec, 32473, &want), 0);
+
+    for (int warm = 0; warm < 2; warm++) {
+        bool done = false;
+        for (size_t nth = 1; !done; nth++) {
+            jb_sd_cache cache = {0};
+            if (warm) expect_cached_same(&d.rec, 32473, &cache);
+            jb_buf b = JB_BUF_INIT;
+            assert_int_equal(jb_buf_puts(&b, "<14>1 - - - - - "), 0);
+            size_t before = b.len;
+            rd_fail_from(nth);
+            int r = jb_sd_build_cached(&d.rec, 32473, &cache, &b);
+            rd_fail_off();
+            if (r == 0) {
+                done = true;
+            } else {
+                assert_int_equal(r, -ENOMEM);
+                assert_int_equal(b.len, before);
+                assert_int_equal(b.data[before], 0);
+                for (size_t i = 0; i < JB_SD_CACHE_SLOTS; i++) assert_false(cache.slot[i].valid);
+                b.len = before;
+                assert_int_equal(jb_sd_build_cached(&d.rec, 32473, &cache, &b), 0);
+            }
+            assert_int_equal(b.len - before, want.len);
+            assert_memory_equal(b.data + before, want.data, want.len);
+            jb_buf_free(&b);
+            jb_sd_cache_free(&cache);
+            assert_true(nth < 1000);
+        }
+    }
+    jb_buf_free(&want);
+    rd_free(&d);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_build_cases),
+        cmocka_unit_test(test_build_cached),
+        cmocka_unit_test(test_build_cached_alloc_failure),
         cmocka_unit_test(test_validate_cases),
         cmocka_unit_test(test_validate_edges),
         cmocka_unit_test(test_validate_many_elements),
