@@ -149,12 +149,18 @@ static jb_audit_matcher *default_matcher(void) {
 
 /* ---- file-driven cases ---- */
 
-static void one_case(const char *dir, const char *name) {
+/* The bytes of case NAME.in (caller frees). */
+static char *read_case(const char *dir, const char *name, size_t *len) {
     char path[4200];
-    size_t len = 0;
     snprintf(path, sizeof path, "%s/%s.in", dir, name);
-    char *text = tl_read_file(path, &len);
+    char *text = tl_read_file(path, len);
     assert_non_null(text);
+    return text;
+}
+
+static void one_case(const char *dir, const char *name) {
+    size_t len = 0;
+    char *text = read_case(dir, name, &len);
     char *msg = exact_copy(text, len);
     free(text);
 
@@ -162,6 +168,7 @@ static void one_case(const char *dir, const char *name) {
     size_t got_len = 0;
     char *got = recognize_dump(m, msg, len, &got_len);
 
+    char path[4200];
     snprintf(path, sizeof path, "%s/%s.out", dir, name);
     if (getenv("JB_UPDATE_EXPECTED")) {
         FILE *f = fopen(path, "wb");
@@ -191,11 +198,8 @@ static void alloc_case(const char *dir, const char *name) {
     for (size_t i = 0; i < JB_ELEMENTSOF(no_alloc_loop); i++)
         if (strcmp(name, no_alloc_loop[i]) == 0) return;
 
-    char path[4200];
     size_t len = 0;
-    snprintf(path, sizeof path, "%s/%s.in", dir, name);
-    char *text = tl_read_file(path, &len);
-    assert_non_null(text);
+    char *text = read_case(dir, name, &len);
     char *msg = exact_copy(text, len);
     free(text);
 
@@ -287,11 +291,8 @@ static void expect_same_both_ways(const jb_audit_matcher *m, const char *msg, si
 }
 
 static void fast_case(const char *dir, const char *name) {
-    char path[4200];
     size_t len = 0;
-    snprintf(path, sizeof path, "%s/%s.in", dir, name);
-    char *text = tl_read_file(path, &len);
-    assert_non_null(text);
+    char *text = read_case(dir, name, &len);
     jb_audit_matcher *m = default_matcher();
     expect_same_both_ways(m, text, len);
     jb_audit_matcher_free(m);

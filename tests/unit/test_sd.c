@@ -264,17 +264,20 @@ static void test_build_bad_field_names(void **state) {
     rd_free(&d);
 }
 
-/* Every allocation failure gives -ENOMEM and leaves the buffer exactly as it was. */
-static void test_build_alloc_failure(void **state) {
+/* The record of the hostile malformed case (every kind of element and escape) and its SD. */
+static void load_hostile(rd_record *d, jb_buf *want) {
     char dir[4096], path[4200];
-    rd_record d;
-
     tl_data_dir("sd", dir, sizeof dir);
     snprintf(path, sizeof path, "%s/audit-malformed-hostile.in", dir);
-    rd_load(&d, path);
+    rd_load(d, path);
+    assert_int_equal(jb_sd_build(&d->rec, 32473, want), 0);
+}
 
+/* Every allocation failure gives -ENOMEM and leaves the buffer exactly as it was. */
+static void test_build_alloc_failure(void **state) {
+    rd_record d;
     jb_buf want = JB_BUF_INIT;
-    assert_int_equal(jb_sd_build(&d.rec, 32473, &want), 0);
+    load_hostile(&d, &want);
 
     for (int prefilled = 0; prefilled < 2; prefilled++) {
         bool done = false;
@@ -365,13 +368,9 @@ static void test_build_cached(void **state) {
 
 /* A failed build empties the cache and leaves out as it was; the next build is right. */
 static void test_build_cached_alloc_failure(void **state) {
-    char dir[4096], path[4200];
     rd_record d;
-    tl_data_dir("sd", dir, sizeof dir);
-    snprintf(path, sizeof path, "%s/audit-malformed-hostile.in", dir);
-    rd_load(&d, path);
     jb_buf want = JB_BUF_INIT;
-    assert_int_equal(jb_sd_build(&d.rec, 32473, &want), 0);
+    load_hostile(&d, &want);
 
     for (int warm = 0; warm < 2; warm++) {
         bool done = false;
