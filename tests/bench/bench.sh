@@ -16,7 +16,8 @@
 #   5   the jbridge command to two files;
 # each BENCH_RUNS times, rows interleaved within a run. Printed: median entries/s (min-max), CPU
 # seconds (the whole process, every thread), peak RSS and peak RssAnon, the output line count, the
-# ratios 4/2, 4/3, 4/1, 5/1 (and 4a/2, 4a/3, 4a/1, 4a/4) and the issue's targets. Then
+# ratios 4/2, 4/3, 4/1, 5/1 (and 4a/2, 4a/3, 4a/1, 4a/4) of the medians, 4/1 within each run,
+# and the issue's targets (on the medians). Then
 #   live  a real journald in a private namespace, jb-write at the highest rate it accepts,
 #         rsyslogd + imjbridge following: lag when the writer ends, time to catch up, CPU share;
 #   mem   rsyslogd + imjbridge's RssAnon at 10%, 50%, 100% of the backlog (from row 4's runs)
@@ -456,9 +457,16 @@ ratio() {
     else echo "n/a"; fi
 }
 verdict() { awk -v v="$1" -v t="$2" 'BEGIN {if (v == "n/a" || v == "") print "n/a"; else print (v + 0 >= t + 0 ? "met" : "NOT met")}'; }
+# pass_ratios A B: A's entries/s over B's within each run (the rows of one run are minutes apart,
+# so a phase of a shared host weighs on both alike), in run order
+pass_ratios() {
+    paste -d' ' <(tr ' ' '\n' <<<"${wall[$1]:-}" | grep .) <(tr ' ' '\n' <<<"${wall[$2]:-}" | grep .) |
+        awk '{printf "%.2f ", ($1 > 0 ? $2 / $1 : 0)}'
+}
 echo
 echo "ratios (entries/s): 4/2 = $(ratio 4 2)   4/3 = $(ratio 4 3)   4/1 = $(ratio 4 1)   5/1 = $(ratio 5 1)"
 [[ -z ${median[4a]:-} ]] || echo "  row 4a: 4a/2 = $(ratio 4a 2)   4a/3 = $(ratio 4a 3)   4a/1 = $(ratio 4a 1)   4a/4 = $(ratio 4a 4)"
+[[ -z ${median[4]:-} || -z ${median[1]:-} ]] || echo "  4/1 within each run (run 1, 2, ...): $(pass_ratios 4 1 | sed "s/ $//")"
 if [[ -n ${median[4]:-} ]]; then
     r41=$(ratio 4 1)
     c4=$(awk -v c="${cpum[4]}" -v n="$N" 'BEGIN {printf "%.2f", c * 1e6 / n}')
