@@ -21,6 +21,14 @@ const char *const jb_audit_required_keys[6] = {REQUIRED_KEYS(KEY_STRING)};
 static const char *const missing_reasons[] = {REQUIRED_KEYS(MISSING_REASON)};
 _Static_assert(JB_ELEMENTSOF(missing_reasons) == JB_ELEMENTSOF(jb_audit_required_keys), "one reason per key");
 
+/* The reason for the first required key (in jb_audit_required_keys order) that has(ctx, key)
+ * does not find at the top of the object, or NULL when it has them all. */
+static const char *missing_key(bool (*has)(const void *ctx, const char *key), const void *ctx) {
+    for (size_t i = 0; i < JB_ELEMENTSOF(jb_audit_required_keys); i++)
+        if (!has(ctx, jb_audit_required_keys[i])) return missing_reasons[i];
+    return NULL;
+}
+
 /* A marker as it appears in a plain line (raw) and the forms a JSON encoder may give it inside a
  * string of the wrapped form: minimal escaping ('"', '\', control characters) and ASCII-only
  * escaping (as Python, Go and Rails write non-ASCII and <>&'). Only forms that differ from raw and
@@ -479,6 +487,19 @@ static bool fast_value(const char **s, const char *end, span *out) {
     return true;
 }
 
+/* missing_key() callbacks: a member of the flat object (its fields are its top-level keys), of a
+ * jansson object. */
+static bool fields_have(const void *ctx, const char *key) {
+    const jb_audit *a = ctx;
+    for (size_t i = 0; i < a->n_fields; i++)
+        if (!strcmp(a->fields[i].key, key)) return true;
+    return false;
+}
+
+static bool object_has(const void *ctx, const char *key) {
+    return json_object_get(ctx, key) != NULL;
+}
+
 /* Parse a flat object at the start of p (JSON whitespace allowed before it, any text after it).
  * Returns 1 with a filled as parse_after_marker() would, 0 to leave it to jansson, -ENOMEM. */
 static int fast_object(const char *p, size_t n, jb_audit *a) {
@@ -536,21 +557,13 @@ static int fast_object(const char *p, size_t n, jb_audit *a) {
         o += vals[i].n + 1;
     }
 
-    a->kind = JB_AUDIT_OK;
-    a->reason = NULL;
     a->fields = fields;
     a->n_fields = a->n_pooled = m;
     a->strings = strings;
     a->json = json;
     a->json_len = json_len;
-    for (size_t k = 0; k < JB_ELEMENTSOF(jb_audit_required_keys) && a->kind == JB_AUDIT_OK; k++) {
-        size_t i = 0;
-        while (i < m && !jb_slice_eq(keys[i].p, keys[i].n, jb_audit_required_keys[k])) i++;
-        if (i == m) {
-            a->kind = JB_AUDIT_MALFORMED;
-            a->reason = missing_reasons[k];
-        }
-    }
+    a->reason = missing_key(fields_have, a);
+    a->kind = a->reason ? JB_AUDIT_MALFORMED : JB_AUDIT_OK;
     return 1;
 }
 
@@ -601,14 +614,8 @@ static int parse_after_marker(const char *p, size_t n, jb_audit *a) {
     a->n_fields = f.n;
     jb_buf_free(&f.path);
 
-    a->kind = JB_AUDIT_OK;
-    a->reason = NULL;
-    for (size_t i = 0; i < JB_ELEMENTSOF(jb_audit_required_keys); i++)
-        if (!json_object_get(root, jb_audit_required_keys[i])) {
-            a->kind = JB_AUDIT_MALFORMED;
-            a->reason = missing_reasons[i];
-            break;
-        }
+    a->reason = missing_key(object_has, root);
+    a->kind = a->reason ? JB_AUDIT_MALFORMED : JB_AUDIT_OK;
     if (a->kind == JB_AUDIT_OK && f.overflow) {
         a->kind = JB_AUDIT_MALFORMED;
         a->reason = "too many keys";

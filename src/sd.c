@@ -207,11 +207,19 @@ static jb_sd_cache_slot *cache_slot(jb_sd_cache *cache, const jb_record *rec) {
     return &cache->slot[jb_hash64(id, strlen(id)) & (JB_SD_CACHE_SLOTS - 1)];
 }
 
-/* The cached element is rec's: same PEN, and the key holds name, id and image in that order. */
+/* What a slot's key holds, in order: the container's name, id and image. */
+static void container_values(const jb_record *rec, const char *v[3]) {
+    v[0] = rec->container_name;
+    v[1] = str_or_empty(rec->container_id);
+    v[2] = str_or_empty(rec->image);
+}
+
+/* The cached element is rec's: same PEN, and the key holds rec's container values. */
 static bool cache_holds(const jb_sd_cache_slot *c, const jb_record *rec, unsigned pen) {
     const char *k = c->key.data;
-    const char *v[3] = {rec->container_name, str_or_empty(rec->container_id), str_or_empty(rec->image)};
+    const char *v[3];
     if (!c->valid || c->pen != pen) return false;
+    container_values(rec, v);
     for (size_t i = 0; i < JB_ELEMENTSOF(v); i++) {
         if (strcmp(k, v[i]) != 0) return false;
         k += strlen(k) + 1;
@@ -220,8 +228,9 @@ static bool cache_holds(const jb_sd_cache_slot *c, const jb_record *rec, unsigne
 }
 
 static int cache_fill(jb_sd_cache_slot *c, const jb_record *rec, unsigned pen, const char *at, size_t at_len) {
-    const char *v[3] = {rec->container_name, str_or_empty(rec->container_id), str_or_empty(rec->image)};
+    const char *v[3];
     int r;
+    container_values(rec, v);
     c->valid = false;
     jb_buf_reset(&c->element);
     jb_buf_reset(&c->key);
