@@ -624,10 +624,11 @@ static void holdMsg(instanceConf_t *inst, smsg_t *pMsg) {
     inst->held[(inst->held_first + inst->held_n++) & (inst->held_cap - 1)] = MsgAddRef(pMsg);
 }
 
-/* Drop the references of the oldest held messages that only the module still references (all of
- * them with all != 0). The acquire load pairs with msgDestruct's atomic decrement. */
-static void releaseHeld(instanceConf_t *inst, int all) {
-    while (inst->held_n > 0) {
+/* Drop the references of up to max of the oldest held messages that only the module still
+ * references (all != 0: of every held message). The acquire load pairs with msgDestruct's
+ * atomic decrement. */
+static void releaseHeld(instanceConf_t *inst, size_t max, int all) {
+    for (; inst->held_n > 0 && max > 0; max--) {
         smsg_t *m = inst->held[inst->held_first];
         if (!all && __atomic_load_n(&m->iRefCount, __ATOMIC_ACQUIRE) != 1) break;
         msgDestruct(&m);
@@ -640,7 +641,7 @@ static void releaseHeld(instanceConf_t *inst, int all) {
  * of them ended a persistStateInterval. */
 static void reap(instanceConf_t *inst) {
     ackGroup *g;
-    releaseHeld(inst, 0);
+    releaseHeld(inst, SIZE_MAX, 0);
     while ((g = inst->head) != NULL && groupDone(g)) {
         inst->head = g->next;
         if (inst->head == NULL) inst->tail = NULL;
@@ -721,7 +722,9 @@ static rsRetVal flushSubmits(instanceConf_t *inst) {
 /* Add a message (of the current group) to its stream's batch; a full batch is submitted. */
 static rsRetVal enqueueMsg(instanceConf_t *inst, int stream, smsg_t *pMsg) {
     multi_submit_t *ms = &inst->multiSub[stream == JB_STREAM_AUDIT ? 1 : 0];
-    releaseHeld(inst, 0);
+    /* two at most: the blocks of a message freed just before the next one is made are what
+     * malloc's per-thread cache hands out again, without taking the arena's lock */
+    releaseHeld(inst, 2, 0);
     holdMsg(inst, pMsg);
     ms->ppMsgs[ms->nElem++] = pMsg;
     inst->cur->n_msgs++;
@@ -1011,7 +1014,7 @@ static void *worker(void *arg) {
     jb_bridge_stop_reading(b); /* the read-ahead thread ends while the acknowledgements are awaited */
     flushSubmits(inst);
     if (inst->cur != NULL) groupClose(inst, b, 0);
-    releaseHeld(inst, 1);
+    releaseHeld(inst, SIZE_MAX, 1);
     free(inst->held);
     inst->held = NULL;
     inst->held_cap = inst->held_n = inst->held_first = 0;
