@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
 # Where rsyslogd + imjbridge spends its time, thread by thread, over a journal backlog: CPU
-# seconds and context switches of each thread (from /proc/PID/task/*/), the wall time from the
+# seconds, context switches and time runnable but waiting for a CPU ("ready", schedstat) of each
+# thread (from /proc/PID/task/*/), the wall time from the
 # start until both output files hold every record, and the peak RssAnon (sampled every 50 ms).
 # A measuring aid beside bench.sh (row 4's configuration), not a test.
 #
@@ -59,14 +60,17 @@ while :; do
 done
 end=$(date +%s%N)
 tck=$(getconf CLK_TCK)
-printf '%-16s %8s %10s %10s\n' thread "CPU s" voluntary preempted
+printf '%-16s %8s %10s %10s %8s\n' thread "CPU s" voluntary preempted "ready s"
 for t in /proc/"$pid"/task/*; do
     read -r name <"$t/comm"
     read -r -a st <"$t/stat"
     vol=$(awk '/^voluntary_ctxt_switches/ {print $2}' "$t/status")
     inv=$(awk '/^nonvoluntary_ctxt_switches/ {print $2}' "$t/status")
+    # schedstat: ns on a CPU, ns runnable but waiting for one ("ready"), time slices
+    read -r -a ss <"$t/schedstat" || ss=(0 0 0)
     # utime and stime are fields 14 and 15; the name (field 2) has no spaces for rsyslog's threads
-    printf '%-16s %8.2f %10s %10s\n' "$name" "$(echo "(${st[13]} + ${st[14]}) / $tck" | bc -l)" "$vol" "$inv"
+    printf '%-16s %8.2f %10s %10s %8.2f\n' "$name" "$(echo "(${st[13]} + ${st[14]}) / $tck" | bc -l)" "$vol" "$inv" \
+        "$(echo "${ss[1]} / 1000000000" | bc -l)"
 done
 kill -TERM "$pid"
 wait "$pid" || true
