@@ -722,9 +722,10 @@ static rsRetVal flushSubmits(instanceConf_t *inst) {
 /* Add a message (of the current group) to its stream's batch; a full batch is submitted. */
 static rsRetVal enqueueMsg(instanceConf_t *inst, int stream, smsg_t *pMsg) {
     multi_submit_t *ms = &inst->multiSub[stream == JB_STREAM_AUDIT ? 1 : 0];
-    /* two at most: the blocks of a message freed just before the next one is made are what
-     * malloc's per-thread cache hands out again, without taking the arena's lock */
-    releaseHeld(inst, 2, 0);
+    /* one at most: the blocks of a message freed just before the next one is made are what
+     * malloc's per-thread cache (7 blocks of each size) hands out again, without taking the
+     * arena's lock; two per message overflowed it with the JSON objects (4.7 per message) */
+    releaseHeld(inst, 1, 0);
     holdMsg(inst, pMsg);
     ms->ppMsgs[ms->nElem++] = pMsg;
     inst->cur->n_msgs++;
