@@ -5,7 +5,8 @@
 # (90% application lines of about 120 bytes from five containers, 10% audit lines from
 # ptfe_atlas), read in the same run by
 #   1   a raw sd-journal reader (sd_journal_enumerate_data over every field, plus the cursor: the
-#       limit), and 1b the same without the cursor;
+#       limit), and 1b the same without the cursor; 1r jbridge's own journal reader alone, in one
+#       thread (tests/bench/reader-only.c: what the reader adds to the limit);
 #   2   rsyslogd + imjournal, RainerScript routing audit lines (parse_json of the text after
 #       "[Audit Log] " into $!audit) to a second file;
 #   3   syslog-ng's systemd-journal() source to one file (syslog-ng-core unpacked with dpkg-deb -x
@@ -16,7 +17,7 @@
 #   5   the jbridge command to two files;
 # each BENCH_RUNS times, rows interleaved within a run. Printed: median entries/s (min-max), CPU
 # seconds (the whole process, every thread), peak RSS and peak RssAnon, the output line count, the
-# ratios 4/2, 4/3, 4/1, 5/1 (and 4a/2, 4a/3, 4a/1, 4a/4) of the medians, 4/1 within each run,
+# ratios 4/2, 4/3, 4/1, 5/1 (and 4a/2, 4a/3, 4a/1, 4a/4, 1r/1, 4/1r) of the medians, 4/1 within each run,
 # and the issue's targets (on the medians). Then
 #   live  a real journald in a private namespace, jb-write at the highest rate it accepts,
 #         rsyslogd + imjbridge following: lag when the writer ends, time to catch up, CPU share;
@@ -33,7 +34,7 @@
 # Environment:
 #   BENCH_ENTRIES  entries in the journal (default 1000000)
 #   BENCH_RUNS     runs of each row (default 3)
-#   BENCH_ROWS     rows to run (default "1 2 3 4 5 live mem"; 1 includes 1b)
+#   BENCH_ROWS     rows to run (default "1 2 3 4 5 live mem"; 1 includes 1b and 1r)
 #   BENCH_LIVE_ENTRIES  entries the live writer sends (default 500000)
 #   BENCH_DIR      cache of generated journals, syslog-ng and outputs (default /var/tmp/jbridge-bench)
 #   BENCH_SEED     generator seed (default 1)
@@ -241,9 +242,18 @@ EOC
     SNG_VERSION=$(LD_LIBRARY_PATH=$SNG_LD "$SNG_ROOT/usr/sbin/syslog-ng" --version 2>&1 | head -n1)
 }
 
-declare -A row_names=([1]="1 raw: enumerate+cursor" [1b]="1b raw: enumerate only" [2]="2 rsyslogd+imjournal" \
+declare -A row_names=([1]="1 raw: enumerate+cursor" [1b]="1b raw: enumerate only" [1r]="1r jbridge reader alone" \
+    [2]="2 rsyslogd+imjournal" \
     [3]="3 syslog-ng" [4]="4 rsyslogd+imjbridge" [4a]="4a imjbridge json=audit" [5]="5 jbridge CLI" [j]="   journalctl -o export")
-want 1 && rows+=(1 1b)
+if want 1; then
+    rows+=(1 1b 1r)
+    # links the core library: from the build tree only
+    READER=$JB_BUILDDIR/tests/bench/jb-bench-reader
+    if [[ ! -x $READER || $READER -ot $JB_SRCDIR/tests/bench/reader-only.c ]] &&
+        ! make -C "$JB_BUILDDIR" tests/bench/jb-bench-reader >/dev/null 2>&1; then
+        na[1r]="cannot build tests/bench/jb-bench-reader in $JB_BUILDDIR"
+    fi
+fi
 if want 2; then
     rows+=(2)
     if [[ -n $ns_reason ]]; then na[2]=$ns_reason; elif ! "$RSYSLOGD" -N1 -f "$out/imjournal/rsyslog.conf" >"$out/n1.log" 2>&1; then
@@ -367,6 +377,10 @@ for ((i = 1; i <= RUNS; i++)); do
             run 1b "$i" "$RAW" --no-cursor "$journal"
             check_raw 1b
             ;;
+        1r)
+            run 1r "$i" "$READER" "$journal"
+            check_raw 1r
+            ;;
         2)
             rm -rf "$out/imjournal/work" && mkdir "$out/imjournal/work"
             run_daemon 2 "$i" "$N" "$out/imjournal/log" "$out/imjournal/app.log" "$out/imjournal/audit.log" -- \
@@ -467,6 +481,8 @@ echo
 echo "ratios (entries/s): 4/2 = $(ratio 4 2)   4/3 = $(ratio 4 3)   4/1 = $(ratio 4 1)   5/1 = $(ratio 5 1)"
 [[ -z ${median[4a]:-} ]] || echo "  row 4a: 4a/2 = $(ratio 4a 2)   4a/3 = $(ratio 4a 3)   4a/1 = $(ratio 4a 1)   4a/4 = $(ratio 4a 4)"
 [[ -z ${median[4]:-} || -z ${median[1]:-} ]] || echo "  4/1 within each run (run 1, 2, ...): $(pass_ratios 4 1 | sed "s/ $//")"
+[[ -z ${median[1r]:-} || -z ${median[1]:-} ]] ||
+    echo "  jbridge's reader alone: 1r/1 = $(ratio 1r 1); row 4 over it: 4/1r = $(ratio 4 1r)"
 if [[ -n ${median[4]:-} ]]; then
     r41=$(ratio 4 1)
     c4=$(awk -v c="${cpum[4]}" -v n="$N" 'BEGIN {printf "%.2f", c * 1e6 / n}')

@@ -49,6 +49,8 @@ row() {
 jb_ok "the table's header is printed" grep -q '^row .*entries/s (min-max)' "$out"
 row "1 raw: enumerate\\+cursor" "2000 entries"
 row "1b raw: enumerate only" "2000 entries"
+row "1r jbridge reader alone" "2000 entries"
+jb_ok "the reader-alone ratios have values" grep -q "^  jbridge's reader alone: 1r/1 = [0-9]" "$out"
 row "5 jbridge CLI" "1800 app + 200 audit"
 jb_ok "the ratios are printed" grep -q '^ratios (entries/s): 4/2 = .* 5/1 = [0-9]' "$out"
 if [ "$rows" != "1 5" ]; then
