@@ -15,10 +15,10 @@
 #   4a  the same with jsonProperties="audit" (JSON properties on audit messages only, as row 2
 #       parses JSON for audit lines only; the output files are the same as row 4's);
 #   5   the jbridge command to two files;
-# each BENCH_RUNS times, rows interleaved within a run. Printed: median entries/s (min-max), CPU
-# seconds (the whole process, every thread), peak RSS and peak RssAnon, the output line count, the
-# ratios 4/2, 4/3, 4/1, 5/1 (and 4a/2, 4a/3, 4a/1, 4a/4, 1r/1, 4/1r) of the medians, 4/1 within each run,
-# and the issue's targets (on the medians). Then
+# each BENCH_RUNS times, rows interleaved within a run (1, 4 and 4a back to back). Printed:
+# median entries/s (min-max), CPU seconds (the whole process, every thread), peak RSS and peak
+# RssAnon, the output line count, the ratios 4/2, 4/3, 4/1, 5/1 (and 4a/2, 4a/3, 4a/1, 4a/4,
+# 1r/1, 4/1r) of the medians, 4/1 within each run, and the issue's targets (on the medians). Then
 #   live  a real journald in a private namespace, jb-write at the highest rate it accepts,
 #         rsyslogd + imjbridge following: lag when the writer ends, time to catch up, CPU share;
 #   mem   rsyslogd + imjbridge's RssAnon at 10%, 50%, 100% of the backlog (from row 4's runs)
@@ -282,6 +282,12 @@ if want 4a; then
 fi
 want 5 && rows+=(5)
 [[ ${BENCH_JOURNALCTL:-0} == 1 ]] && rows+=(j)
+# Run order within a run: the raw reader right before rows 4 and 4a, so that the ratios within a
+# run compare figures taken seconds apart, not minutes (the slow rows 2 and 3 come last).
+order=()
+for row in 1 4 4a 1b 1r 5 2 3 j; do
+    for r in "${rows[@]}"; do [[ $r != "$row" ]] || order+=("$row"); done
+done
 
 # parse REPORT ROW: a runstat/daemonstat report into the arrays
 parse() {
@@ -366,7 +372,7 @@ check_raw() { # the raw reader saw every entry
 
 for ((i = 1; i <= RUNS; i++)); do
     echo "run $i of $RUNS..." >&2
-    for row in "${rows[@]}"; do
+    for row in "${order[@]}"; do
         [[ -z ${na[$row]:-} ]] || continue
         case $row in
         1)
