@@ -61,7 +61,7 @@ DEFobjCurrIf(statsobj)
 #define JB_ACK_POLL_USEC 2000            /* how often shutdown looks for acknowledgements */
 
 /* jsonProperties: which messages get the $!jbridge, $!container and $!audit properties. The
- * structured data carries the same values in every case; the properties cost about a seventh of
+ * structured data carries the same values in every case; the properties cost about a tenth of
  * the module's CPU (three objects per message). */
 enum { JSON_ALL, JSON_AUDIT, JSON_OFF };
 static const char *const json_props_names[] = {"all", "audit", "off"};
