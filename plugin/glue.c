@@ -240,8 +240,9 @@ rsRetVal jbglue_check_abi(const char *name) {
     MsgSetMSGoffs(m, 7);
     msgSetPRI(m, 13 * 8 + 5);
     MsgSetHOSTNAME(m, (const uchar *)"abi-check", 9);
-    ok = m->flowCtlType == eFLOWCTL_FULL_DELAY && m->offMSG == 7 && m->iFacility == 13 && m->iSeverity == 5 &&
-         m->iLenHOSTNAME == 9;
+    /* iRefCount: imjbridge reads it to know when rsyslog is done with a message it holds */
+    ok = m->flowCtlType == eFLOWCTL_FULL_DELAY && m->iRefCount == 1 && m->offMSG == 7 && m->iFacility == 13 &&
+         m->iSeverity == 5 && m->iLenHOSTNAME == 9;
     if (!ok) {
         LogError(0, RS_RET_ERR,
                  "%s: built against rsyslog headers whose smsg_t layout differs from this rsyslogd "
