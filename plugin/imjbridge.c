@@ -59,6 +59,7 @@ DEFobjCurrIf(statsobj)
 #define JB_DEFAULT_MAX_INFLIGHT 10000
 #define JB_INFLIGHT_SLEEP_MAX_USEC 50000 /* longest pause while the in-flight bound is reached */
 #define JB_ACK_POLL_USEC 2000            /* how often shutdown looks for acknowledgements */
+#define JB_HELD_MAX 16384                /* messages the input holds a reference to, at most (see holdMsg) */
 
 /* jsonProperties: which messages get the $!jbridge, $!container and $!audit properties. The
  * structured data carries the same values in every case; the properties cost about a tenth of
@@ -605,25 +606,6 @@ static void saveState(instanceConf_t *inst) {
     STATSCOUNTER_INC(inst->ctrSaves, inst->mutCtrSaves);
 }
 
-/* Keep a reference to a message rsyslog is about to get, so that it is destroyed here rather
- * than by the queue worker: its memory then goes back to this thread's malloc caches, where the
- * next messages are made, instead of crossing threads twice per allocation with the arena
- * locked (which the queue worker waited on). Out of memory: the message is not held, rsyslog
- * destroys it as usual. */
-static void holdMsg(instanceConf_t *inst, smsg_t *pMsg) {
-    if (inst->held_n == inst->held_cap) {
-        size_t cap = inst->held_cap ? inst->held_cap * 2 : 1024;
-        smsg_t **h = malloc(cap * sizeof(*h));
-        if (h == NULL) return;
-        for (size_t i = 0; i < inst->held_n; i++) h[i] = inst->held[(inst->held_first + i) & (inst->held_cap - 1)];
-        free(inst->held);
-        inst->held = h;
-        inst->held_cap = cap;
-        inst->held_first = 0;
-    }
-    inst->held[(inst->held_first + inst->held_n++) & (inst->held_cap - 1)] = MsgAddRef(pMsg);
-}
-
 /* Drop the references of up to max of the oldest held messages that only the module still
  * references (all != 0: of every held message). The acquire load pairs with msgDestruct's
  * atomic decrement. */
@@ -635,6 +617,29 @@ static void releaseHeld(instanceConf_t *inst, size_t max, int all) {
         inst->held_first = (inst->held_first + 1) & (inst->held_cap - 1);
         inst->held_n--;
     }
+}
+
+/* Keep a reference to a message rsyslog is about to get, so that it is destroyed here rather
+ * than by the queue worker: its memory then goes back to this thread's malloc caches, where the
+ * next messages are made, instead of crossing threads twice per allocation with the arena
+ * locked (which the queue worker waited on). Out of memory: the message is not held, rsyslog
+ * destroys it as usual. */
+static void holdMsg(instanceConf_t *inst, smsg_t *pMsg) {
+    /* a message rsyslog keeps (an action's repeated-message reduction holds the last one) must
+     * not make the module keep every later one: past the bound the oldest is let go, and
+     * rsyslog frees it as it would without the module's reference */
+    if (inst->held_n >= JB_HELD_MAX) releaseHeld(inst, 1, 1);
+    if (inst->held_n == inst->held_cap) {
+        size_t cap = inst->held_cap ? inst->held_cap * 2 : 1024;
+        smsg_t **h = malloc(cap * sizeof(*h));
+        if (h == NULL) return;
+        for (size_t i = 0; i < inst->held_n; i++) h[i] = inst->held[(inst->held_first + i) & (inst->held_cap - 1)];
+        free(inst->held);
+        inst->held = h;
+        inst->held_cap = cap;
+        inst->held_first = 0;
+    }
+    inst->held[(inst->held_first + inst->held_n++) & (inst->held_cap - 1)] = MsgAddRef(pMsg);
 }
 
 /* Acknowledge the completed groups at the front of the FIFO, in order; save the state when one
