@@ -60,6 +60,7 @@ DEFobjCurrIf(statsobj)
 #define JB_INFLIGHT_SLEEP_MAX_USEC 50000 /* longest pause while the in-flight bound is reached */
 #define JB_ACK_POLL_USEC 2000            /* how often shutdown looks for acknowledgements */
 #define JB_HELD_MAX 16384                /* messages the input holds a reference to, at most (see holdMsg) */
+_Static_assert((JB_HELD_MAX & (JB_HELD_MAX - 1)) == 0, "JB_HELD_MAX is a power of two");
 
 /* jsonProperties: which messages get the $!jbridge, $!container and $!audit properties. The
  * structured data carries the same values in every case; the properties cost about a tenth of
@@ -151,9 +152,9 @@ struct instanceConf_s {
     smsg_t *msgs[2][CONF_NUM_MULTISUB];
     sbool submit_broken; /* rsyslog refused a batch: that group and the later ones are never acknowledged */
     /* messages handed to rsyslog that the module still holds a reference to (see holdMsg): a
-     * ring, oldest first (worker only) */
+     * ring of JB_HELD_MAX, oldest first, allocated at the first message (worker only) */
     smsg_t **held;
-    size_t held_cap, held_first, held_n;
+    size_t held_first, held_n;
     jb_buf msgbuf, sdbuf, hdrbuf;
     jb_sd_cache sdcache;      /* container elements of recent records (worker only) */
     jbglue_strings *jstrings; /* JSON strings shared by the worker's messages (NULL: none) */
@@ -614,7 +615,7 @@ static void releaseHeld(instanceConf_t *inst, size_t max, int all) {
         smsg_t *m = inst->held[inst->held_first];
         if (!all && __atomic_load_n(&m->iRefCount, __ATOMIC_ACQUIRE) != 1) break;
         msgDestruct(&m);
-        inst->held_first = (inst->held_first + 1) & (inst->held_cap - 1);
+        inst->held_first = (inst->held_first + 1) & (JB_HELD_MAX - 1);
         inst->held_n--;
     }
 }
@@ -628,18 +629,9 @@ static void holdMsg(instanceConf_t *inst, smsg_t *pMsg) {
     /* a message rsyslog keeps (an action's repeated-message reduction holds the last one) must
      * not make the module keep every later one: past the bound the oldest is let go, and
      * rsyslog frees it as it would without the module's reference */
-    if (inst->held_n >= JB_HELD_MAX) releaseHeld(inst, 1, 1);
-    if (inst->held_n == inst->held_cap) {
-        size_t cap = inst->held_cap ? inst->held_cap * 2 : 1024;
-        smsg_t **h = malloc(cap * sizeof(*h));
-        if (h == NULL) return;
-        for (size_t i = 0; i < inst->held_n; i++) h[i] = inst->held[(inst->held_first + i) & (inst->held_cap - 1)];
-        free(inst->held);
-        inst->held = h;
-        inst->held_cap = cap;
-        inst->held_first = 0;
-    }
-    inst->held[(inst->held_first + inst->held_n++) & (inst->held_cap - 1)] = MsgAddRef(pMsg);
+    if (inst->held == NULL && (inst->held = malloc(JB_HELD_MAX * sizeof(*inst->held))) == NULL) return;
+    if (inst->held_n == JB_HELD_MAX) releaseHeld(inst, 1, 1);
+    inst->held[(inst->held_first + inst->held_n++) & (JB_HELD_MAX - 1)] = MsgAddRef(pMsg);
 }
 
 /* Acknowledge the completed groups at the front of the FIFO, in order; save the state when one
@@ -1023,7 +1015,7 @@ static void *worker(void *arg) {
     releaseHeld(inst, SIZE_MAX, 1);
     free(inst->held);
     inst->held = NULL;
-    inst->held_cap = inst->held_n = inst->held_first = 0;
+    inst->held_n = inst->held_first = 0;
     unsigned waited_ms = drainAcks(inst);
     saveState(inst);
     reportUnacked(inst, waited_ms);
