@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static jb_malloc_fn alloc_malloc = malloc;
 static jb_realloc_fn alloc_realloc = realloc;
@@ -165,4 +166,25 @@ uint64_t jb_hash64_update(uint64_t h, const void *p, size_t n) {
         h *= UINT64_C(1099511628211);
     }
     return h;
+}
+
+int jb_write_all(int fd, const void *p, size_t n) {
+    const char *c = p;
+    while (n > 0) {
+        ssize_t k = write(fd, c, n);
+        if (k < 0) {
+            if (errno == EINTR) continue;
+            return -errno;
+        }
+        c += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
+char *jb_path_dir(const char *path) {
+    const char *slash = strrchr(path, '/');
+    if (!slash) return jb_strdup(".");
+    if (slash == path) return jb_strdup("/");
+    return jb_strndup(path, (size_t)(slash - path));
 }

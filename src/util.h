@@ -103,6 +103,21 @@ void jb_buf_free(jb_buf *b);
 /* Hand the data over to the caller (NUL-terminated; an empty buffer gives ""), leaves b empty. */
 char *jb_buf_steal(jb_buf *b);
 
+/* ---- strings, files and paths ---- */
+
+/* s, or "" when s is NULL. */
+static inline const char *jb_str_or_empty(const char *s) {
+    return s ? s : "";
+}
+
+/* Write all n bytes to fd, retrying after EINTR and short writes. 0 or a negative errno (some
+ * bytes may have been written). */
+int jb_write_all(int fd, const void *p, size_t n);
+
+/* New string: the directory part of path ("." when it has no '/', "/" for a file in the root).
+ * NULL on allocation failure. */
+char *jb_path_dir(const char *path);
+
 /* ---- journal data ---- */
 
 /* Split journal data "FIELD=value" (not NUL-terminated, n bytes) at the first '='.
