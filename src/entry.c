@@ -4,12 +4,25 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "rfc5424.h"
+#include "timestamp.h"
+#include "util.h"
 
 #define SHORT_ID_LEN 12
 
 /* n bytes at p equal the literal lit: a constant length rejects most names in one comparison. */
 #define NAME_IS(p, n, lit) ((n) == sizeof(lit) - 1 && memcmp((p), (lit), sizeof(lit) - 1) == 0)
+
+int jb_field_split(const void *data, size_t n, const char **ret_name, size_t *ret_name_len, const char **ret_value,
+                   size_t *ret_value_len) {
+    const char *p = data;
+    const char *eq = memchr(p, '=', n);
+    if (!eq || eq == p) return -EBADMSG;
+    *ret_name = p;
+    *ret_name_len = (size_t)(eq - p);
+    *ret_value = eq + 1;
+    *ret_value_len = n - (size_t)(eq - p) - 1;
+    return 0;
+}
 
 static jb_buf *entry_buf(jb_entry *e, size_t offset) {
     return (jb_buf *)((char *)e + offset);

@@ -51,6 +51,12 @@ static inline const char *jb_entry_str(const jb_buf *b) {
     return b->data ? b->data : "";
 }
 
+/* Split journal data "FIELD=value" (not NUL-terminated, n bytes) at the first '='.
+ * Returns 0 and the name and value slices, or -EBADMSG when there is no '=' or the name is empty.
+ * The slices borrow from data. */
+int jb_field_split(const void *data, size_t n, const char **ret_name, size_t *ret_name_len, const char **ret_value,
+                   size_t *ret_value_len);
+
 /* Empty every field for the next entry (memory is kept): buffers of length 0 (data NULL or ""),
  * severity JB_SEVERITY_DEFAULT, facility -1, flags false, numbers 0. A zeroed jb_entry may be
  * passed to it; call it before the first entry. */

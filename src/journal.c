@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <systemd/sd-journal.h>
-#include <time.h>
+
+#include "cursor.h"
+#include "timestamp.h"
 
 struct jb_journal {
     sd_journal *j;
@@ -180,63 +182,10 @@ int jb_journal_seek_cursor(jb_journal *j, const char *cursor, jb_error *err) {
     return r;
 }
 
-/* The fields of a cursor "s=SEQNUM_ID;i=SEQNUM;b=BOOT;m=MONO;t=REALTIME;x=HASH" (hex numbers)
- * that gap detection needs. false when s= or i= is missing or malformed. */
-typedef struct cursor_pos {
-    const char *sid;
-    size_t sid_len;
-    uint64_t seqnum;
-    uint64_t realtime; /* 0: not in the cursor */
-} cursor_pos;
-
-static bool parse_hex(const char *p, size_t n, uint64_t *ret) {
-    uint64_t v = 0;
-    if (n == 0 || n > 16) return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = p[i];
-        unsigned d;
-        if (c >= '0' && c <= '9')
-            d = (unsigned)(c - '0');
-        else if (c >= 'a' && c <= 'f')
-            d = (unsigned)(c - 'a' + 10);
-        else if (c >= 'A' && c <= 'F')
-            d = (unsigned)(c - 'A' + 10);
-        else
-            return false;
-        v = v << 4 | d;
-    }
-    *ret = v;
-    return true;
-}
-
-static bool parse_cursor(const char *c, cursor_pos *ret) {
-    cursor_pos p = {NULL, 0, 0, 0};
-    bool have_seqnum = false;
-    while (*c) {
-        const char *end = strchr(c, ';');
-        size_t n = end ? (size_t)(end - c) : strlen(c);
-        if (n > 2 && c[1] == '=') {
-            if (c[0] == 's') {
-                p.sid = c + 2;
-                p.sid_len = n - 2;
-            } else if (c[0] == 'i') {
-                have_seqnum = parse_hex(c + 2, n - 2, &p.seqnum);
-            } else if (c[0] == 't' && !parse_hex(c + 2, n - 2, &p.realtime)) {
-                p.realtime = 0;
-            }
-        }
-        c += n;
-        if (*c == ';') c++;
-    }
-    if (!p.sid || p.sid_len >= sizeof((jb_gap *)0)->seqnum_id || !have_seqnum) return false;
-    *ret = p;
-    return true;
-}
-
 /* Sequence number of the first entry after cursor that still exists, with no match applied: the
  * matches are taken away for the look and put back, and the reader is put back on the entry of
  * here (the one just read). ret 0 when none with the same seqnum id. Only called with matches. */
-static int first_existing_after(jb_journal *j, const char *cursor, const cursor_pos *from, const char *here,
+static int first_existing_after(jb_journal *j, const char *cursor, const jb_cursor_pos *from, const char *here,
                                 uint64_t *ret, jb_error *err) {
     uint64_t found = 0;
     sd_journal_flush_matches(j->j);
@@ -245,9 +194,8 @@ static int first_existing_after(jb_journal *j, const char *cursor, const cursor_
     if (r > 0 && sd_journal_test_cursor(j->j, cursor) > 0) r = sd_journal_next(j->j);
     if (r > 0) {
         char *c = NULL;
-        cursor_pos p;
-        if (sd_journal_get_cursor(j->j, &c) >= 0 && parse_cursor(c, &p) && p.sid_len == from->sid_len &&
-            memcmp(p.sid, from->sid, p.sid_len) == 0)
+        jb_cursor_pos p;
+        if (sd_journal_get_cursor(j->j, &c) >= 0 && jb_cursor_parse(c, &p) && jb_cursor_same_journal(&p, from))
             found = p.seqnum;
         free(c);
     }
@@ -272,9 +220,10 @@ static int first_existing_after(jb_journal *j, const char *cursor, const cursor_
 /* Compare the entry just read (cursor here) with the last one read before a re-positioning
  * (last_cursor) and record the entries between them that no longer exist as a gap. */
 static int check_gap(jb_journal *j, const char *here, jb_error *err) {
-    cursor_pos from, to;
-    if (j->last_cursor.len == 0 || !parse_cursor(j->last_cursor.data, &from) || !parse_cursor(here, &to)) return 0;
-    if (from.sid_len != to.sid_len || memcmp(from.sid, to.sid, from.sid_len) != 0) return 0;
+    jb_cursor_pos from, to;
+    if (j->last_cursor.len == 0 || !jb_cursor_parse(j->last_cursor.data, &from) || !jb_cursor_parse(here, &to))
+        return 0;
+    if (!jb_cursor_same_journal(&from, &to)) return 0;
     if (to.seqnum <= from.seqnum + 1) return 0;
     uint64_t end = to.seqnum; /* first entry after the gap */
     if (j->n_matches > 0) {
@@ -285,8 +234,8 @@ static int check_gap(jb_journal *j, const char *here, jb_error *err) {
         if (f < end) end = f;
     }
     if (end <= from.seqnum + 1) return 0;
-    memcpy(j->gap.seqnum_id, from.sid, from.sid_len);
-    j->gap.seqnum_id[from.sid_len] = 0;
+    memcpy(j->gap.seqnum_id, from.seqnum_id, from.seqnum_id_len);
+    j->gap.seqnum_id[from.seqnum_id_len] = 0;
     j->gap.first = from.seqnum + 1;
     j->gap.last = end - 1;
     j->gap.count = end - 1 - from.seqnum;
@@ -375,25 +324,18 @@ uint64_t jb_journal_lost_positions(const jb_journal *j) {
     return j->lost_positions;
 }
 
-static void format_usec(uint64_t usec, char *buf, size_t n) {
-    time_t t = (time_t)(usec / 1000000u);
-    struct tm tm;
-    if (usec == 0 || !gmtime_r(&t, &tm)) {
-        snprintf(buf, n, "?");
-        return;
-    }
-    size_t l = strftime(buf, n, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf + l, n - l, ".%06uZ", (unsigned)(usec % 1000000u));
+/* usec as RFC 3339, or "?" when unknown (0) or after 9999. */
+static const char *format_usec(uint64_t usec, char buf[static JB_RFC3339_LEN + 1]) {
+    return usec != 0 && jb_rfc3339_write(usec, buf) == 0 ? buf : "?";
 }
 
 void jb_gap_describe(const jb_gap *gap, char *buf, size_t n) {
-    char a[40], b[40];
-    format_usec(gap->after_usec, a, sizeof a);
-    format_usec(gap->before_usec, b, sizeof b);
+    char a[JB_RFC3339_LEN + 1], b[JB_RFC3339_LEN + 1];
     snprintf(buf, n,
              "%" PRIu64 " entries vacuumed before they were read: sequence numbers %" PRIu64 "-%" PRIu64
              " of journal %s, received between %s and %s",
-             gap->count, gap->first, gap->last, gap->seqnum_id, a, b);
+             gap->count, gap->first, gap->last, gap->seqnum_id, format_usec(gap->after_usec, a),
+             format_usec(gap->before_usec, b));
 }
 
 const jb_gap *jb_journal_take_gap(jb_journal *j) {

@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 
+#include "cursor.h"
 #include "entry.h"
 #include "util.h"
 
@@ -72,12 +73,12 @@ uint64_t jb_journal_lost_positions(const jb_journal *j);
  * matches may skip entries legitimately: those still in the journal are not counted), the missing
  * range is a gap. Entries from another journal (another seqnum id) give no gap. */
 typedef struct jb_gap {
-    char seqnum_id[33];   /* the journal's sequence number id, 32 hex digits */
-    uint64_t first;       /* sequence number of the first entry gone */
-    uint64_t last;        /* ... and of the last one */
-    uint64_t count;       /* last - first + 1 */
-    uint64_t after_usec;  /* receive time of the last entry read before the gap (0: unknown) */
-    uint64_t before_usec; /* receive time of the first entry read after it (0: unknown) */
+    char seqnum_id[JB_CURSOR_ID_MAX + 1]; /* the journal's sequence number id, 32 hex digits */
+    uint64_t first;                       /* sequence number of the first entry gone */
+    uint64_t last;                        /* ... and of the last one */
+    uint64_t count;                       /* last - first + 1 */
+    uint64_t after_usec;                  /* receive time of the last entry read before the gap (0: unknown) */
+    uint64_t before_usec;                 /* receive time of the first entry read after it (0: unknown) */
 } jb_gap;
 
 /* The gap found by the last jb_journal_next() that returned 1, or NULL. Borrowed until the next

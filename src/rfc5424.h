@@ -12,6 +12,9 @@
 #include <stdint.h>
 
 #include "record.h"
+/* Not used here: for the files that took jb_format_time() and jb_parse_rfc3339() from this header
+ * before they moved. Include timestamp.h for them. */
+#include "timestamp.h"
 #include "util.h"
 
 struct jb_sd_cache;
@@ -27,10 +30,6 @@ typedef struct jb_format_opts {
 
 #define JB_FORMAT_OPTS_DEFAULT \
     { 32473u, 1, 13, NULL }
-
-/* Append the RFC 3339 UTC timestamp with microseconds ("2018-03-27T21:55:29.000000Z").
- * 0, -ENOMEM, or -ERANGE for a time after 9999-12-31 (out unchanged). */
-int jb_format_time(jb_buf *out, uint64_t usec);
 
 /* Append rec as one line, newline included. o NULL means JB_FORMAT_OPTS_DEFAULT; a facility in o
  * outside 0-23 falls back to the default, a severity outside 0-7 becomes 6, a time RFC 3339 cannot
@@ -54,10 +53,3 @@ int jb_rfc5424_header(jb_buf *out, const char *s, jb_header_field f);
 /* Append the n bytes at p with control characters (0x00-0x1f, 0x7f) as '#' and three octal
  * digits. */
 int jb_escape_control(jb_buf *out, const char *p, size_t n);
-
-/* Parse an RFC 3339 timestamp (Docker's SYSLOG_TIMESTAMP: "2023-01-02T03:04:05.123456789Z" or with
- * a +hh:mm offset) of n bytes into microseconds since the epoch. The fraction (optional, 1-9
- * digits) is truncated to microseconds; 'T' and 'Z' may be lower case; second 60 (leap second)
- * is accepted as the next second. 0 or -EINVAL (malformed, impossible date, trailing bytes,
- * before the epoch). */
-int jb_parse_rfc3339(const char *p, size_t n, uint64_t *ret_usec);

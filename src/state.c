@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cursor.h"
+
 #define STATE_MAGIC "jbridge-state "
 #define STATE_VERSION "1\n"
 #define STATE_CURSOR "cursor="
@@ -19,43 +21,6 @@
 #define STATE_SEQ_AUDIT "seq.audit="
 #define STATE_MAX_SIZE (64u * 1024u)
 #define TEMP_TRIES 16
-
-/* ---- cursor ---- */
-
-static bool is_hex(char c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-bool jb_cursor_valid(const char *s) {
-    static const char keys[] = "sibmtx";
-    bool seen[sizeof keys - 1] = {false};
-
-    if (!s) return false;
-    for (const char *p = s;;) {
-        const char *end = strchrnul(p, ';');
-        size_t n = (size_t)(end - p);
-        if (n < 3 || p[1] != '=') return false;
-        const char *k = memchr(keys, p[0], sizeof keys - 1);
-        if (!k) return false;
-        size_t ki = (size_t)(k - keys);
-        if (seen[ki]) return false;
-        seen[ki] = true;
-        size_t vlen = n - 2;
-        /* s (seqnum id) and b (boot id) are 128-bit ids, the others 64-bit numbers */
-        if (p[0] == 's' || p[0] == 'b') {
-            if (vlen != 32) return false;
-        } else if (vlen > 16) {
-            return false;
-        }
-        for (size_t i = 2; i < n; i++)
-            if (!is_hex(p[i])) return false;
-        if (!*end) break;
-        p = end + 1;
-    }
-    for (size_t i = 0; i < sizeof seen; i++)
-        if (!seen[i]) return false;
-    return true;
-}
 
 /* ---- load ---- */
 

@@ -55,10 +55,4 @@ void jb_state_done(jb_state *s);
  * something that is not a journal cursor (err says which); other negative errno when it cannot be
  * read (err says why). */
 int jb_state_load(const char *path, char **ret_cursor, jb_error *err);
-
-/* Save the cursor atomically, without sequence numbers (jb_state_write with 0 counters). 0 or
- * negative errno with err set. */
 int jb_state_save(const char *path, const char *cursor, jb_error *err);
-
-/* True when s looks like an sd-journal cursor ("s=...;i=...;b=...;m=...;t=...;x=..."). */
-bool jb_cursor_valid(const char *s);

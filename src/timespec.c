@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "timestamp.h"
+
 /* Exactly n digits at *s, advancing it. */
 static bool digits(const char **s, int n, int *ret) {
     int v = 0;
@@ -56,7 +58,6 @@ int jb_parse_time_spec(const char *s, uint64_t *ret_usec) {
     }
     if (s[0] == '@') return parse_epoch(s + 1, ret_usec);
 
-    struct tm tm = {0};
     int y, mo, d, h = 0, mi = 0, sec = 0;
     uint64_t usec = 0;
     const char *p = s;
@@ -86,18 +87,25 @@ int jb_parse_time_spec(const char *s, uint64_t *ret_usec) {
     if (*p) return -EINVAL;
     if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 59) return -EINVAL;
 
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    tm.tm_sec = sec;
-    tm.tm_isdst = -1;
-    time_t t = zoned ? timegm(&tm) : mktime(&tm);
-    /* timegm/mktime normalize 2018-02-30 into March: an impossible date no longer reads the same. */
-    if (t == (time_t)-1 && !(y == 1969 && mo == 12 && d == 31)) return -EINVAL;
-    if (tm.tm_mday != d || tm.tm_mon != mo - 1) return -EINVAL;
-    long long v = (long long)t - offset;
+    long long v;
+    if (zoned) {
+        if (d > jb_days_in_month(y, mo)) return -EINVAL;
+        v = jb_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600L + mi * 60L + sec - offset;
+    } else {
+        struct tm tm = {0};
+        tm.tm_year = y - 1900;
+        tm.tm_mon = mo - 1;
+        tm.tm_mday = d;
+        tm.tm_hour = h;
+        tm.tm_min = mi;
+        tm.tm_sec = sec;
+        tm.tm_isdst = -1;
+        time_t t = mktime(&tm);
+        /* mktime normalizes 2018-02-30 into March: an impossible date no longer reads the same. */
+        if (t == (time_t)-1 && !(y == 1969 && mo == 12 && d == 31)) return -EINVAL;
+        if (tm.tm_mday != d || tm.tm_mon != mo - 1) return -EINVAL;
+        v = (long long)t;
+    }
     if (v < 0 || v > 253402300799LL) return -EINVAL;
     *ret_usec = (uint64_t)v * 1000000u + usec;
     return 0;

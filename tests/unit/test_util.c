@@ -5,6 +5,8 @@
 #include "testlib.h"
 
 #include "record.h"
+#include "cursor.h"
+#include "entry.h"
 #include "util.h"
 
 static void test_buf(void **state) {
