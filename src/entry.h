@@ -48,7 +48,7 @@ typedef struct jb_entry {
 /* A buffer of an entry as a NUL-terminated string: "" when nothing was ever stored in it (its data
  * may be NULL after jb_entry_reset()). Use b->len for binary content such as the message. */
 static inline const char *jb_entry_str(const jb_buf *b) {
-    return b->data ? b->data : "";
+    return jb_str_or_empty(b->data);
 }
 
 /* Split journal data "FIELD=value" (not NUL-terminated, n bytes) at the first '='.

@@ -125,21 +125,24 @@ static int remember_cursor(jb_journal *j, jb_error *err) {
     return 0;
 }
 
-int jb_journal_seek_head(jb_journal *j, jb_error *err) {
-    int r = sd_journal_seek_head(j->j);
-    if (r < 0) return jb_error_set(err, r, "cannot seek to the head of the journal: %s", strerror(-r));
+/* After a seek to a place (not a cursor): no entry returned yet, nothing to compare for a gap. */
+static void forget_position(jb_journal *j) {
     j->have_current = false;
     j->check_gap = false;
     jb_buf_reset(&j->last_cursor);
+}
+
+int jb_journal_seek_head(jb_journal *j, jb_error *err) {
+    int r = sd_journal_seek_head(j->j);
+    if (r < 0) return jb_error_set(err, r, "cannot seek to the head of the journal: %s", strerror(-r));
+    forget_position(j);
     return 0;
 }
 
 int jb_journal_seek_tail(jb_journal *j, jb_error *err) {
     int r = sd_journal_seek_tail(j->j);
     if (r < 0) return jb_error_set(err, r, "cannot seek to the tail of the journal: %s", strerror(-r));
-    j->have_current = false;
-    j->check_gap = false;
-    jb_buf_reset(&j->last_cursor);
+    forget_position(j);
     /* Step onto the last entry so that the next read returns what comes after it. */
     r = sd_journal_previous(j->j);
     if (r < 0) return jb_error_set(err, r, "cannot seek to the tail of the journal: %s", strerror(-r));
@@ -150,9 +153,7 @@ int jb_journal_seek_tail(jb_journal *j, jb_error *err) {
 int jb_journal_seek_realtime(jb_journal *j, uint64_t usec, jb_error *err) {
     int r = sd_journal_seek_realtime_usec(j->j, usec);
     if (r < 0) return jb_error_set(err, r, "cannot seek to time %" PRIu64 " in the journal: %s", usec, strerror(-r));
-    j->have_current = false;
-    j->check_gap = false;
-    jb_buf_reset(&j->last_cursor);
+    forget_position(j);
     return 0;
 }
 

@@ -3,7 +3,10 @@
 
 #include <limits.h>
 #include <string.h>
-#include <time.h>
+
+#include "alloc.h"
+#include "timestamp.h"
+#include "util.h"
 
 /* One pending split line. The slot keeps its buffers when it is freed, so a busy container reuses
  * them instead of allocating for every line. */
@@ -30,14 +33,9 @@ struct jb_partial {
     uint64_t mark; /* see jb_partial_set_mark() */
 };
 
+/* The default clock (jb_partial_set_clock()). */
 static uint64_t monotonic_usec(void) {
-    struct timespec ts;
-    if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0) return 0;
-    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-static const char *buf_str(const jb_buf *b) {
-    return b->data ? b->data : "";
+    return jb_now_usec(CLOCK_MONOTONIC);
 }
 
 /* The message bytes of e from off on (data may be NULL when the message is empty). */
@@ -115,7 +113,7 @@ size_t jb_partial_pending(const jb_partial *p) {
 }
 
 const char *jb_partial_resume_cursor(const jb_partial *p) {
-    return p->n_pending ? buf_str(&p->pending[0]->resume) : NULL;
+    return p->n_pending ? jb_str_or_empty(p->pending[0]->resume.data) : NULL;
 }
 
 void jb_partial_set_mark(jb_partial *p, uint64_t mark) {
@@ -210,7 +208,7 @@ static void install_line(jb_partial *p, jb_pline *s) {
  * line prepared in s (more pieces follow) or ends the split line. */
 static int deliver_rest(jb_partial *p, const jb_entry *e, size_t off, size_t tail, jb_pline *s, jb_line_group *g,
                         jb_line_cb cb, void *userdata) {
-    const char *cursor = buf_str(&e->cursor);
+    const char *cursor = jb_str_or_empty(e->cursor.data);
     while (e->message.len - off > tail) {
         jb_buf_reset(&p->chunk);
         (void)jb_buf_append(&p->chunk, msg_at(e, off), p->max_line); /* reserved by reserve_chunk() */
@@ -250,7 +248,7 @@ static int start_line(jb_partial *p, const jb_entry *e, const char *prev_cursor,
     if (r < 0) return r;
     if (p->n_pending == p->max_pending) {
         jb_pline *old = p->pending[0];
-        r = emit_pending(old, JB_LINE_INCOMPLETE, buf_str(&old->last_cursor), old->pieces, cb, userdata);
+        r = emit_pending(old, JB_LINE_INCOMPLETE, jb_str_or_empty(old->last_cursor.data), old->pieces, cb, userdata);
         remove_pending(p, 0);
         if (r < 0) return r;
     }
@@ -279,7 +277,7 @@ static int append_piece(jb_partial *p, jb_pline *l, size_t i, const jb_entry *e,
             l->arrival_usec = p->clock();
             return 0;
         }
-        r = emit_pending(l, JB_LINE_REASSEMBLED, buf_str(&e->cursor), pieces, cb, userdata);
+        r = emit_pending(l, JB_LINE_REASSEMBLED, jb_str_or_empty(e->cursor.data), pieces, cb, userdata);
         remove_pending(p, i);
         return r;
     }
@@ -299,7 +297,8 @@ static int append_piece(jb_partial *p, jb_pline *l, size_t i, const jb_entry *e,
         if (r < 0) return r;
     }
     (void)jb_buf_append(text, msg_at(e, 0), k);
-    r = emit_pending(l, JB_LINE_OVERFLOW, k > 0 ? buf_str(&e->cursor) : buf_str(&l->last_cursor),
+    r = emit_pending(l, JB_LINE_OVERFLOW,
+                     k > 0 ? jb_str_or_empty(e->cursor.data) : jb_str_or_empty(l->last_cursor.data),
                      k > 0 ? pieces : l->pieces, cb, userdata);
     jb_line_group g = l->group;
     remove_pending(p, i);
@@ -318,13 +317,13 @@ int jb_partial_feed(jb_partial *p, const jb_entry *e, const char *prev_cursor, j
     }
     /* The hot path: a whole line is handed over as it is, without a copy. */
     jb_line_group g = {0, 0};
-    return emit(cb, userdata, &g, e, msg_at(e, 0), e->message.len, buf_str(&e->cursor), JB_LINE_WHOLE, 1);
+    return emit(cb, userdata, &g, e, msg_at(e, 0), e->message.len, jb_str_or_empty(e->cursor.data), JB_LINE_WHOLE, 1);
 }
 
 int jb_partial_flush(jb_partial *p, jb_line_cb cb, void *userdata) {
     while (p->n_pending > 0) {
         jb_pline *l = p->pending[0];
-        int r = emit_pending(l, JB_LINE_INCOMPLETE, buf_str(&l->last_cursor), l->pieces, cb, userdata);
+        int r = emit_pending(l, JB_LINE_INCOMPLETE, jb_str_or_empty(l->last_cursor.data), l->pieces, cb, userdata);
         remove_pending(p, 0);
         if (r < 0) return r;
     }
@@ -339,7 +338,7 @@ int jb_partial_expire(jb_partial *p, uint64_t now_usec, uint64_t max_age_usec, j
             i++;
             continue;
         }
-        int r = emit_pending(l, JB_LINE_INCOMPLETE, buf_str(&l->last_cursor), l->pieces, cb, userdata);
+        int r = emit_pending(l, JB_LINE_INCOMPLETE, jb_str_or_empty(l->last_cursor.data), l->pieces, cb, userdata);
         remove_pending(p, i);
         if (r < 0) return r;
     }

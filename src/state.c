@@ -3,16 +3,15 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cursor.h"
+#include "timestamp.h"
 
 #define STATE_MAGIC "jbridge-state "
 #define STATE_VERSION "1\n"
@@ -156,20 +155,12 @@ static bool is_own_temp(const char *name, const char *base, size_t base_len) {
 }
 
 int jb_state_remove_stale(const char *path, jb_error *err) {
-    char dir[PATH_MAX];
     const char *slash = strrchr(path, '/');
     const char *base = slash ? slash + 1 : path;
     size_t base_len = strlen(base);
     if (base_len == 0) return jb_error_set(err, -EINVAL, "state file %s has no file name", path);
-    if (!slash) {
-        strcpy(dir, ".");
-    } else if (slash == path) {
-        strcpy(dir, "/");
-    } else {
-        if ((size_t)(slash - path) >= sizeof dir) return jb_error_set(err, -ENAMETOOLONG, "%s: path too long", path);
-        memcpy(dir, path, (size_t)(slash - path));
-        dir[slash - path] = '\0';
-    }
+    _cleanup_free_ char *dir = jb_path_dir(path);
+    if (!dir) return jb_error_set(err, -ENOMEM, "out of memory");
     int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0)
         return jb_error_set(err, -errno, "cannot open directory %s of state file %s: %s", dir, path, strerror(errno));
@@ -239,26 +230,11 @@ void jb_state_done(jb_state *s) {
 
 /* ---- save ---- */
 
-static int write_all(int fd, const char *p, size_t n) {
-    while (n > 0) {
-        ssize_t k = write(fd, p, n);
-        if (k < 0) {
-            if (errno == EINTR) continue;
-            return -errno;
-        }
-        p += k;
-        n -= (size_t)k;
-    }
-    return 0;
-}
-
 static uint64_t random_u64(void) {
     uint64_t v;
     if (getrandom(&v, sizeof v, GRND_NONBLOCK) == (ssize_t)sizeof v) return v;
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
     static uint64_t counter;
-    return ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)ts.tv_sec ^ ((uint64_t)getpid() << 40) ^ ++counter;
+    return (jb_now_usec(CLOCK_MONOTONIC) << 20) ^ ((uint64_t)getpid() << 40) ^ ++counter;
 }
 
 /* Create "<path>.tmp.XXXXXXXX" exclusively with mode 0600; its name goes into tmp (size at least
@@ -271,14 +247,6 @@ static int create_temp(const char *path, char *tmp, size_t size) {
         if (errno != EEXIST) return -errno;
     }
     return -EEXIST;
-}
-
-/* The directory of path, for its fsync: "." when path has no '/'. */
-static char *dir_of(const char *path) {
-    const char *slash = strrchr(path, '/');
-    if (!slash) return jb_strdup(".");
-    if (slash == path) return jb_strdup("/");
-    return jb_strndup(path, (size_t)(slash - path));
 }
 
 static int fsync_dir(const char *dir, const char *path, jb_error *err) {
@@ -300,7 +268,7 @@ static int write_and_rename(int fd, const char *tmp, const char *path, const jb_
     const char *what;
     if ((r = fchmod(fd, 0600) < 0 ? -errno : 0) < 0)
         what = "set the mode of";
-    else if ((r = write_all(fd, content->data, content->len)) < 0)
+    else if ((r = jb_write_all(fd, content->data, content->len)) < 0)
         what = "write";
     else if ((r = fsync(fd) < 0 ? -errno : 0) < 0)
         what = "sync";
@@ -318,10 +286,6 @@ static int write_and_rename(int fd, const char *tmp, const char *path, const jb_
     return 0;
 }
 
-static void buf_freep(jb_buf *b) {
-    jb_buf_free(b);
-}
-
 int jb_state_save(const char *path, const char *cursor, jb_error *err) {
     jb_state s = {.cursor = (char *)cursor};
     return jb_state_write(path, &s, err);
@@ -333,7 +297,7 @@ int jb_state_write(const char *path, const jb_state *s, jb_error *err) {
         return jb_error_set(err, -EINVAL, "refusing to save an invalid cursor to state file %s", path);
 
     /* Everything is allocated before the file system is touched: -ENOMEM changes nothing. */
-    _cleanup_(buf_freep) jb_buf content = JB_BUF_INIT;
+    _cleanup_(jb_buf_free) jb_buf content = JB_BUF_INIT;
     if (s->seq_app > JB_SEQUENCE_MAX || s->seq_audit > JB_SEQUENCE_MAX)
         return jb_error_set(err, -EINVAL, "refusing to save a sequence number over %u to state file %s",
                             JB_SEQUENCE_MAX, path);
@@ -343,7 +307,7 @@ int jb_state_write(const char *path, const jb_state *s, jb_error *err) {
     if (r < 0) return jb_error_set(err, -ENOMEM, "out of memory");
     size_t size = strlen(path) + 32;
     _cleanup_free_ char *tmp = jb_malloc(size);
-    _cleanup_free_ char *dir = dir_of(path);
+    _cleanup_free_ char *dir = jb_path_dir(path);
     if (!tmp || !dir) return jb_error_set(err, -ENOMEM, "out of memory");
 
     int fd = create_temp(path, tmp, size);

@@ -51,9 +51,9 @@ static int parse_epoch(const char *s, uint64_t *ret_usec) {
 int jb_parse_time_spec(const char *s, uint64_t *ret_usec) {
     if (!s) return -EINVAL;
     if (strcmp(s, "now") == 0) {
-        struct timespec ts;
-        if (clock_gettime(CLOCK_REALTIME, &ts) < 0) return -errno;
-        *ret_usec = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+        uint64_t now = jb_now_usec(CLOCK_REALTIME);
+        if (now == 0) return -EINVAL; /* the clock cannot be read */
+        *ret_usec = now;
         return 0;
     }
     if (s[0] == '@') return parse_epoch(s + 1, ret_usec);
