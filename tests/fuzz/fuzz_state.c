@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Fuzz target: the state file reader. The input is written as the content of a state file (in a
- * private directory, on /dev/shm when there is one) and read back with jb_state_read() (which
- * jb_state_load() calls).
+ * private directory, on /dev/shm when there is one) and read back with jb_state_read().
  * Properties: a file is either accepted or refused with -EBADMSG and a message, nothing else
  * (ret untouched on refusal); an accepted file starts with "jbridge-state 1\ncursor=CURSOR\n" for
  * a CURSOR that jb_cursor_valid() accepts, ends with a newline, and has a "seq.app=" or

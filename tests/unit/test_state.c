@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* state.c: the state file. File-driven cases in data/state/: NAME.in is the content of a state
- * file, NAME.out what jb_state_load() makes of it: "ok CURSOR" or "error ERRNO-NAME MESSAGE" with
+ * file, NAME.out what jb_state_read() makes of it: "ok CURSOR" or "error ERRNO-NAME MESSAGE" with
  * the path written as @PATH@. Code-level cases cover the file system: modes, temporary files,
  * symbolic links, unwritable places and allocation failure. */
 
@@ -13,6 +13,7 @@
 
 #include "cursor.h"
 #include "state.h"
+#include "statecursor.h"
 #include "util.h"
 
 #define CURSOR                                                                                           \
@@ -102,9 +103,9 @@ static void one_case(const char *dir, const char *name) {
                                  (unsigned)st.seq_audit) > 0);
         else
             assert_true(asprintf(&got, "ok %s\n", st.cursor) > 0);
-        /* jb_state_load() gives the same cursor */
+        /* load_cursor() gives the same cursor */
         char *cursor = NULL;
-        assert_int_equal(jb_state_load(path, &cursor, &err), 0);
+        assert_int_equal(load_cursor(path, &cursor, &err), 0);
         assert_string_equal(cursor, st.cursor);
         jb_free(cursor);
         /* a valid file is what jb_state_write() writes for what it holds (seq lines in order) */
@@ -179,19 +180,19 @@ static void test_round_trip(void **state) {
     char *path = path_in(*state, "state");
     jb_error err = {0};
     char *c = NULL;
-    assert_int_equal(jb_state_load(path, &c, &err), -ENOENT);
+    assert_int_equal(load_cursor(path, &c, &err), -ENOENT);
     assert_int_equal(err.code, -ENOENT);
     assert_contains(err.msg, path);
     assert_null(c);
 
-    assert_int_equal(jb_state_save(path, CURSOR, &err), 0);
-    assert_int_equal(jb_state_load(path, &c, &err), 0);
+    assert_int_equal(save_cursor(path, CURSOR, &err), 0);
+    assert_int_equal(load_cursor(path, &c, &err), 0);
     assert_string_equal(c, CURSOR);
     jb_free(c);
 
     /* replaced by the next save */
-    assert_int_equal(jb_state_save(path, CURSOR2, NULL), 0);
-    assert_int_equal(jb_state_load(path, &c, NULL), 0);
+    assert_int_equal(save_cursor(path, CURSOR2, NULL), 0);
+    assert_int_equal(load_cursor(path, &c, NULL), 0);
     assert_string_equal(c, CURSOR2);
     jb_free(c);
 
@@ -211,7 +212,7 @@ static void test_mode(void **state) {
     chmod(path, 0644);
     for (size_t i = 0; i < JB_ELEMENTSOF(masks); i++) {
         mode_t old = umask(masks[i]);
-        int r = jb_state_save(path, CURSOR, NULL);
+        int r = save_cursor(path, CURSOR, NULL);
         umask(old);
         assert_int_equal(r, 0);
         struct stat st;
@@ -228,9 +229,9 @@ static void test_relative_path(void **state) {
     char cwd[4096];
     assert_non_null(getcwd(cwd, sizeof cwd));
     assert_int_equal(chdir(*state), 0);
-    int r = jb_state_save("state", CURSOR, NULL);
+    int r = save_cursor("state", CURSOR, NULL);
     char *c = NULL;
-    int l = jb_state_load("state", &c, NULL);
+    int l = load_cursor("state", &c, NULL);
     assert_int_equal(chdir(cwd), 0);
     assert_int_equal(r, 0);
     assert_int_equal(l, 0);
@@ -248,7 +249,7 @@ static void test_symlink(void **state) {
 
     jb_error err = {0};
     char *c = (char *)"untouched";
-    assert_int_equal(jb_state_load(path, &c, &err), -ELOOP);
+    assert_int_equal(load_cursor(path, &c, &err), -ELOOP);
     assert_int_equal(err.code, -ELOOP);
     assert_contains(err.msg, path);
     assert_contains(err.msg, "symbolic link");
@@ -256,12 +257,12 @@ static void test_symlink(void **state) {
 
     /* also a link to a valid state file is refused */
     char *valid = path_in(*state, "valid");
-    assert_int_equal(jb_state_save(valid, CURSOR, NULL), 0);
+    assert_int_equal(save_cursor(valid, CURSOR, NULL), 0);
     char *link2 = path_in(*state, "link2");
     assert_int_equal(symlink(valid, link2), 0);
-    assert_int_equal(jb_state_load(link2, &c, &err), -ELOOP);
+    assert_int_equal(load_cursor(link2, &c, &err), -ELOOP);
 
-    assert_int_equal(jb_state_save(path, CURSOR, &err), 0);
+    assert_int_equal(save_cursor(path, CURSOR, &err), 0);
     struct stat st;
     assert_int_equal(lstat(path, &st), 0);
     assert_true(S_ISREG(st.st_mode));
@@ -269,7 +270,7 @@ static void test_symlink(void **state) {
     char *text = tl_read_file(target, &len);
     assert_string_equal(text, "precious\n");
     free(text);
-    assert_int_equal(jb_state_load(path, &c, NULL), 0);
+    assert_int_equal(load_cursor(path, &c, NULL), 0);
     assert_string_equal(c, CURSOR);
     jb_free(c);
 
@@ -277,7 +278,7 @@ static void test_symlink(void **state) {
     char *dangling = path_in(*state, "dangling");
     char *nowhere = path_in(*state, "nowhere");
     assert_int_equal(symlink(nowhere, dangling), 0);
-    assert_int_equal(jb_state_save(dangling, CURSOR, NULL), 0);
+    assert_int_equal(save_cursor(dangling, CURSOR, NULL), 0);
     assert_int_equal(access(nowhere, F_OK), -1);
     assert_int_equal(lstat(dangling, &st), 0);
     assert_true(S_ISREG(st.st_mode));
@@ -297,7 +298,7 @@ static void test_unwritable(void **state) {
 
     /* the directory does not exist */
     char *missing = path_in(*state, "no-such-dir/state");
-    assert_int_equal(jb_state_save(missing, CURSOR, &err), -ENOENT);
+    assert_int_equal(save_cursor(missing, CURSOR, &err), -ENOENT);
     assert_contains(err.msg, missing);
     assert_contains(err.msg, strerror(ENOENT));
 
@@ -305,7 +306,7 @@ static void test_unwritable(void **state) {
     char *file = path_in(*state, "file");
     write_file(file, "x", 1);
     char *under_file = path_in(*state, "file/state");
-    assert_int_equal(jb_state_save(under_file, CURSOR, &err), -ENOTDIR);
+    assert_int_equal(save_cursor(under_file, CURSOR, &err), -ENOTDIR);
     assert_contains(err.msg, under_file);
     assert_contains(err.msg, strerror(ENOTDIR));
 
@@ -313,7 +314,7 @@ static void test_unwritable(void **state) {
      * file is removed */
     char *dir = path_in(*state, "dir");
     assert_int_equal(mkdir(dir, 0700), 0);
-    assert_int_equal(jb_state_save(dir, CURSOR, &err), -EISDIR);
+    assert_int_equal(save_cursor(dir, CURSOR, &err), -EISDIR);
     assert_contains(err.msg, dir);
     assert_contains(err.msg, "rename");
     assert_int_equal(count_entries(*state), 2); /* file dir */
@@ -324,7 +325,7 @@ static void test_unwritable(void **state) {
         char *ro = path_in(*state, "ro");
         assert_int_equal(mkdir(ro, 0500), 0);
         char *in_ro = path_in(ro, "state");
-        assert_int_equal(jb_state_save(in_ro, CURSOR, &err), -EACCES);
+        assert_int_equal(save_cursor(in_ro, CURSOR, &err), -EACCES);
         assert_contains(err.msg, in_ro);
         assert_int_equal(count_entries(ro), 0);
         chmod(ro, 0700);
@@ -340,10 +341,10 @@ static void test_unwritable(void **state) {
 static void test_save_invalid_cursor(void **state) {
     char *path = path_in(*state, "state");
     jb_error err = {0};
-    assert_int_equal(jb_state_save(path, "not a cursor", &err), -EINVAL);
+    assert_int_equal(save_cursor(path, "not a cursor", &err), -EINVAL);
     assert_contains(err.msg, path);
-    assert_int_equal(jb_state_save(path, CURSOR "\ncursor=x", &err), -EINVAL);
-    assert_int_equal(jb_state_save(path, NULL, &err), -EINVAL);
+    assert_int_equal(save_cursor(path, CURSOR "\ncursor=x", &err), -EINVAL);
+    assert_int_equal(save_cursor(path, NULL, &err), -EINVAL);
     /* sequence numbers stay within RFC 5424's sequenceId range */
     jb_state st = {.cursor = (char *)CURSOR, .seq_app = JB_SEQUENCE_MAX + 1u};
     assert_int_equal(jb_state_write(path, &st, &err), -EINVAL);
@@ -360,21 +361,21 @@ static void test_load_special(void **state) {
     jb_error err = {0};
     char *c = (char *)"untouched";
 
-    assert_int_equal(jb_state_load(*state, &c, &err), -EISDIR);
+    assert_int_equal(load_cursor(*state, &c, &err), -EISDIR);
     assert_contains(err.msg, "directory");
 
     char *fifo = path_in(*state, "fifo");
     assert_int_equal(mkfifo(fifo, 0600), 0);
-    assert_int_equal(jb_state_load(fifo, &c, &err), -EINVAL); /* and does not block */
+    assert_int_equal(load_cursor(fifo, &c, &err), -EINVAL); /* and does not block */
     assert_contains(err.msg, "not a regular file");
 
     char *dev = path_in(*state, "nope/state");
-    assert_int_equal(jb_state_load(dev, &c, &err), -ENOENT);
+    assert_int_equal(load_cursor(dev, &c, &err), -ENOENT);
 
     char *file = path_in(*state, "file");
     write_file(file, "x", 1);
     char *under_file = path_in(*state, "file/state");
-    assert_int_equal(jb_state_load(under_file, &c, &err), -ENOTDIR);
+    assert_int_equal(load_cursor(under_file, &c, &err), -ENOTDIR);
     assert_contains(err.msg, under_file);
     assert_contains(err.msg, strerror(ENOTDIR));
     assert_string_equal(c, "untouched");
@@ -394,14 +395,14 @@ static void test_load_size(void **state) {
     memset(big, 'x', 64 * 1024 + 1);
     memcpy(big, "jbridge-state 1\ncursor=", 23);
     write_file(path, big, 64 * 1024 + 1);
-    assert_int_equal(jb_state_load(path, &c, &err), -EBADMSG);
+    assert_int_equal(load_cursor(path, &c, &err), -EBADMSG);
     assert_contains(err.msg, "too large");
 
     /* exactly 64 KiB is read and judged on its content */
     unlink(path);
     big[64 * 1024 - 1] = '\n';
     write_file(path, big, 64 * 1024);
-    assert_int_equal(jb_state_load(path, &c, &err), -EBADMSG);
+    assert_int_equal(load_cursor(path, &c, &err), -EBADMSG);
     assert_contains(err.msg, "invalid cursor");
     assert_null(c);
     free(big);
@@ -447,7 +448,7 @@ static void test_remove_stale(void **state) {
 
     /* no state file yet (a crash before the first rename): removed all the same */
     char *c = NULL;
-    assert_int_equal(jb_state_load(path, &c, &err), -ENOENT);
+    assert_int_equal(load_cursor(path, &c, &err), -ENOENT);
     assert_int_equal(count_entries(*state), before - JB_ELEMENTSOF(stale));
     for (size_t i = 0; i < JB_ELEMENTSOF(kept); i++) {
         char *p = path_in(*state, kept[i]);
@@ -465,14 +466,14 @@ static void test_remove_stale(void **state) {
     assert_true(S_ISDIR(st.st_mode));
 
     /* with a state file; the function itself counts what it removed */
-    assert_int_equal(jb_state_save(path, CURSOR, NULL), 0);
+    assert_int_equal(save_cursor(path, CURSOR, NULL), 0);
     char *p = path_in(*state, stale[0]);
     write_file(p, "", 0);
     assert_int_equal(jb_state_remove_stale(path, &err), 1);
     assert_int_equal(access(p, F_OK), -1);
     assert_int_equal(jb_state_remove_stale(path, &err), 0);
     write_file(p, "", 0);
-    assert_int_equal(jb_state_load(path, &c, &err), 0);
+    assert_int_equal(load_cursor(path, &c, &err), 0);
     assert_string_equal(c, CURSOR);
     jb_free(c);
     assert_int_equal(access(p, F_OK), -1);
@@ -481,7 +482,7 @@ static void test_remove_stale(void **state) {
     char *missing = path_in(*state, "no-such-dir/state");
     assert_int_equal(jb_state_remove_stale(missing, &err), -ENOENT);
     assert_contains(err.msg, missing);
-    assert_int_equal(jb_state_load(missing, &c, &err), -ENOENT);
+    assert_int_equal(load_cursor(missing, &c, &err), -ENOENT);
 
     free(missing);
     free(p);
@@ -500,9 +501,9 @@ static void test_set_aside(void **state) {
     char *c = NULL;
     write_file(bad, "older", 5);
     write_file(path, "garbage", 7);
-    assert_int_equal(jb_state_load(path, &c, &err), -EBADMSG);
+    assert_int_equal(load_cursor(path, &c, &err), -EBADMSG);
     assert_int_equal(jb_state_set_aside(path, &err), 0);
-    assert_int_equal(jb_state_load(path, &c, &err), -ENOENT);
+    assert_int_equal(load_cursor(path, &c, &err), -ENOENT);
     size_t len;
     char *text = tl_read_file(bad, &len);
     assert_string_equal(text, "garbage");
@@ -524,7 +525,7 @@ static void test_alloc_failure(void **state) {
         jb_error err = {0};
         tl_alloc_budget = n;
         jb_set_alloc_funcs(tl_fail_malloc, tl_fail_realloc, NULL);
-        int r = jb_state_save(path, CURSOR, &err);
+        int r = save_cursor(path, CURSOR, &err);
         jb_set_alloc_funcs(NULL, NULL, NULL);
         if (r == 0) break;
         assert_int_equal(r, -ENOMEM);
@@ -538,7 +539,7 @@ static void test_alloc_failure(void **state) {
         char *c = NULL;
         tl_alloc_budget = n;
         jb_set_alloc_funcs(tl_fail_malloc, tl_fail_realloc, NULL);
-        int r = jb_state_load(path, &c, &err);
+        int r = load_cursor(path, &c, &err);
         jb_set_alloc_funcs(NULL, NULL, NULL);
         if (r == 0) {
             assert_string_equal(c, CURSOR);
