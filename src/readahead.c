@@ -11,8 +11,8 @@
  * a batch worth the switch: the taker when WAKE_TAKER entries are ready (or the reader found the
  * end, or an error, or the ring is full), the reader when a quarter of the ring is free again.
  * The taker is the faster side and drains the ring, so every wake of it is a switch; woken for
- * half the ring rather than 128 entries, it preempted the busy reader half as often (1.2k rather
- * than 2.7k times per million entries, tests/bench/threads.sh). */
+ * half the ring rather than 128 entries, it preempts the busy reader about half as often
+ * (tests/bench/threads.sh; figures in tests/bench/RESULTS.md). */
 #define FILL_BATCH 32
 #define GIVE_BACK_EVERY 64
 #define WAKE_TAKER (JB_READAHEAD_SLOTS / 2)

@@ -9,8 +9,8 @@
  * entry data; a slot that holds more than JB_READAHEAD_KEEP_BYTES of memory gives it back when the
  * taker gives the slot back, so what the ring keeps between entries is bounded too (8 MiB at
  * most). A typical Docker entry holds about 1 KiB; 2048 slots (not 256) let the reader go on
- * through the milliseconds in which the worker is not scheduled: 15% less wall time over the
- * 1M-entry bench on two cores (tests/bench/RESULTS.md, round 6b). Entries come out in journal
+ * through the milliseconds in which the worker is not scheduled (measured in
+ * tests/bench/RESULTS.md, round 6b). Entries come out in journal
  * order, each with the gap found before it (see jb_gap); a read error comes out in order as well,
  * after the entries read before it, and the thread tries again a second later. When the journal
  * has nothing new the thread waits on it (rotation and vacuum are handled there, see
