@@ -8,6 +8,7 @@
 #include "recdesc.h"
 #include "rfc5424.h"
 #include "sd.h"
+#include "timestamp.h"
 #include "util.h"
 
 /* The STRUCTURED-DATA of a formatted line: after the six header fields (which never hold a
