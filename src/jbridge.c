@@ -18,6 +18,7 @@
 #include "bundle.h"
 #include "partial.h"
 #include "profile.h"
+#include "resume.h"
 #include "rfc5424.h"
 #include "sd.h"
 #include "state.h"
@@ -428,41 +429,26 @@ static int save_state(run_ctx *ctx, const options *o, jb_bridge *b) {
     return r;
 }
 
-/* Position the reader: after the saved cursor, else at the head (or tail with --tail). */
+/* Position the reader as the core's resume policy says (resume.h), and say what it did. */
 static int position(const options *o, jb_bridge *b) {
     jb_error err = {0};
-    _cleanup_(jb_state_done) jb_state st = {0};
-    if (o->state) {
-        int r = jb_state_read(o->state, &st, &err);
-        if (r == -EBADMSG) {
-            /* Documented fallback: keep the bad file for inspection and read from the start, so
-             * nothing is lost; records read again carry the same record ids. */
-            fprintf(stderr,
-                    "jbridge: warning: %s; moved it to %s" JB_STATE_BAD_SUFFIX
-                    " and reading from the %s of the journal\n",
-                    err.msg, o->state, o->tail ? "end" : "start");
-            if (jb_state_set_aside(o->state, &err) < 0) fprintf(stderr, "jbridge: warning: %s\n", err.msg);
-        } else if (r < 0 && r != -ENOENT) {
-            fprintf(stderr, "jbridge: %s\n", err.msg);
-            return r;
-        }
+    jb_resume_info info;
+    int r = jb_bridge_resume(b, o->state, o->tail, &info, &err);
+    if (info.outcome == JB_RESUME_SET_ASIDE) {
+        fprintf(stderr,
+                "jbridge: warning: %s; moved it to %s" JB_STATE_BAD_SUFFIX " and reading from the %s of the journal\n",
+                info.bad.msg, o->state, o->tail ? "end" : "start");
+        if (info.aside.code < 0) fprintf(stderr, "jbridge: warning: %s\n", info.aside.msg);
     }
-    int r;
-    if (st.cursor) {
-        /* the counters go on from the saved values: records read again get their old numbers */
-        jb_bridge_set_sequence(b, st.seq_app, st.seq_audit);
-        r = jb_bridge_seek_cursor(b, st.cursor, &err);
-        if (r == 0)
-            fprintf(stderr,
-                    "jbridge: warning: the entry of the saved cursor is no longer in the journal (vacuumed, or "
-                    "another journal); resuming at the first entry after its position\n");
-    } else if (o->tail) {
-        r = jb_bridge_seek_tail(b, &err);
-    } else {
-        r = jb_bridge_seek_head(b, &err);
+    if (r < 0) {
+        fprintf(stderr, "jbridge: %s\n", err.msg);
+        return r;
     }
-    if (r < 0) fprintf(stderr, "jbridge: %s\n", err.msg);
-    return r < 0 ? r : 0;
+    if (info.outcome == JB_RESUMED_AFTER_GONE)
+        fprintf(stderr,
+                "jbridge: warning: the entry of the saved cursor is no longer in the journal (vacuumed, or "
+                "another journal); resuming at the first entry after its position\n");
+    return 0;
 }
 
 static int run(const options *o, run_ctx *ctx) {
