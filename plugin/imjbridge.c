@@ -84,16 +84,13 @@ static struct cnfparamdescr inppdescr[] = {
 };
 static struct cnfparamblk inppblk = {CNFPARAMBLK_VERSION, sizeof(inppdescr) / sizeof(struct cnfparamdescr), inppdescr};
 
-/* The parameter that sets each setting of jb_config, for the messages of jb_config_check(). */
+/* The parameter that sets each setting of jb_config, for the messages of jb_config_check() (the
+ * source, set by three parameters, has a message of its own). */
 static const char *const setting_params[] = {
-    [JB_CONFIG_SOURCE] = "directory', 'files' and 'namespace",
-    [JB_CONFIG_CONTAINERS] = "containers",
-    [JB_CONFIG_IMAGES] = "images",
-    [JB_CONFIG_MATCHES] = "match",
-    [JB_CONFIG_MARKERS] = "audit.markers",
-    [JB_CONFIG_PROFILE] = "profile",
-    [JB_CONFIG_PATTERNS] = "audit.patterns",
-    [JB_CONFIG_MAX_LINE] = "maxLine",
+    [JB_CONFIG_SOURCE] = "directory",        [JB_CONFIG_CONTAINERS] = "containers",
+    [JB_CONFIG_IMAGES] = "images",           [JB_CONFIG_MATCHES] = "match",
+    [JB_CONFIG_MARKERS] = "audit.markers",   [JB_CONFIG_PROFILE] = "profile",
+    [JB_CONFIG_PATTERNS] = "audit.patterns", [JB_CONFIG_MAX_LINE] = "maxLine",
     [JB_CONFIG_MAX_PENDING] = "maxPending",
 };
 
