@@ -17,6 +17,7 @@
 #include "audit.h"
 #include "resplit.h"
 #include "sd.h"
+#include "settings.h"
 
 #include "glue.h"
 
@@ -139,10 +140,40 @@ finalize_it:
     jb_audit_clear(&audit);
 ENDdoAction
 
+/* The recognition settings checked by the core (so that rsyslogd -N1 names a bad one), then the
+ * matcher they make. */
+static rsRetVal newMatcher(instanceData *pData) {
+    DEFiRet;
+    jb_config c;
+    jb_config_setting bad;
+    jb_error err = {0};
+    jb_audit_opts ao;
+    jb_config_init(&c);
+    c.profile = pData->profile;
+    c.markers = (const char *const *)pData->markers.v;
+    c.n_markers = pData->markers.n;
+    c.patterns = (const char *const *)pData->patterns.v;
+    c.n_patterns = pData->patterns.n;
+    if (jb_config_check(&c, &bad, &err) < 0) {
+        LogError(0, RS_RET_PARAM_ERROR, "mmjbridge: parameter '%s': %s",
+                 bad == JB_CONFIG_PROFILE   ? "profile"
+                 : bad == JB_CONFIG_MARKERS ? "audit.markers"
+                                            : "audit.patterns",
+                 err.msg);
+        ABORT_FINALIZE(RS_RET_PARAM_ERROR);
+    }
+    ao = (jb_audit_opts){c.profile, c.markers, c.n_markers, c.patterns, c.n_patterns};
+    if (jb_audit_matcher_new_opts(&ao, &pData->matcher, &err) < 0) {
+        LogError(0, RS_RET_OUT_OF_MEMORY, "mmjbridge: %s", err.msg);
+        ABORT_FINALIZE(RS_RET_OUT_OF_MEMORY);
+    }
+finalize_it:
+    RETiRet;
+}
+
 BEGINnewActInst
     struct cnfparamvals *pvals;
     int i;
-    jb_error err = {0};
     CODESTARTnewActInst
     if ((pvals = nvlstGetParams(lst, &actpblk, NULL)) == NULL) ABORT_FINALIZE(RS_RET_MISSING_CNFPARAMS);
     CODE_STD_STRING_REQUESTnewActInst(1)
@@ -164,15 +195,7 @@ BEGINnewActInst
             CHKiRet(jbglue_strlist_from_array(&pData->patterns, pvals[i].val.d.ar));
         }
     }
-    {
-        jb_audit_opts ao = {pData->profile, (const char *const *)pData->markers.v, pData->markers.n,
-                            (const char *const *)pData->patterns.v, pData->patterns.n};
-        if (jb_audit_matcher_new_opts(&ao, &pData->matcher, &err) < 0) {
-            LogError(0, RS_RET_PARAM_ERROR, "mmjbridge: parameters 'profile', 'audit.markers', 'audit.patterns': %s",
-                     err.msg);
-            ABORT_FINALIZE(RS_RET_PARAM_ERROR);
-        }
-    }
+    CHKiRet(newMatcher(pData));
     CODE_STD_FINALIZERnewActInst
     cnfparamvalsDestruct(pvals, &actpblk);
 ENDnewActInst

@@ -2,7 +2,6 @@
 #include "bridge.h"
 
 #include <string.h>
-#include <time.h>
 
 #include "audit.h"
 #include "entry.h"
@@ -10,6 +9,7 @@
 #include "partial.h"
 #include "readahead.h"
 #include "route.h"
+#include "timestamp.h"
 
 struct jb_bridge {
     jb_journal *journal;
@@ -34,15 +34,7 @@ struct jb_bridge {
 
     jb_gap_cb gap_cb;
     void *gap_userdata;
-    jb_gap last_gap;
 };
-
-void jb_config_init(jb_config *c) {
-    memset(c, 0, sizeof *c);
-    c->source.kind = JB_SOURCE_SYSTEM;
-    c->max_line = JB_PARTIAL_DEFAULT_MAX_LINE;
-    c->max_pending = JB_PARTIAL_DEFAULT_MAX_PENDING;
-}
 
 jb_bridge *jb_bridge_free(jb_bridge *b) {
     if (!b) return NULL;
@@ -123,10 +115,6 @@ int jb_bridge_seek_cursor(jb_bridge *b, const char *cursor, jb_error *err) {
     return q < 0 ? q : r;
 }
 
-static const char *str(const jb_buf *x) {
-    return x->data ? x->data : "";
-}
-
 /* One finished line: recognize, route, count and hand over. */
 static int deliver_line(const jb_line *line, void *userdata) {
     jb_bridge *b = userdata;
@@ -155,11 +143,11 @@ static int deliver_line(const jb_line *line, void *userdata) {
     jb_record rec = {
         .message = line->text,
         .message_len = line->len,
-        .container_name = str(&e->container_name),
-        .container_id = str(&e->container_id),
-        .image = str(&e->image),
-        .identifier = str(&e->identifier),
-        .hostname = str(&e->hostname),
+        .container_name = jb_str_or_empty(e->container_name.data),
+        .container_id = jb_str_or_empty(e->container_id.data),
+        .image = jb_str_or_empty(e->image.data),
+        .identifier = jb_str_or_empty(e->identifier.data),
+        .hostname = jb_str_or_empty(e->hostname.data),
         .time_usec = e->time_usec,
         .severity = e->severity,
         .facility = e->facility,
@@ -229,7 +217,6 @@ int jb_bridge_process(jb_bridge *b, size_t max_entries, jb_record_cb cb, void *u
         if (gap) {
             b->stats.gaps++;
             b->stats.gap_entries += gap->count;
-            b->last_gap = *gap;
             if (b->gap_cb) {
                 r = b->gap_cb(gap, b->gap_userdata);
                 if (r < 0) return jb_error_set(err, r, "reporting a gap failed: %s", strerror(-r));
@@ -265,9 +252,7 @@ int jb_bridge_flush(jb_bridge *b, jb_record_cb cb, void *userdata, jb_error *err
 }
 
 int jb_bridge_expire(jb_bridge *b, uint64_t max_age_usec, jb_record_cb cb, void *userdata, jb_error *err) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    uint64_t now = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+    uint64_t now = jb_now_usec(CLOCK_MONOTONIC);
     b->cb = cb;
     b->userdata = userdata;
     int r = jb_partial_expire(b->partial, now, max_age_usec, deliver_line, b);
@@ -321,8 +306,4 @@ const jb_stats *jb_bridge_stats(const jb_bridge *b) {
 void jb_bridge_set_gap_cb(jb_bridge *b, jb_gap_cb cb, void *userdata) {
     b->gap_cb = cb;
     b->gap_userdata = userdata;
-}
-
-const jb_gap *jb_bridge_last_gap(const jb_bridge *b) {
-    return b->stats.gaps ? &b->last_gap : NULL;
 }

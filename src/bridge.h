@@ -9,30 +9,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "settings.h"
 #include "journal.h"
 #include "record.h"
 #include "util.h"
-
-typedef struct jb_config {
-    jb_source source;
-    const char *const *containers; /* globs on CONTAINER_NAME, any may match */
-    size_t n_containers;
-    const char *const *images; /* globs on IMAGE_NAME, any may match */
-    size_t n_images;
-    const char *const *matches; /* FIELD=VALUE journal matches */
-    size_t n_matches;
-    bool all_entries;           /* keep entries that are not Docker's */
-    const char *const *markers; /* audit markers; none: the profile's ("[Audit Log]" for "tfe") */
-    size_t n_markers;
-    const char *profile;         /* recognition profile (profile.h); NULL: "tfe" */
-    const char *const *patterns; /* audit line patterns (pattern.h); none: the profile's */
-    size_t n_patterns;
-    size_t max_line;    /* default 1 MiB */
-    size_t max_pending; /* default 32 */
-    bool read_ahead;    /* read the journal in a thread of its own (readahead.h); default false */
-} jb_config;
-
-void jb_config_init(jb_config *c);
 
 typedef struct jb_stats {
     uint64_t entries_read;      /* entries read from the journal, filtered or not */
@@ -109,6 +89,3 @@ const jb_stats *jb_bridge_stats(const jb_bridge *b);
  * borrowed for the call. A negative return stops processing like a record callback's. */
 typedef int (*jb_gap_cb)(const jb_gap *gap, void *userdata);
 void jb_bridge_set_gap_cb(jb_bridge *b, jb_gap_cb cb, void *userdata);
-
-/* The last gap found, NULL when none. Borrowed until the next call on b. */
-const jb_gap *jb_bridge_last_gap(const jb_bridge *b);

@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include "bundle.h"
 #include "partial.h"
 #include "profile.h"
+#include "resume.h"
 #include "rfc5424.h"
 #include "sd.h"
 #include "state.h"
@@ -55,6 +57,8 @@ static void on_signal(int sig) {
 }
 
 static void help(void) {
+    char profiles[128];
+    jb_profile_list(profiles, sizeof profiles, " or ", true);
     printf(
         "Usage: jbridge [OPTION]...\n"
         "Read Docker containers' entries from the journal and write application and audit\n"
@@ -70,7 +74,7 @@ static void help(void) {
         "      --match=FIELD=VALUE  journal match, as journalctl (repeatable)\n"
         "      --all                also keep entries that are not from containers\n"
         "Recognition and output:\n"
-        "      --profile=NAME       recognition profile: tfe (default) or cloudify\n"
+        "      --profile=NAME       recognition profile: %s\n"
         "      --marker=TEXT        audit marker (repeatable; default: the profile's, \"[Audit Log]\")\n"
         "      --pattern=PATTERN    audit line pattern, %%{field} for fields (repeatable; default: the\n"
         "                           profile's)\n"
@@ -98,7 +102,8 @@ static void help(void) {
         "  -o, --output=FILE|-      the archive (.tar.gz) to write (required; -: standard output)\n"
         "  TIME: \"2018-03-27 21:55:29\" (local), \"2018-03-27T21:55:29Z\", \"2018-03-27\", @EPOCH, now\n"
         "\n"
-        "Exit status: 0 on success, 1 on a runtime error, 2 on a usage error.\n");
+        "Exit status: 0 on success, 1 on a runtime error, 2 on a usage error.\n",
+        profiles);
 }
 
 static int usage_error(const char *fmt, ...) _printf_(1, 2);
@@ -155,172 +160,205 @@ enum {
     OPT_NO_READ_AHEAD,
 };
 
-/* Returns -1 to go on, or an exit status. */
-static int parse_args(int argc, char **argv, options *o) {
-    static const struct option longopts[] = {
-        {"directory", required_argument, NULL, 'D'},
-        {"file", required_argument, NULL, OPT_FILE},
-        {"namespace", required_argument, NULL, OPT_NAMESPACE},
-        {"container", required_argument, NULL, OPT_CONTAINER},
-        {"image", required_argument, NULL, OPT_IMAGE},
-        {"match", required_argument, NULL, OPT_MATCH},
-        {"all", no_argument, NULL, OPT_ALL},
-        {"marker", required_argument, NULL, OPT_MARKER},
-        {"app-out", required_argument, NULL, OPT_APP_OUT},
-        {"audit-out", required_argument, NULL, OPT_AUDIT_OUT},
-        {"sd-pen", required_argument, NULL, OPT_SD_PEN},
-        {"facility-app", required_argument, NULL, OPT_FAC_APP},
-        {"facility-audit", required_argument, NULL, OPT_FAC_AUDIT},
-        {"max-line", required_argument, NULL, OPT_MAX_LINE},
-        {"max-pending", required_argument, NULL, OPT_MAX_PENDING},
-        {"state", required_argument, NULL, OPT_STATE},
-        {"tail", no_argument, NULL, OPT_TAIL},
-        {"no-read-ahead", no_argument, NULL, OPT_NO_READ_AHEAD},
-        {"profile", required_argument, NULL, OPT_PROFILE},
-        {"pattern", required_argument, NULL, OPT_PATTERN},
-        {"since", required_argument, NULL, OPT_SINCE},
-        {"until", required_argument, NULL, OPT_UNTIL},
-        {"output", required_argument, NULL, 'o'},
-        {"follow", no_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
-        {NULL, 0, NULL, 0},
+static const struct option longopts[] = {
+    {"directory", required_argument, NULL, 'D'},
+    {"file", required_argument, NULL, OPT_FILE},
+    {"namespace", required_argument, NULL, OPT_NAMESPACE},
+    {"container", required_argument, NULL, OPT_CONTAINER},
+    {"image", required_argument, NULL, OPT_IMAGE},
+    {"match", required_argument, NULL, OPT_MATCH},
+    {"all", no_argument, NULL, OPT_ALL},
+    {"marker", required_argument, NULL, OPT_MARKER},
+    {"app-out", required_argument, NULL, OPT_APP_OUT},
+    {"audit-out", required_argument, NULL, OPT_AUDIT_OUT},
+    {"sd-pen", required_argument, NULL, OPT_SD_PEN},
+    {"facility-app", required_argument, NULL, OPT_FAC_APP},
+    {"facility-audit", required_argument, NULL, OPT_FAC_AUDIT},
+    {"max-line", required_argument, NULL, OPT_MAX_LINE},
+    {"max-pending", required_argument, NULL, OPT_MAX_PENDING},
+    {"state", required_argument, NULL, OPT_STATE},
+    {"tail", no_argument, NULL, OPT_TAIL},
+    {"no-read-ahead", no_argument, NULL, OPT_NO_READ_AHEAD},
+    {"profile", required_argument, NULL, OPT_PROFILE},
+    {"pattern", required_argument, NULL, OPT_PATTERN},
+    {"since", required_argument, NULL, OPT_SINCE},
+    {"until", required_argument, NULL, OPT_UNTIL},
+    {"output", required_argument, NULL, 'o'},
+    {"follow", no_argument, NULL, 'f'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
+#define GO_ON (-1) /* what the option parsers return to go on; anything else is an exit status */
+
+static int push_option(const char ***list, size_t *n, const char *v) {
+    if (push(list, n, v) >= 0) return GO_ON;
+    fprintf(stderr, "jbridge: out of memory\n");
+    return EXIT_FAILURE;
+}
+
+/* The options that take a value of a list setting, each value checked by the core as it comes. */
+static int parse_list_option(int c, options *o) {
+    static const struct {
+        int c;
+        const char *name;
+        jb_config_setting setting;
+        size_t list, n; /* offsets in options */
+    } t[] = {
+        {OPT_CONTAINER, "--container", JB_CONFIG_CONTAINERS, offsetof(options, containers),
+         offsetof(options, n_containers)},
+        {OPT_IMAGE, "--image", JB_CONFIG_IMAGES, offsetof(options, images), offsetof(options, n_images)},
+        {OPT_MATCH, "--match", JB_CONFIG_MATCHES, offsetof(options, matches), offsetof(options, n_matches)},
+        {OPT_MARKER, "--marker", JB_CONFIG_MARKERS, offsetof(options, markers), offsetof(options, n_markers)},
+        {OPT_PATTERN, "--pattern", JB_CONFIG_PATTERNS, offsetof(options, patterns), offsetof(options, n_patterns)},
     };
-    int sources = 0, c;
+    jb_error err = {0};
+    for (size_t i = 0; i < JB_ELEMENTSOF(t); i++) {
+        if (t[i].c != c) continue;
+        int r = jb_config_check_value(t[i].setting, optarg, &err);
+        if (r == -ENOMEM) break;
+        if (r < 0) return usage_error("%s %s", t[i].name, err.msg);
+        return push_option((const char ***)((char *)o + t[i].list), (size_t *)((char *)o + t[i].n), optarg);
+    }
+    fprintf(stderr, "jbridge: out of memory\n");
+    return EXIT_FAILURE;
+}
+
+/* The options that take a number. */
+static int parse_number_option(int c, options *o) {
+    static const struct {
+        int c;
+        const char *name;
+        unsigned long long min, max;
+        const char *expected;
+    } t[] = {
+        {OPT_SD_PEN, "--sd-pen", 1, UINT32_MAX, "a number from 1 to 4294967295"},
+        {OPT_FAC_APP, "--facility-app", 0, 23, "0 to 23"},
+        {OPT_FAC_AUDIT, "--facility-audit", 0, 23, "0 to 23"},
+        {OPT_MAX_LINE, "--max-line", 1, SIZE_MAX / 2, "a positive number of bytes"},
+        {OPT_MAX_PENDING, "--max-pending", 1, JB_PARTIAL_MAX_PENDING_LIMIT,
+         "a number from 1 to " STRINGIFY(JB_PARTIAL_MAX_PENDING_LIMIT)},
+    };
     unsigned long long v;
+    size_t i;
+    for (i = 0; i + 1 < JB_ELEMENTSOF(t) && t[i].c != c; i++) continue;
+    if (!parse_num(optarg, t[i].min, t[i].max, &v))
+        return usage_error("%s '%s': expected %s", t[i].name, optarg, t[i].expected);
+    if (c == OPT_SD_PEN) o->fmt.pen = (unsigned)v;
+    if (c == OPT_FAC_APP) o->fmt.facility_app = (int)v;
+    if (c == OPT_FAC_AUDIT) o->fmt.facility_audit = (int)v;
+    if (c == OPT_MAX_LINE) o->cfg.max_line = (size_t)v;
+    if (c == OPT_MAX_PENDING) o->cfg.max_pending = (size_t)v;
+    return GO_ON;
+}
+
+/* One option: GO_ON, or an exit status. */
+static int parse_option(int c, char **argv, options *o, int *sources) {
+    jb_error err = {0};
+    switch (c) {
+    case 'D':
+        o->cfg.source.kind = JB_SOURCE_DIRECTORY;
+        o->cfg.source.directory = optarg;
+        (*sources)++;
+        return GO_ON;
+    case OPT_FILE:
+        if (o->cfg.source.kind != JB_SOURCE_FILES) (*sources)++;
+        o->cfg.source.kind = JB_SOURCE_FILES;
+        return push_option(&o->files, &o->n_files, optarg);
+    case OPT_NAMESPACE:
+        o->cfg.source.kind = JB_SOURCE_NAMESPACE;
+        o->cfg.source.name_space = optarg;
+        (*sources)++;
+        return GO_ON;
+    case OPT_CONTAINER:
+    case OPT_IMAGE:
+    case OPT_MATCH:
+    case OPT_MARKER:
+    case OPT_PATTERN:
+        return parse_list_option(c, o);
+    case OPT_SD_PEN:
+    case OPT_FAC_APP:
+    case OPT_FAC_AUDIT:
+    case OPT_MAX_LINE:
+    case OPT_MAX_PENDING:
+        return parse_number_option(c, o);
+    case OPT_ALL:
+        o->cfg.all_entries = true;
+        return GO_ON;
+    case OPT_PROFILE:
+        if (jb_config_check_value(JB_CONFIG_PROFILE, optarg, &err) < 0) return usage_error("--profile %s", err.msg);
+        o->cfg.profile = optarg;
+        return GO_ON;
+    case OPT_SINCE:
+    case OPT_UNTIL:
+    case 'o':
+        if (!o->bundle) return usage_error("option '%s' belongs to 'jbridge bundle'", argv[optind - 1]);
+        if (!*optarg) return usage_error("option '%s' needs a value", argv[optind - 1]);
+        *(c == OPT_SINCE ? &o->since : c == OPT_UNTIL ? &o->until : &o->bundle_out) = optarg;
+        return GO_ON;
+    case OPT_APP_OUT:
+        o->app_out = optarg;
+        return GO_ON;
+    case OPT_AUDIT_OUT:
+        o->audit_out = optarg;
+        return GO_ON;
+    case OPT_STATE:
+        if (!*optarg) return usage_error("--state needs a file name");
+        o->state = optarg;
+        return GO_ON;
+    case OPT_TAIL:
+        o->tail = true;
+        return GO_ON;
+    case OPT_NO_READ_AHEAD:
+        o->cfg.read_ahead = false;
+        return GO_ON;
+    case 'f':
+        o->follow = true;
+        return GO_ON;
+    case 'h':
+        help();
+        return EXIT_SUCCESS;
+    case 'V':
+        printf("jbridge %s\n", PACKAGE_VERSION);
+        return EXIT_SUCCESS;
+    case ':':
+        return usage_error("option '%s' needs an argument", argv[optind - 1]);
+    default:
+        return usage_error("unknown option '%s'", argv[optind - 1]);
+    }
+}
+
+/* The bundle's own options, once all are read: GO_ON, or an exit status. */
+static int check_bundle(options *o) {
+    static const char time_expected[] =
+        "expected a time such as \"2018-03-27 21:55:29\", \"2018-03-27T21:55:29Z\" or @1522187729";
+    if (o->follow || o->state || o->tail || strcmp(o->app_out, "-") != 0 || strcmp(o->audit_out, "-") != 0)
+        return usage_error("bundle takes no --follow, --state, --tail, --app-out or --audit-out");
+    if (!o->since) return usage_error("bundle needs --since");
+    if (jb_parse_time_spec(o->since, &o->since_usec) < 0)
+        return usage_error("--since '%s': %s", o->since, time_expected);
+    o->until_usec = JB_BUNDLE_NO_LIMIT;
+    if (o->until && jb_parse_time_spec(o->until, &o->until_usec) < 0)
+        return usage_error("--until '%s': %s", o->until, time_expected);
+    if (o->until_usec < o->since_usec) return usage_error("--until is before --since");
+    if (!o->bundle_out) return usage_error("bundle needs -o FILE");
+    return GO_ON;
+}
+
+/* GO_ON (-1), or an exit status. */
+static int parse_args(int argc, char **argv, options *o) {
+    int sources = 0, c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":D:fhVo:", longopts, NULL)) != -1) {
-        int r = 0;
-        switch (c) {
-        case 'D':
-            o->cfg.source.kind = JB_SOURCE_DIRECTORY;
-            o->cfg.source.directory = optarg;
-            sources++;
-            break;
-        case OPT_FILE:
-            if (o->cfg.source.kind != JB_SOURCE_FILES) sources++;
-            o->cfg.source.kind = JB_SOURCE_FILES;
-            r = push(&o->files, &o->n_files, optarg);
-            break;
-        case OPT_NAMESPACE:
-            o->cfg.source.kind = JB_SOURCE_NAMESPACE;
-            o->cfg.source.name_space = optarg;
-            sources++;
-            break;
-        case OPT_CONTAINER:
-            if (!*optarg) return usage_error("--container needs a non-empty pattern");
-            r = push(&o->containers, &o->n_containers, optarg);
-            break;
-        case OPT_IMAGE:
-            if (!*optarg) return usage_error("--image needs a non-empty pattern");
-            r = push(&o->images, &o->n_images, optarg);
-            break;
-        case OPT_MATCH:
-            if (!jb_match_valid(optarg))
-                return usage_error("--match '%s': expected FIELD=VALUE, FIELD made of A-Z, 0-9 and _", optarg);
-            r = push(&o->matches, &o->n_matches, optarg);
-            break;
-        case OPT_ALL:
-            o->cfg.all_entries = true;
-            break;
-        case OPT_MARKER:
-            if (!*optarg) return usage_error("--marker needs a non-empty text");
-            r = push(&o->markers, &o->n_markers, optarg);
-            break;
-        case OPT_PROFILE:
-            if (!jb_profile_get(optarg)) return usage_error("--profile '%s': expected tfe or cloudify", optarg);
-            o->cfg.profile = optarg;
-            break;
-        case OPT_PATTERN:
-            if (!*optarg) return usage_error("--pattern needs a non-empty pattern");
-            r = push(&o->patterns, &o->n_patterns, optarg);
-            break;
-        case OPT_SINCE:
-        case OPT_UNTIL:
-        case 'o':
-            if (!o->bundle) return usage_error("option '%s' belongs to 'jbridge bundle'", argv[optind - 1]);
-            if (!*optarg) return usage_error("option '%s' needs a value", argv[optind - 1]);
-            *(c == OPT_SINCE ? &o->since : c == OPT_UNTIL ? &o->until : &o->bundle_out) = optarg;
-            break;
-        case OPT_APP_OUT:
-            o->app_out = optarg;
-            break;
-        case OPT_AUDIT_OUT:
-            o->audit_out = optarg;
-            break;
-        case OPT_SD_PEN:
-            if (!parse_num(optarg, 1, UINT32_MAX, &v))
-                return usage_error("--sd-pen '%s': expected a number from 1 to 4294967295", optarg);
-            o->fmt.pen = (unsigned)v;
-            break;
-        case OPT_FAC_APP:
-            if (!parse_num(optarg, 0, 23, &v)) return usage_error("--facility-app '%s': expected 0 to 23", optarg);
-            o->fmt.facility_app = (int)v;
-            break;
-        case OPT_FAC_AUDIT:
-            if (!parse_num(optarg, 0, 23, &v)) return usage_error("--facility-audit '%s': expected 0 to 23", optarg);
-            o->fmt.facility_audit = (int)v;
-            break;
-        case OPT_MAX_LINE:
-            if (!parse_num(optarg, 1, SIZE_MAX / 2, &v))
-                return usage_error("--max-line '%s': expected a positive number of bytes", optarg);
-            o->cfg.max_line = (size_t)v;
-            break;
-        case OPT_MAX_PENDING:
-            if (!parse_num(optarg, 1, JB_PARTIAL_MAX_PENDING_LIMIT, &v))
-                return usage_error("--max-pending '%s': expected a number from 1 to %d", optarg,
-                                   JB_PARTIAL_MAX_PENDING_LIMIT);
-            o->cfg.max_pending = (size_t)v;
-            break;
-        case OPT_STATE:
-            if (!*optarg) return usage_error("--state needs a file name");
-            o->state = optarg;
-            break;
-        case OPT_TAIL:
-            o->tail = true;
-            break;
-        case OPT_NO_READ_AHEAD:
-            o->cfg.read_ahead = false;
-            break;
-        case 'f':
-            o->follow = true;
-            break;
-        case 'h':
-            help();
-            return EXIT_SUCCESS;
-        case 'V':
-            printf("jbridge %s\n", PACKAGE_VERSION);
-            return EXIT_SUCCESS;
-        case ':':
-            return usage_error("option '%s' needs an argument", argv[optind - 1]);
-        default:
-            return usage_error("unknown option '%s'", argv[optind - 1]);
-        }
-        if (r < 0) {
-            fprintf(stderr, "jbridge: out of memory\n");
-            return EXIT_FAILURE;
-        }
+        int r = parse_option(c, argv, o, &sources);
+        if (r != GO_ON) return r;
     }
     if (optind < argc) return usage_error("unexpected argument '%s'", argv[optind]);
     if (sources > 1) return usage_error("give only one of --directory, --file and --namespace");
-    if (o->bundle) {
-        if (o->follow || o->state || o->tail || strcmp(o->app_out, "-") != 0 || strcmp(o->audit_out, "-") != 0)
-            return usage_error("bundle takes no --follow, --state, --tail, --app-out or --audit-out");
-        if (!o->since) return usage_error("bundle needs --since");
-        if (jb_parse_time_spec(o->since, &o->since_usec) < 0)
-            return usage_error(
-                "--since '%s': expected a time such as \"2018-03-27 21:55:29\", "
-                "\"2018-03-27T21:55:29Z\" or @1522187729",
-                o->since);
-        o->until_usec = JB_BUNDLE_NO_LIMIT;
-        if (o->until && jb_parse_time_spec(o->until, &o->until_usec) < 0)
-            return usage_error(
-                "--until '%s': expected a time such as \"2018-03-27 21:55:29\", "
-                "\"2018-03-27T21:55:29Z\" or @1522187729",
-                o->until);
-        if (o->until_usec < o->since_usec) return usage_error("--until is before --since");
-        if (!o->bundle_out) return usage_error("bundle needs -o FILE");
-    }
+    if (o->bundle && (c = check_bundle(o)) != GO_ON) return c;
     o->cfg.source.files = o->files;
     o->cfg.source.n_files = o->n_files;
     o->cfg.containers = o->containers;
@@ -333,7 +371,7 @@ static int parse_args(int argc, char **argv, options *o) {
     o->cfg.n_markers = o->n_markers;
     o->cfg.patterns = o->patterns;
     o->cfg.n_patterns = o->n_patterns;
-    return -1;
+    return GO_ON;
 }
 
 static int output_open(output *out, const char *path) {
@@ -428,41 +466,26 @@ static int save_state(run_ctx *ctx, const options *o, jb_bridge *b) {
     return r;
 }
 
-/* Position the reader: after the saved cursor, else at the head (or tail with --tail). */
+/* Position the reader as the core's resume policy says (resume.h), and say what it did. */
 static int position(const options *o, jb_bridge *b) {
     jb_error err = {0};
-    _cleanup_(jb_state_done) jb_state st = {0};
-    if (o->state) {
-        int r = jb_state_read(o->state, &st, &err);
-        if (r == -EBADMSG) {
-            /* Documented fallback: keep the bad file for inspection and read from the start, so
-             * nothing is lost; records read again carry the same record ids. */
-            fprintf(stderr,
-                    "jbridge: warning: %s; moved it to %s" JB_STATE_BAD_SUFFIX
-                    " and reading from the %s of the journal\n",
-                    err.msg, o->state, o->tail ? "end" : "start");
-            if (jb_state_set_aside(o->state, &err) < 0) fprintf(stderr, "jbridge: warning: %s\n", err.msg);
-        } else if (r < 0 && r != -ENOENT) {
-            fprintf(stderr, "jbridge: %s\n", err.msg);
-            return r;
-        }
+    jb_resume_info info;
+    int r = jb_bridge_resume(b, o->state, o->tail, &info, &err);
+    if (info.outcome == JB_RESUME_SET_ASIDE) {
+        fprintf(stderr,
+                "jbridge: warning: %s; moved it to %s" JB_STATE_BAD_SUFFIX " and reading from the %s of the journal\n",
+                info.bad.msg, o->state, o->tail ? "end" : "start");
+        if (info.aside.code < 0) fprintf(stderr, "jbridge: warning: %s\n", info.aside.msg);
     }
-    int r;
-    if (st.cursor) {
-        /* the counters go on from the saved values: records read again get their old numbers */
-        jb_bridge_set_sequence(b, st.seq_app, st.seq_audit);
-        r = jb_bridge_seek_cursor(b, st.cursor, &err);
-        if (r == 0)
-            fprintf(stderr,
-                    "jbridge: warning: the entry of the saved cursor is no longer in the journal (vacuumed, or "
-                    "another journal); resuming at the first entry after its position\n");
-    } else if (o->tail) {
-        r = jb_bridge_seek_tail(b, &err);
-    } else {
-        r = jb_bridge_seek_head(b, &err);
+    if (r < 0) {
+        fprintf(stderr, "jbridge: %s\n", err.msg);
+        return r;
     }
-    if (r < 0) fprintf(stderr, "jbridge: %s\n", err.msg);
-    return r < 0 ? r : 0;
+    if (info.outcome == JB_RESUMED_AFTER_GONE)
+        fprintf(stderr,
+                "jbridge: warning: the entry of the saved cursor is no longer in the journal (vacuumed, or "
+                "another journal); resuming at the first entry after its position\n");
+    return 0;
 }
 
 static int run(const options *o, run_ctx *ctx) {
@@ -616,7 +639,6 @@ static int run_bundle(const options *o) {
 int main(int argc, char **argv) {
     options o = {.app_out = "-", .audit_out = "-", .fmt = JB_FORMAT_OPTS_DEFAULT};
     jb_config_init(&o.cfg);
-    o.cfg.read_ahead = true;
     if (argc > 1 && strcmp(argv[1], "bundle") == 0) {
         /* "jbridge bundle ...": the same options after the word, plus the bundle's own */
         o.bundle = true;

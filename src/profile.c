@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "profile.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "audit.h"
@@ -47,4 +48,17 @@ const jb_profile *jb_profile_get(const char *name) {
     for (size_t i = 0; i < JB_ELEMENTSOF(profiles); i++)
         if (strcmp(profiles[i].name, name) == 0) return &profiles[i];
     return NULL;
+}
+
+size_t jb_profile_list(char *buf, size_t size, const char *last_sep, bool mark_default) {
+    size_t len = 0;
+    for (size_t i = 0; jb_profile_names[i]; i++) {
+        const char *sep = i == 0 ? "" : jb_profile_names[i + 1] ? ", " : last_sep;
+        const char *mark = mark_default && strcmp(jb_profile_names[i], JB_PROFILE_DEFAULT) == 0 ? " (default)" : "";
+        int n = snprintf(buf + (len < size ? len : size), len < size ? size - len : 0, "%s%s%s", sep,
+                         jb_profile_names[i], mark);
+        if (n > 0) len += (size_t)n;
+    }
+    if (size > 0 && len == 0) buf[0] = 0;
+    return len;
 }

@@ -7,6 +7,7 @@
  *   "cloudify"  Cloudify Manager's REST audit log: no marker, the patterns of its line shapes
  *               (jb_profile_cloudify_patterns, documented in doc/jbridge.md). */
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define JB_PROFILE_DEFAULT "tfe"
@@ -24,3 +25,9 @@ const jb_profile *jb_profile_get(const char *name);
 
 /* The names of the built-in profiles, NULL-terminated, for help texts and error messages. */
 extern const char *const jb_profile_names[];
+
+/* The names of the built-in profiles as a list for a message: "tfe, cloudify" with last_sep ", ",
+ * "tfe or cloudify" with " or "; mark_default adds " (default)" after JB_PROFILE_DEFAULT. Written
+ * into buf as snprintf does (always NUL-terminated when size > 0); returns the length of the
+ * whole list. */
+size_t jb_profile_list(char *buf, size_t size, const char *last_sep, bool mark_default);

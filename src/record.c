@@ -69,3 +69,22 @@ void jb_record_id_hashed(uint64_t h, unsigned seq, char out[17]) {
     }
     out[16] = 0;
 }
+
+/* ---- the header policy ---- */
+
+static int valid_facility(int f, int fallback) {
+    return f >= 0 && f <= 23 ? f : fallback;
+}
+
+int jb_record_pri(const jb_record *rec, int facility_app, int facility_audit) {
+    int facility;
+    if (rec->stream == JB_STREAM_AUDIT)
+        facility = valid_facility(facility_audit, JB_FACILITY_AUDIT_DEFAULT);
+    else
+        facility = valid_facility(rec->facility, valid_facility(facility_app, JB_FACILITY_APP_DEFAULT));
+    return facility * 8 + (rec->severity >= 0 && rec->severity <= 7 ? rec->severity : 6);
+}
+
+const char *jb_record_app_name(const jb_record *rec) {
+    return rec->container_name && rec->container_name[0] ? rec->container_name : jb_str_or_empty(rec->identifier);
+}

@@ -109,3 +109,17 @@ uint32_t jb_sequence_next(uint32_t last);
 void jb_record_id(const char *cursor, unsigned seq, char out[17]);
 /* The same from jb_hash64(cursor) computed before (the journal reader does it, see jb_entry). */
 void jb_record_id_hashed(uint64_t cursor_hash, unsigned seq, char out[17]);
+
+/* ---- the header policy: PRI and APP-NAME, the same for every adapter ---- */
+
+#define JB_FACILITY_APP_DEFAULT 1    /* user: application records without SYSLOG_FACILITY */
+#define JB_FACILITY_AUDIT_DEFAULT 13 /* log audit: every audit record */
+
+/* The record's PRI, facility * 8 + severity (0..191). Audit records take facility_audit; the
+ * others their own facility when it is 0-23, else facility_app. A facility argument outside 0-23
+ * falls back to its default (JB_FACILITY_*_DEFAULT); a severity outside 0-7 becomes 6. */
+int jb_record_pri(const jb_record *rec, int facility_app, int facility_audit);
+
+/* The APP-NAME: the container name, or SYSLOG_IDENTIFIER for an entry that is not a container's
+ * ("" when it has neither). Borrowed from rec. */
+const char *jb_record_app_name(const jb_record *rec);

@@ -73,21 +73,10 @@ int jb_rfc5424_header(jb_buf *out, const char *s, jb_header_field f) {
     return append_header_field(out, s, (unsigned)f < JB_ELEMENTSOF(max) ? max[f] : MSGID_MAX);
 }
 
-static int valid_facility(int f, int fallback) {
-    return f >= 0 && f <= 23 ? f : fallback;
-}
-
 static int rfc5424_format(const jb_record *rec, const jb_format_opts *o, jb_buf *out) {
-    int facility, severity, r;
-
-    if (rec->stream == JB_STREAM_AUDIT)
-        facility = valid_facility(o->facility_audit, 13);
-    else
-        facility = valid_facility(rec->facility, valid_facility(o->facility_app, 1));
-    severity = rec->severity >= 0 && rec->severity <= 7 ? rec->severity : 6;
-
+    int r;
     char pri[8], *p = pri;
-    int v = facility * 8 + severity; /* 0..191 */
+    int v = jb_record_pri(rec, o->facility_app, o->facility_audit); /* 0..191 */
     *p++ = '<';
     if (v >= 100) *p++ = (char)('0' + v / 100);
     if (v >= 10) *p++ = (char)('0' + v / 10 % 10);
@@ -104,8 +93,7 @@ static int rfc5424_format(const jb_record *rec, const jb_format_opts *o, jb_buf 
     if (r < 0) return r;
     r = jb_buf_putc(out, ' ');
     if (r < 0) return r;
-    r = append_header_field(out, rec->container_name && rec->container_name[0] ? rec->container_name : rec->identifier,
-                            APP_NAME_MAX);
+    r = append_header_field(out, jb_record_app_name(rec), APP_NAME_MAX);
     if (r < 0) return r;
     r = jb_buf_putc(out, ' ');
     if (r < 0) return r;

@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef JB_PLUGIN_IMJBRIDGE_H
+#define JB_PLUGIN_IMJBRIDGE_H
+
+/* imjbridge's own header, shared by its three files and by nothing else:
+ *   imjbridge.c         configuration (parameters, checks, statistics) and the module's entry points;
+ *   imjbridge-submit.c  the worker of an input: records to rsyslog messages, batches, positioning;
+ *   imjbridge-ack.c     acknowledgement: which messages rsyslog finished, the position to save.
+ * Include after rsyslog's headers (rsyslog's config.h is force-included). */
+
+#include <pthread.h>
+#include <time.h>
+
+#include "rsyslog.h"
+#include "datetime.h"
+#include "glbl.h"
+#include "msg.h"
+#include "prop.h"
+#include "ratelimit.h"
+#include "ruleset.h"
+#include "statsobj.h"
+
+#include "bridge.h"
+#include "sd.h"
+#include "state.h"
+
+#include "glue.h"
+
+#define JB_HELD_MAX 16384 /* messages the input holds a reference to, at most (see imjb_hold_msg) */
+_Static_assert((JB_HELD_MAX & (JB_HELD_MAX - 1)) == 0, "JB_HELD_MAX is a power of two");
+
+/* rsyslog's object interfaces, defined in imjbridge.c and loaded by modInit. */
+#define IMJB_HIDDEN __attribute__((visibility("hidden")))
+extern datetime_if_t datetime IMJB_HIDDEN;
+extern glbl_if_t glbl IMJB_HIDDEN;
+extern prop_if_t prop IMJB_HIDDEN;
+
+/* jsonProperties: which messages get the $!jbridge, $!container and $!audit properties. The
+ * structured data carries the same values in every case; the properties cost about a tenth of
+ * the module's CPU (three objects per message). */
+enum { JSON_ALL, JSON_AUDIT, JSON_OFF };
+
+/* A group of messages submitted together (one batch of the worker), acknowledged as a whole.
+ *
+ * rsyslog tells an input nothing about what became of a message, but every message holds a
+ * reference to its input name property (prop_t), and this is what we count on. Read in rsyslog
+ * 8.2302's source (rsyslog-headers/runtime): MsgSetInputName() takes a reference (prop.AddRef,
+ * an atomic increment) and msgDestruct() drops it when the message's own reference count reaches
+ * 0 (prop.Destruct, an atomic decrement; the prop is freed at 0, prop.c); MsgDup() (a `call` of a
+ * ruleset with its own queue, an action with a queue copying messages, omruleset) copies the
+ * pointer and takes a reference too, and MsgAddRef() (action queues, a DA queue's spill, the
+ * ratelimiter's repeat reduction) keeps the message itself alive. rsyslog destroys a message
+ * after every action of its batch ran and committed (queue.c DeleteProcessedBatch after the
+ * ruleset's processBatch, which ends with actionCommitAllDirect), after serializing it into a
+ * disk queue (qAddDisk; a message read back from disk gets a new prop, msg.c MsgDeserialize), or
+ * when it discards it (a filter, a full queue, an action that gave up its retries). So when the
+ * group's prop is back to the module's single reference, rsyslog has finished with every message
+ * of the group and with every copy of them. Groups complete in any order but are acknowledged in
+ * order (a FIFO), and each carries the reader's checkpoint taken when it closed: every entry up
+ * to it delivered its records in this group or an earlier one. */
+typedef struct ackGroup {
+    prop_t *prop;        /* the module's reference, the messages hold the others; NULL: no message */
+    int n_msgs;          /* messages submitted with it */
+    sbool ends_interval; /* the persistStateInterval-th record since the last interval ends here */
+    sbool broken;        /* rsyslog refused part of it: never acknowledged */
+    jb_state checkpoint; /* position and sequence numbers when it closed (cursor NULL: none yet) */
+    struct ackGroup *next;
+} ackGroup;
+
+typedef struct instanceConf_s {
+    /* the core's settings (jb_config_init's defaults); its lists point into the strlists below */
+    jb_config cfg;
+    char *directory;
+    jbglue_strlist files;
+    char *name_space;
+    jbglue_strlist containers, images, matches, markers, patterns;
+    char *profile; /* recognition profile; NULL: the core's default */
+    char *ruleset_name, *audit_ruleset_name;
+    ruleset_t *ruleset, *audit_ruleset;
+    char *state_param; /* as configured */
+    char *state_path;  /* resolved against workDirectory */
+    int persist_interval;
+    int max_inflight; /* messages submitted and not yet finished by rsyslog; 0: no bound */
+    sbool ignore_previous;
+    unsigned pen;
+    int facility_app, facility_audit;
+    unsigned int rl_interval, rl_burst;
+    sbool escape_cc;
+    int json_props; /* which messages get JSON properties: JSON_ALL, JSON_AUDIT or JSON_OFF */
+    sbool ok;       /* passed checkCnf */
+
+    /* run time */
+    pthread_t tid;
+    sbool running;
+    sbool state_failing; /* the last save failed: said once, retried at each checkpoint */
+    ratelimit_t *ratelimiter;
+    statsobj_t *stats;
+    STATSCOUNTER_DEF(ctrRead, mutCtrRead)
+    STATSCOUNTER_DEF(ctrApp, mutCtrApp)
+    STATSCOUNTER_DEF(ctrAudit, mutCtrAudit)
+    STATSCOUNTER_DEF(ctrMalformed, mutCtrMalformed)
+    STATSCOUNTER_DEF(ctrReassembled, mutCtrReassembled)
+    STATSCOUNTER_DEF(ctrOverflow, mutCtrOverflow)
+    STATSCOUNTER_DEF(ctrRatelimited, mutCtrRatelimited)
+    STATSCOUNTER_DEF(ctrSaves, mutCtrSaves)
+    STATSCOUNTER_DEF(ctrInvalidations, mutCtrInvalidations)
+    STATSCOUNTER_DEF(ctrGaps, mutCtrGaps)
+    STATSCOUNTER_DEF(ctrGapEntries, mutCtrGapEntries)
+    STATSCOUNTER_DEF(ctrSubmitFailed, mutCtrSubmitFailed)
+    STATSCOUNTER_DEF(ctrAcked, mutCtrAcked)
+    STATSCOUNTER_DEF(ctrInflightWaits, mutCtrInflightWaits)
+    int inflight; /* messages of the open groups (gauge: written by the worker only) */
+    /* acknowledgement (worker only) */
+    ackGroup *cur;         /* the group being filled, NULL until a message needs it */
+    ackGroup *head, *tail; /* closed groups, oldest first */
+    jb_state acked;        /* the newest acknowledged checkpoint: what the state file gets */
+    sbool acked_unsaved;   /* acked moved since the last save */
+    sbool save_due;        /* an acknowledged group ended a persistStateInterval */
+    /* one batch per stream: rsyslog enqueues a batch into the queue of its first message's
+     * ruleset, so mixing the streams would put audit records into the application's queue */
+    multi_submit_t multiSub[2];
+    smsg_t *msgs[2][CONF_NUM_MULTISUB];
+    sbool submit_broken; /* rsyslog refused a batch: that group and the later ones are never acknowledged */
+    /* messages handed to rsyslog that the module still holds a reference to (see imjb_hold_msg): a
+     * ring of JB_HELD_MAX, oldest first, allocated at the first message (worker only) */
+    smsg_t **held;
+    size_t held_first, held_n;
+    jb_buf msgbuf, sdbuf, hdrbuf;
+    jb_sd_cache sdcache;      /* container elements of recent records (worker only) */
+    jbglue_strings *jstrings; /* JSON strings shared by the worker's messages (NULL: none) */
+    /* the broken-down time of the last second seen: the records of one second share it */
+    struct syslogTime last_st;
+    time_t last_sec;
+    sbool last_st_valid;
+    struct instanceConf_s *next;
+} instanceConf_t;
+
+/* ---- imjbridge-submit.c ---- */
+
+/* The thread of one input: position the reader, then read, submit and acknowledge until rsyslog
+ * stops, then save the acknowledged position. arg: the instanceConf_t. */
+void *imjb_worker(void *arg);
+
+/* ---- imjbridge-ack.c (the worker's own) ---- */
+
+/* The input name of the group that new messages join, opened on first use. */
+rsRetVal imjb_group_prop(instanceConf_t *inst, prop_t **ret);
+/* rsyslog refused (part of) a batch of the current group (r: its answer). */
+void imjb_group_broken(instanceConf_t *inst, rsRetVal r);
+/* Close the current group with the reader's checkpoint (after the batches went to rsyslog). */
+void imjb_group_close(instanceConf_t *inst, jb_bridge *b, sbool ends_interval);
+/* Keep a reference to a message rsyslog is about to get (see there), after letting go of at most
+ * one held message rsyslog has finished. */
+void imjb_hold_msg(instanceConf_t *inst, smsg_t *pMsg);
+/* Acknowledge the completed groups at the front of the FIFO, saving the state when one ended a
+ * persistStateInterval. */
+void imjb_reap(instanceConf_t *inst);
+/* Before reading more: wait while maxInFlight messages are out. */
+void imjb_wait_inflight(instanceConf_t *inst);
+/* Save the newest acknowledged position (a failure is said once and retried later). */
+void imjb_save_state(instanceConf_t *inst);
+/* At shutdown, after the last batches went to rsyslog: close the group, wait a while for rsyslog
+ * to finish the open groups, save the position, say what stays unacknowledged, free it all. */
+void imjb_ack_finish(instanceConf_t *inst, jb_bridge *b);
+
+#endif

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "resume.h"
+
+#include "state.h"
+
+int jb_bridge_resume(jb_bridge *b, const char *state_path, bool at_tail, jb_resume_info *info, jb_error *err) {
+    _cleanup_(jb_state_done) jb_state st = {0};
+    int r = -ENOENT;
+
+    info->outcome = JB_RESUME_NO_STATE;
+    info->bad = (jb_error){0};
+    info->aside = (jb_error){0};
+    if (state_path) r = jb_state_read(state_path, &st, &info->bad);
+    if (r == 0) {
+        /* the counters go on from the saved values: records read again get their old numbers */
+        jb_bridge_set_sequence(b, st.seq_app, st.seq_audit);
+        r = jb_bridge_seek_cursor(b, st.cursor, err);
+        if (r < 0) return r;
+        info->outcome = r == 0 ? JB_RESUMED_AFTER_GONE : JB_RESUMED;
+        return 0;
+    }
+    if (r == -EBADMSG) {
+        info->outcome = JB_RESUME_SET_ASIDE;
+        jb_state_set_aside(state_path, &info->aside);
+    } else if (r != -ENOENT) {
+        return jb_error_set(err, r, "%s", info->bad.msg);
+    }
+    if (r == -ENOENT) info->bad = (jb_error){0};
+    r = at_tail ? jb_bridge_seek_tail(b, err) : jb_bridge_seek_head(b, err);
+    return r < 0 ? r : 0;
+}

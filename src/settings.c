@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "settings.h"
+
+#include "partial.h"
+#include "pattern.h"
+#include "profile.h"
+
+void jb_config_init(jb_config *c) {
+    memset(c, 0, sizeof *c);
+    c->source.kind = JB_SOURCE_SYSTEM;
+    c->max_line = JB_PARTIAL_DEFAULT_MAX_LINE;
+    c->max_pending = JB_PARTIAL_DEFAULT_MAX_PENDING;
+    c->read_ahead = true;
+}
+
+static int check_pattern(const char *value, jb_error *err) {
+    jb_pattern *p = NULL;
+    int r = jb_pattern_new(value, &p, err);
+    jb_pattern_free(p);
+    return r < 0 ? r : 0;
+}
+
+int jb_config_check_value(jb_config_setting s, const char *value, jb_error *err) {
+    char names[128];
+    value = jb_str_or_empty(value);
+    switch (s) {
+    case JB_CONFIG_CONTAINERS:
+    case JB_CONFIG_IMAGES:
+        return value[0] ? 0 : jb_error_set(err, -EINVAL, "needs a non-empty pattern");
+    case JB_CONFIG_MATCHES:
+        if (jb_match_valid(value)) return 0;
+        return jb_error_set(err, -EINVAL, "'%s': expected FIELD=VALUE, FIELD made of A-Z, 0-9 and _", value);
+    case JB_CONFIG_MARKERS:
+        return value[0] ? 0 : jb_error_set(err, -EINVAL, "needs a non-empty text");
+    case JB_CONFIG_PROFILE:
+        if (jb_profile_get(value)) return 0;
+        jb_profile_list(names, sizeof names, " or ", false);
+        return jb_error_set(err, -EINVAL, "'%s': expected %s", value, names);
+    case JB_CONFIG_PATTERNS:
+        return value[0] ? check_pattern(value, err) : jb_error_set(err, -EINVAL, "needs a non-empty pattern");
+    case JB_CONFIG_SOURCE:
+    case JB_CONFIG_MAX_LINE:
+    case JB_CONFIG_MAX_PENDING:
+    default:
+        return jb_error_set(err, -EINVAL, "not a list setting");
+    }
+}
+
+static int check_list(jb_config_setting s, const char *const *v, size_t n, jb_config_setting *ret_setting,
+                      jb_error *err) {
+    for (size_t i = 0; i < n; i++) {
+        int r = jb_config_check_value(s, v ? v[i] : NULL, err);
+        if (r < 0) {
+            *ret_setting = s;
+            return r;
+        }
+    }
+    return 0;
+}
+
+int jb_config_check(const jb_config *c, jb_config_setting *ret_setting, jb_error *err) {
+    int r;
+    if ((c->source.directory != NULL) + (c->source.n_files > 0) + (c->source.name_space != NULL) > 1) {
+        *ret_setting = JB_CONFIG_SOURCE;
+        return jb_error_set(err, -EINVAL, "only one source may be given");
+    }
+    if ((r = check_list(JB_CONFIG_CONTAINERS, c->containers, c->n_containers, ret_setting, err)) < 0 ||
+        (r = check_list(JB_CONFIG_IMAGES, c->images, c->n_images, ret_setting, err)) < 0 ||
+        (r = check_list(JB_CONFIG_MATCHES, c->matches, c->n_matches, ret_setting, err)) < 0 ||
+        (r = check_list(JB_CONFIG_MARKERS, c->markers, c->n_markers, ret_setting, err)) < 0)
+        return r;
+    if (c->profile && (r = jb_config_check_value(JB_CONFIG_PROFILE, c->profile, err)) < 0) {
+        *ret_setting = JB_CONFIG_PROFILE;
+        return r;
+    }
+    if ((r = check_list(JB_CONFIG_PATTERNS, c->patterns, c->n_patterns, ret_setting, err)) < 0) return r;
+    if (c->max_line < 1) {
+        *ret_setting = JB_CONFIG_MAX_LINE;
+        return jb_error_set(err, -EINVAL, "expected a positive number of bytes");
+    }
+    if (c->max_pending < 1 || c->max_pending > JB_PARTIAL_MAX_PENDING_LIMIT) {
+        *ret_setting = JB_CONFIG_MAX_PENDING;
+        return jb_error_set(err, -EINVAL, "expected a number from 1 to %d", JB_PARTIAL_MAX_PENDING_LIMIT);
+    }
+    return 0;
+}

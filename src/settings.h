@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/* The bridge's settings: their defaults (jb_config_init) and their validation (jb_config_check),
+ * once for every adapter. An adapter fills a jb_config from its own options or parameters, asks
+ * jb_config_check() whether it is valid, and names the setting it reports in its own words (a
+ * command-line option, an rsyslog parameter). */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "journal.h"
+#include "util.h"
+
+typedef struct jb_config {
+    jb_source source;
+    const char *const *containers; /* globs on CONTAINER_NAME, any may match */
+    size_t n_containers;
+    const char *const *images; /* globs on IMAGE_NAME, any may match */
+    size_t n_images;
+    const char *const *matches; /* FIELD=VALUE journal matches */
+    size_t n_matches;
+    bool all_entries;           /* keep entries that are not Docker's */
+    const char *const *markers; /* audit markers; none: the profile's ("[Audit Log]" for "tfe") */
+    size_t n_markers;
+    const char *profile;         /* recognition profile (profile.h); NULL: "tfe" */
+    const char *const *patterns; /* audit line patterns (pattern.h); none: the profile's */
+    size_t n_patterns;
+    size_t max_line;    /* default 1 MiB */
+    size_t max_pending; /* default 32, at most JB_PARTIAL_MAX_PENDING_LIMIT */
+    bool read_ahead;    /* read the journal in a thread of its own (readahead.h); default true */
+} jb_config;
+
+/* The defaults: the system journal, Docker's entries only, the "tfe" profile, the split-line
+ * limits of partial.h, read-ahead on. */
+void jb_config_init(jb_config *c);
+
+/* The settings jb_config_check() can report. */
+typedef enum jb_config_setting {
+    JB_CONFIG_SOURCE,     /* more than one of source.directory, source.files, source.name_space */
+    JB_CONFIG_CONTAINERS, /* an empty glob */
+    JB_CONFIG_IMAGES,     /* an empty glob */
+    JB_CONFIG_MATCHES,    /* not FIELD=VALUE (jb_match_valid) */
+    JB_CONFIG_MARKERS,    /* an empty marker: it would match every line */
+    JB_CONFIG_PROFILE,    /* not a built-in profile */
+    JB_CONFIG_PATTERNS,   /* empty, or does not compile (pattern.h) */
+    JB_CONFIG_MAX_LINE,   /* 0 */
+    JB_CONFIG_MAX_PENDING /* 0, or over JB_PARTIAL_MAX_PENDING_LIMIT */
+} jb_config_setting;
+
+/* Check one value of the list setting s (containers, images, matches, markers, patterns) or the
+ * profile name, for an adapter that checks values as it reads them. 0, or -EINVAL with err
+ * saying what is wrong without naming the setting (e.g. "'x': expected FIELD=VALUE, FIELD made
+ * of A-Z, 0-9 and _", "needs a non-empty text"), so that the adapter puts its own name for it
+ * first; -ENOMEM. */
+int jb_config_check_value(jb_config_setting s, const char *value, jb_error *err);
+
+/* Check the whole configuration, every setting in the order of jb_config_setting. 0, or -EINVAL
+ * with the first bad setting in *ret_setting and err as jb_config_check_value() words it (the
+ * source: "only one source may be given"); -ENOMEM. */
+int jb_config_check(const jb_config *c, jb_config_setting *ret_setting, jb_error *err);
