@@ -69,3 +69,20 @@ void jb_record_id_hashed(uint64_t h, unsigned seq, char out[17]) {
     }
     out[16] = 0;
 }
+
+/* ---- setting a field ---- */
+
+int jb_field_set(jb_field *f, const char *name, size_t name_len, const char *key, size_t key_len, const char *value,
+                 size_t value_len) {
+    char *n = jb_strndup(name, name_len);
+    char *k = jb_strndup(key, key_len);
+    char *v = jb_strndup(value, value_len);
+    if (!n || !k || !v) {
+        jb_free(n);
+        jb_free(k);
+        jb_free(v);
+        return -ENOMEM;
+    }
+    *f = (jb_field){.name = n, .key = k, .value = v, .value_len = value_len};
+    return 0;
+}

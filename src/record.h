@@ -109,3 +109,11 @@ uint32_t jb_sequence_next(uint32_t last);
 void jb_record_id(const char *cursor, unsigned seq, char out[17]);
 /* The same from jb_hash64(cursor) computed before (the journal reader does it, see jb_entry). */
 void jb_record_id_hashed(uint64_t cursor_hash, unsigned seq, char out[17]);
+
+/* ---- setting a field ---- */
+
+/* Fill f with new NUL-terminated copies of name (name_len bytes), key and value (value_len bytes,
+ * may contain NULs; value_len is stored too). What f held before is overwritten, not freed: f is
+ * a new slot. 0, or -ENOMEM with f unchanged. */
+int jb_field_set(jb_field *f, const char *name, size_t name_len, const char *key, size_t key_len, const char *value,
+                 size_t value_len);
