@@ -205,14 +205,33 @@ static void put_group(jb_json_writer *w, const group *g) {
     jb_json_close(w, '}');
 }
 
+typedef struct counter {
+    const char *key;
+    uint64_t value;
+} counter;
+
+/* "key": {"KEY": VALUE, ...} */
+static void put_counters(jb_json_writer *w, const char *key, const counter *c, size_t n) {
+    jb_json_open(w, key, '{');
+    for (size_t i = 0; i < n; i++) jb_json_uint(w, c[i].key, c[i].value);
+    jb_json_close(w, '}');
+}
+
 /* The manifest into out, one member per line, indented by two spaces per level. 0, -ENOMEM, or -EINVAL
  * when a string (host, source, version, a record's host name) is not UTF-8. */
 static int manifest(const jb_bundle *b, const jb_bundle_info *info, uint64_t now_usec, jb_buf *out) {
     static const jb_stats zero;
     const jb_stats *st = info->stats ? info->stats : &zero;
-    uint64_t n_stream[2] = {0, 0};
+    counter records[] = {{"app", 0}, {"audit", 0}};
     for (size_t i = 0; i < b->n; i++)
-        for (int k = 0; k < 2; k++) n_stream[k] += b->groups[i].s[k].count;
+        for (int k = 0; k < 2; k++) records[k].value += b->groups[i].s[k].count;
+    const counter gaps[] = {{"count", st->gaps}, {"entries", st->gap_entries}};
+    const counter lines[] = {{"reassembled", st->lines_reassembled},
+                             {"incomplete", st->lines_incomplete},
+                             {"overflow", st->lines_overflow},
+                             {"audit_malformed", st->audit_malformed}};
+    const counter entries[] = {
+        {"read", st->entries_read}, {"filtered", st->entries_filtered}, {"out_of_range", b->skipped}};
 
     jb_json_writer w = {.out = out};
     jb_json_open(&w, NULL, '{');
@@ -230,28 +249,13 @@ static int manifest(const jb_bundle *b, const jb_bundle_info *info, uint64_t now
     jb_json_open(&w, "hosts", '[');
     for (size_t i = 0; i < b->n_hosts; i++) jb_json_string(&w, NULL, b->hosts[i]);
     jb_json_close(&w, ']');
-    jb_json_open(&w, "records", '{');
-    jb_json_uint(&w, "app", n_stream[0]);
-    jb_json_uint(&w, "audit", n_stream[1]);
-    jb_json_close(&w, '}');
+    put_counters(&w, "records", records, JB_ELEMENTSOF(records));
     jb_json_open(&w, "containers", '{');
     for (size_t i = 0; i < b->n; i++) put_group(&w, &b->groups[i]);
     jb_json_close(&w, '}');
-    jb_json_open(&w, "gaps", '{');
-    jb_json_uint(&w, "count", st->gaps);
-    jb_json_uint(&w, "entries", st->gap_entries);
-    jb_json_close(&w, '}');
-    jb_json_open(&w, "lines", '{');
-    jb_json_uint(&w, "reassembled", st->lines_reassembled);
-    jb_json_uint(&w, "incomplete", st->lines_incomplete);
-    jb_json_uint(&w, "overflow", st->lines_overflow);
-    jb_json_uint(&w, "audit_malformed", st->audit_malformed);
-    jb_json_close(&w, '}');
-    jb_json_open(&w, "entries", '{');
-    jb_json_uint(&w, "read", st->entries_read);
-    jb_json_uint(&w, "filtered", st->entries_filtered);
-    jb_json_uint(&w, "out_of_range", b->skipped);
-    jb_json_close(&w, '}');
+    put_counters(&w, "gaps", gaps, JB_ELEMENTSOF(gaps));
+    put_counters(&w, "lines", lines, JB_ELEMENTSOF(lines));
+    put_counters(&w, "entries", entries, JB_ELEMENTSOF(entries));
     return jb_json_close(&w, '}');
 }
 
