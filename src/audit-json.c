@@ -15,8 +15,8 @@
 
 /* jansson allocates through the core's allocator (jb_malloc, so jb_set_alloc_funcs() and the
  * allocation-failure tests reach it too). Its allocator is process-wide, so it is set once, by
- * json_setup(), which load_json(), the one way into jansson, runs before the first parse; no other
- * function sets it, and creating a matcher no longer does.
+ * json_setup(), which load_json(), the one way into jansson, runs before the first parse; nothing
+ * else sets it.
  * jansson 2.14 ignores some failures (a byte dropped from its token buffer, then the parse goes
  * on), so a failed parse cannot tell OOM from bad JSON and a "successful" one may be wrong. The
  * hook therefore records every failure of the current parse and fails all later allocations of
