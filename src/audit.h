@@ -3,7 +3,10 @@
 
 /* Audit recognition: finds a marker (default "[Audit Log]") followed by a JSON object, or the
  * newer wrapped form, a line that is itself a JSON object whose "log" string holds such a line.
- * jansson stays inside audit.c. */
+ * Three files: audit.c (the rules, the markers and the matcher), audit-flat.c (flat objects, parsed
+ * without a JSON library) and audit-json.c (the rest, the only file that includes the JSON
+ * library; it points the library's process-wide allocator at the core's, jb_malloc, once, before
+ * its first parse). */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -19,11 +22,6 @@ extern const char *const jb_audit_required_keys[6];
 
 typedef struct jb_audit_matcher jb_audit_matcher;
 
-/* New matcher for n markers (copied). n == 0 means the default marker. An empty marker is
- * rejected with -EINVAL and a message in err. */
-int jb_audit_matcher_new(const char *const *markers, size_t n, jb_audit_matcher **ret, jb_error *err);
-jb_audit_matcher *jb_audit_matcher_free(jb_audit_matcher *m);
-
 /* What a matcher recognizes: a built-in profile (profile.h: "tfe", the default, or "cloudify"),
  * whose markers and line patterns (pattern.h) are replaced by the ones given here when there are
  * any. Strings are copied. */
@@ -36,8 +34,9 @@ typedef struct jb_audit_opts {
 } jb_audit_opts;
 
 /* New matcher for o (NULL: the defaults). -EINVAL with a message in err for an unknown profile,
- * an empty marker or a pattern that does not compile; -ENOMEM. */
+ * an empty marker or a pattern that does not compile; -ENOMEM. *ret is written only on success. */
 int jb_audit_matcher_new_opts(const jb_audit_opts *o, jb_audit_matcher **ret, jb_error *err);
+jb_audit_matcher *jb_audit_matcher_free(jb_audit_matcher *m);
 
 /* Recognize the message (n bytes, may contain NULs, need not be NUL-terminated).
  * Fills *ret (which must be zeroed or cleared before) and returns 0; -ENOMEM on allocation failure
@@ -61,7 +60,7 @@ int jb_audit_matcher_new_opts(const jb_audit_opts *o, jb_audit_matcher **ret, jb
 #define JB_AUDIT_MAX_FIELDS 256
 
 /* true (the default): flat audit objects (string, integer, true, false and null members in
- * printable ASCII, no escapes) are parsed without jansson, with the same result. Tests set it to
- * false to compare both paths. */
+ * printable ASCII, no escapes) are parsed without the JSON library, with the same result. Tests
+ * set it to false to compare both paths. */
 extern bool jb_audit_fast_path;
 int jb_audit_recognize(const jb_audit_matcher *m, const char *msg, size_t n, jb_audit *ret);

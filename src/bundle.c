@@ -2,14 +2,15 @@
 #include "bundle.h"
 
 #include <fcntl.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "json-write.h"
 #include "tar.h"
+#include "timestamp.h"
 
 typedef struct spool {
     int fd;         /* unlinked temporary file, -1 before the first record */
@@ -127,17 +128,6 @@ static int note_host(jb_bundle *b, const char *host) {
     return 0;
 }
 
-static int write_all(int fd, const char *p, size_t n) {
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR) continue;
-        if (w < 0) return -errno;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 int jb_bundle_add(const jb_record *rec, void *userdata) {
     jb_bundle *b = userdata;
     if (rec->time_usec < b->o.since_usec || rec->time_usec > b->o.until_usec) {
@@ -156,7 +146,7 @@ int jb_bundle_add(const jb_record *rec, void *userdata) {
     }
     jb_buf_reset(&b->line);
     r = jb_rfc5424_format(rec, &b->o.fmt, &b->line);
-    if (r >= 0) r = write_all(s->fd, b->line.data, b->line.len);
+    if (r >= 0) r = jb_write_all(s->fd, b->line.data, b->line.len);
     if (r >= 0) r = note_host(b, rec->hostname);
     if (r < 0) return r;
     s->bytes += b->line.len;
@@ -169,18 +159,6 @@ int jb_bundle_add(const jb_record *rec, void *userdata) {
 
 /* ---- manifest ---- */
 
-static json_t *time_json(uint64_t usec) {
-    jb_buf t = JB_BUF_INIT;
-    json_t *v = NULL;
-    if (jb_format_time(&t, usec) >= 0 && t.data) v = json_string(t.data);
-    jb_buf_free(&t);
-    return v ? v : json_null();
-}
-
-static int set(json_t *obj, const char *key, json_t *v) {
-    return v && json_object_set_new(obj, key, v) == 0 ? 0 : -ENOMEM;
-}
-
 static int cmp_group(const void *a, const void *b) {
     return strcmp(((const group *)a)->name, ((const group *)b)->name);
 }
@@ -189,116 +167,100 @@ static int cmp_str(const void *a, const void *b) {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static const char *const stream_file[2] = {"app.log", "audit.log"};
+/* The path in the archive of the records of group g in stream k. */
+static void file_path(const group *g, int k, char path[96]) {
+    static const char *const stream_file[2] = {"app.log", "audit.log"};
+    snprintf(path, 96, "%s/%s", g->name, stream_file[k]);
+}
 
-static json_t *manifest(const jb_bundle *b, const jb_bundle_info *info, uint64_t now_usec) {
-    json_t *m = json_object(), *range = json_object(), *counts = json_object(), *conts = json_object(),
-           *hosts = json_array(), *gaps = json_object(), *lines = json_object(), *entries = json_object();
-    int r = m && range && counts && conts && hosts && gaps && lines && entries ? 0 : -ENOMEM;
-    const jb_stats *st = info->stats;
+/* A time as RFC 3339 text, or null when it has none (a year after 9999). */
+static void put_time(jb_json_writer *w, const char *key, uint64_t usec) {
+    jb_buf t = JB_BUF_INIT;
+    int r = jb_format_time(&t, usec);
+    if (r == -ENOMEM && w->error == 0) w->error = r;
+    jb_json_string(w, key, r >= 0 ? t.data : NULL);
+    jb_buf_free(&t);
+}
+
+/* "NAME": {"app": N, "audit": N, "files": {STREAM: {path, records, bytes, first, last}}}, with
+ * only the streams that have records under "files". */
+static void put_group(jb_json_writer *w, const group *g) {
+    jb_json_open(w, g->name, '{');
+    for (int k = 0; k < 2; k++) jb_json_uint(w, jb_stream_name((jb_stream)k), g->s[k].count);
+    jb_json_open(w, "files", '{');
+    for (int k = 0; k < 2; k++) {
+        const spool *s = &g->s[k];
+        char path[96];
+        if (s->count == 0) continue;
+        file_path(g, k, path);
+        jb_json_open(w, jb_stream_name((jb_stream)k), '{');
+        jb_json_string(w, "path", path);
+        jb_json_uint(w, "records", s->count);
+        jb_json_uint(w, "bytes", s->bytes);
+        put_time(w, "first", s->first_usec);
+        put_time(w, "last", s->last_usec);
+        jb_json_close(w, '}');
+    }
+    jb_json_close(w, '}');
+    jb_json_close(w, '}');
+}
+
+typedef struct counter {
+    const char *key;
+    uint64_t value;
+} counter;
+
+/* "key": {"KEY": VALUE, ...} */
+static void put_counters(jb_json_writer *w, const char *key, const counter *c, size_t n) {
+    jb_json_open(w, key, '{');
+    for (size_t i = 0; i < n; i++) jb_json_uint(w, c[i].key, c[i].value);
+    jb_json_close(w, '}');
+}
+
+/* The manifest into out, one member per line, indented by two spaces per level. 0, -ENOMEM, or -EINVAL
+ * when a string (host, source, version, a record's host name) is not UTF-8. */
+static int manifest(const jb_bundle *b, const jb_bundle_info *info, uint64_t now_usec, jb_buf *out) {
     static const jb_stats zero;
-    if (!st) st = &zero;
-    uint64_t n_stream[2] = {0, 0};
+    const jb_stats *st = info->stats ? info->stats : &zero;
+    counter records[] = {{"app", 0}, {"audit", 0}};
+    for (size_t i = 0; i < b->n; i++)
+        for (int k = 0; k < 2; k++) records[k].value += b->groups[i].s[k].count;
+    const counter gaps[] = {{"count", st->gaps}, {"entries", st->gap_entries}};
+    const counter lines[] = {{"reassembled", st->lines_reassembled},
+                             {"incomplete", st->lines_incomplete},
+                             {"overflow", st->lines_overflow},
+                             {"audit_malformed", st->audit_malformed}};
+    const counter entries[] = {
+        {"read", st->entries_read}, {"filtered", st->entries_filtered}, {"out_of_range", b->skipped}};
 
-    if (r >= 0) r = set(m, "jbridge_version", json_string(info->version ? info->version : ""));
-    if (r >= 0) r = set(m, "created", time_json(now_usec));
-    if (r >= 0) r = set(m, "host", json_string(info->host ? info->host : ""));
-    if (r >= 0) r = set(m, "source", json_string(info->source ? info->source : ""));
-    if (r >= 0) r = set(range, "since", time_json(b->o.since_usec));
-    if (r >= 0)
-        r = set(range, "until", b->o.until_usec == JB_BUNDLE_NO_LIMIT ? json_null() : time_json(b->o.until_usec));
-    for (size_t i = 0; r >= 0 && i < b->n_hosts; i++)
-        r = json_array_append_new(hosts, json_string(b->hosts[i])) == 0 ? 0 : -ENOMEM;
-    for (size_t i = 0; r >= 0 && i < b->n; i++) {
-        const group *g = &b->groups[i];
-        json_t *c = json_object(), *files = json_object();
-        r = c && files ? 0 : -ENOMEM;
-        for (int k = 0; r >= 0 && k < 2; k++) {
-            const char *sname = jb_stream_name((jb_stream)k);
-            n_stream[k] += g->s[k].count;
-            r = set(c, sname, json_integer((json_int_t)g->s[k].count));
-            if (r >= 0 && g->s[k].count > 0) {
-                char path[96];
-                snprintf(path, sizeof path, "%s/%s", g->name, stream_file[k]);
-                json_t *f = json_object();
-                r = f ? 0 : -ENOMEM;
-                if (r >= 0) r = set(f, "path", json_string(path));
-                if (r >= 0) r = set(f, "records", json_integer((json_int_t)g->s[k].count));
-                if (r >= 0) r = set(f, "bytes", json_integer((json_int_t)g->s[k].bytes));
-                if (r >= 0) r = set(f, "first", time_json(g->s[k].first_usec));
-                if (r >= 0) r = set(f, "last", time_json(g->s[k].last_usec));
-                if (r >= 0)
-                    r = set(files, sname, f);
-                else
-                    json_decref(f);
-            }
-        }
-        if (r >= 0)
-            r = set(c, "files", files);
-        else
-            json_decref(files);
-        if (r >= 0)
-            r = set(conts, g->name, c);
-        else
-            json_decref(c);
-    }
-    if (r >= 0) r = set(counts, "app", json_integer((json_int_t)n_stream[0]));
-    if (r >= 0) r = set(counts, "audit", json_integer((json_int_t)n_stream[1]));
-    if (r >= 0) r = set(gaps, "count", json_integer((json_int_t)st->gaps));
-    if (r >= 0) r = set(gaps, "entries", json_integer((json_int_t)st->gap_entries));
-    if (r >= 0) r = set(lines, "reassembled", json_integer((json_int_t)st->lines_reassembled));
-    if (r >= 0) r = set(lines, "incomplete", json_integer((json_int_t)st->lines_incomplete));
-    if (r >= 0) r = set(lines, "overflow", json_integer((json_int_t)st->lines_overflow));
-    if (r >= 0) r = set(lines, "audit_malformed", json_integer((json_int_t)st->audit_malformed));
-    if (r >= 0) r = set(entries, "read", json_integer((json_int_t)st->entries_read));
-    if (r >= 0) r = set(entries, "filtered", json_integer((json_int_t)st->entries_filtered));
-    if (r >= 0) r = set(entries, "out_of_range", json_integer((json_int_t)b->skipped));
-    if (r >= 0) {
-        r = set(m, "range", range);
-        range = NULL;
-    }
-    if (r >= 0) {
-        r = set(m, "hosts", hosts);
-        hosts = NULL;
-    }
-    if (r >= 0) {
-        r = set(m, "records", counts);
-        counts = NULL;
-    }
-    if (r >= 0) {
-        r = set(m, "containers", conts);
-        conts = NULL;
-    }
-    if (r >= 0) {
-        r = set(m, "gaps", gaps);
-        gaps = NULL;
-    }
-    if (r >= 0) {
-        r = set(m, "lines", lines);
-        lines = NULL;
-    }
-    if (r >= 0) {
-        r = set(m, "entries", entries);
-        entries = NULL;
-    }
-    json_decref(range);
-    json_decref(hosts);
-    json_decref(counts);
-    json_decref(conts);
-    json_decref(gaps);
-    json_decref(lines);
-    json_decref(entries);
-    if (r < 0) {
-        json_decref(m);
-        return NULL;
-    }
-    return m;
+    jb_json_writer w = {.out = out};
+    jb_json_open(&w, NULL, '{');
+    jb_json_string(&w, "jbridge_version", jb_str_or_empty(info->version));
+    put_time(&w, "created", now_usec);
+    jb_json_string(&w, "host", jb_str_or_empty(info->host));
+    jb_json_string(&w, "source", jb_str_or_empty(info->source));
+    jb_json_open(&w, "range", '{');
+    put_time(&w, "since", b->o.since_usec);
+    if (b->o.until_usec == JB_BUNDLE_NO_LIMIT)
+        jb_json_string(&w, "until", NULL);
+    else
+        put_time(&w, "until", b->o.until_usec);
+    jb_json_close(&w, '}');
+    jb_json_open(&w, "hosts", '[');
+    for (size_t i = 0; i < b->n_hosts; i++) jb_json_string(&w, NULL, b->hosts[i]);
+    jb_json_close(&w, ']');
+    put_counters(&w, "records", records, JB_ELEMENTSOF(records));
+    jb_json_open(&w, "containers", '{');
+    for (size_t i = 0; i < b->n; i++) put_group(&w, &b->groups[i]);
+    jb_json_close(&w, '}');
+    put_counters(&w, "gaps", gaps, JB_ELEMENTSOF(gaps));
+    put_counters(&w, "lines", lines, JB_ELEMENTSOF(lines));
+    put_counters(&w, "entries", entries, JB_ELEMENTSOF(entries));
+    return jb_json_close(&w, '}');
 }
 
 int jb_bundle_write(jb_bundle *b, int fd, const jb_bundle_info *info, jb_error *err) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    uint64_t now = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+    uint64_t now = jb_now_usec(CLOCK_REALTIME);
     static const jb_bundle_info none = {0};
     if (!info) info = &none;
 
@@ -306,30 +268,29 @@ int jb_bundle_write(jb_bundle *b, int fd, const jb_bundle_info *info, jb_error *
     b->last = 0;
     qsort(b->hosts, b->n_hosts, sizeof *b->hosts, cmp_str);
     /* The manifest, ending with a newline like any text file. */
-    json_t *m = manifest(b, info, now);
-    size_t tl = m ? json_dumpb(m, NULL, 0, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : 0;
-    char *text = tl ? jb_malloc(tl + 1) : NULL;
-    if (text && json_dumpb(m, text, tl, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != tl) text = (jb_free(text), NULL);
-    json_decref(m);
-    if (!text) {
-        close(fd);
-        return jb_error_set(err, -ENOMEM, "out of memory");
-    }
-    text[tl++] = '\n';
-    jb_tar *t = NULL;
-    int r = jb_tar_open(fd, 6, &t);
+    jb_buf text = JB_BUF_INIT;
+    int r = manifest(b, info, now, &text);
+    if (r >= 0) r = jb_buf_putc(&text, '\n');
     if (r < 0) {
-        jb_free(text);
+        jb_buf_free(&text);
+        close(fd);
+        return jb_error_set(err, r, "%s",
+                            r == -EINVAL ? "cannot write the manifest: a string in it is not UTF-8" : "out of memory");
+    }
+    jb_tar *t = NULL;
+    r = jb_tar_open(fd, 6, &t);
+    if (r < 0) {
+        jb_buf_free(&text);
         return jb_error_set(err, r, "cannot start the archive: %s", strerror(-r));
     }
-    r = jb_tar_add_data(t, "manifest.json", 0640, (uint64_t)ts.tv_sec, text, tl);
-    jb_free(text);
+    r = jb_tar_add_data(t, "manifest.json", 0640, now / 1000000u, text.data, text.len);
+    jb_buf_free(&text);
     for (size_t i = 0; r >= 0 && i < b->n; i++)
         for (int k = 0; r >= 0 && k < 2; k++) {
             const spool *s = &b->groups[i].s[k];
             if (s->count == 0) continue;
             char path[96];
-            snprintf(path, sizeof path, "%s/%s", b->groups[i].name, stream_file[k]);
+            file_path(&b->groups[i], k, path);
             r = jb_tar_add_fd(t, path, 0640, s->last_usec / 1000000u, s->fd, s->bytes);
             if (r < 0) {
                 jb_tar_free(t);

@@ -192,19 +192,9 @@ int jb_pattern_match(const jb_pattern *p, const char *line, size_t n, jb_field *
         while (vlen > 0 && trailing_blank(v[0])) v++, vlen--;
         while (vlen > 0 && trailing_blank(v[vlen - 1])) vlen--;
         if (vlen == 0) continue;
-        jb_field f = {
-            .name = jb_strdup(it->name),
-            .key = jb_strdup(it->name),
-            .value = jb_strndup(v, vlen),
-            .value_len = vlen,
-        };
-        if (!f.name || !f.key || !f.value) {
-            jb_free(f.name);
-            jb_free(f.key);
-            jb_free(f.value);
-            return -ENOMEM;
-        }
-        fields[(*ret_n)++] = f;
+        size_t name_len = strlen(it->name);
+        if (jb_field_set(&fields[*ret_n], it->name, name_len, it->name, name_len, v, vlen) < 0) return -ENOMEM;
+        (*ret_n)++;
     }
     return 1;
 }

@@ -88,3 +88,20 @@ int jb_record_pri(const jb_record *rec, int facility_app, int facility_audit) {
 const char *jb_record_app_name(const jb_record *rec) {
     return rec->container_name && rec->container_name[0] ? rec->container_name : jb_str_or_empty(rec->identifier);
 }
+
+/* ---- setting a field ---- */
+
+int jb_field_set(jb_field *f, const char *name, size_t name_len, const char *key, size_t key_len, const char *value,
+                 size_t value_len) {
+    char *n = jb_strndup(name, name_len);
+    char *k = jb_strndup(key, key_len);
+    char *v = jb_strndup(value, value_len);
+    if (!n || !k || !v) {
+        jb_free(n);
+        jb_free(k);
+        jb_free(v);
+        return -ENOMEM;
+    }
+    *f = (jb_field){.name = n, .key = k, .value = v, .value_len = value_len};
+    return 0;
+}

@@ -123,3 +123,11 @@ int jb_record_pri(const jb_record *rec, int facility_app, int facility_audit);
 /* The APP-NAME: the container name, or SYSLOG_IDENTIFIER for an entry that is not a container's
  * ("" when it has neither). Borrowed from rec. */
 const char *jb_record_app_name(const jb_record *rec);
+
+/* ---- setting a field ---- */
+
+/* Fill f with new NUL-terminated copies of name (name_len bytes), key and value (value_len bytes,
+ * may contain NULs; value_len is stored too). What f held before is overwritten, not freed: f is
+ * a new slot. 0, or -ENOMEM with f unchanged. */
+int jb_field_set(jb_field *f, const char *name, size_t name_len, const char *key, size_t key_len, const char *value,
+                 size_t value_len);

@@ -7,120 +7,83 @@
 #include "route.h"
 #include "sd.h"
 
-/* One parsed SD-PARAM: name and the raw (escaped) value. */
-typedef struct sd_cursor {
-    const char *s;
-    size_t n, pos;
-} sd_cursor;
+/* What jb_resplit_find() gathers while jb_sd_walk() goes over the structured data. */
+typedef struct finder {
+    char jb_id[JB_SD_NAME_MAX + 16], audit_id[JB_SD_NAME_MAX + 16];
+    int which; /* the element being walked: 1 jbridge@PEN, 2 audit@PEN, 0 another */
+    int found; /* bits of which */
+    jb_audit audit;
+    jb_stream stream;
+    bool malformed;
+    const char *reason;
+    bool oom; /* a field could not be added: the walk goes on, as only a valid SD may give -ENOMEM */
+} finder;
 
-static bool slice_is(const char *p, size_t n, const char *s) {
-    return jb_slice_eq(p, n, s);
-}
-
-/* Unescape \" \\ \] (a backslash before anything else stays) into a new string. */
-static char *unescape(const char *p, size_t n, size_t *ret_len) {
-    char *out = jb_malloc(n + 1), *o = out;
-    if (out == NULL) return NULL;
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] == '\\' && i + 1 < n && (p[i + 1] == '"' || p[i + 1] == '\\' || p[i + 1] == ']')) i++;
-        *o++ = p[i];
-    }
-    *o = '\0';
-    *ret_len = (size_t)(o - out);
-    return out;
-}
-
+/* Add the parameter as a field of audit@PEN, its value unescaped (\" \\ \]; a backslash before
+ * anything else stays). */
 static int add_field(jb_audit *a, const char *name, size_t name_len, const char *val, size_t val_len) {
-    jb_field *f;
-    size_t vlen = 0;
     if (a->n_fields >= JB_AUDIT_MAX_FIELDS) return 0;
-    f = jb_realloc(a->fields, (a->n_fields + 1) * sizeof(*f));
+    jb_field *f = jb_realloc(a->fields, (a->n_fields + 1) * sizeof(*f));
     if (f == NULL) return -ENOMEM;
     a->fields = f;
     f = &a->fields[a->n_fields];
-    memset(f, 0, sizeof(*f));
-    f->name = jb_strndup(name, name_len);
-    f->key = jb_strndup(name, name_len);
-    f->value = unescape(val, val_len, &vlen);
-    if (f->name == NULL || f->key == NULL || f->value == NULL) {
-        jb_free(f->name);
-        jb_free(f->key);
-        jb_free(f->value);
-        return -ENOMEM;
+    int r = jb_field_set(f, name, name_len, name, name_len, val, val_len);
+    if (r < 0) return r;
+    char *o = f->value;
+    for (size_t i = 0; i < val_len; i++) {
+        if (val[i] == '\\' && i + 1 < val_len && (val[i + 1] == '"' || val[i + 1] == '\\' || val[i + 1] == ']')) i++;
+        *o++ = val[i];
     }
-    f->value_len = vlen;
+    *o = '\0';
+    f->value_len = (size_t)(o - f->value);
     a->n_fields++;
     return 0;
 }
 
-/* Walk the elements of a validated SD string. For each param of the two interesting elements,
- * act. Returns found-bits (1: jbridge@PEN, 2: audit@PEN) or -ENOMEM. */
-static int walk(const char *s, size_t n, const char *jb_id, const char *audit_id, jb_audit *a, jb_stream *stream,
-                bool *malformed, const char **reason) {
-    size_t i = 0;
-    int found = 0;
-    while (i < n && s[i] == '[') {
-        size_t id0 = ++i, idn;
-        int which = 0;
-        while (i < n && s[i] != ' ' && s[i] != ']') i++;
-        idn = i - id0;
-        if (slice_is(s + id0, idn, jb_id))
-            which = 1;
-        else if (slice_is(s + id0, idn, audit_id))
-            which = 2;
-        found |= which;
-        while (i < n && s[i] == ' ') {
-            size_t nm0 = ++i, nmn, v0, vn;
-            while (i < n && s[i] != '=') i++;
-            nmn = i - nm0;
-            i += 2; /* =" */
-            v0 = i;
-            while (i < n && s[i] != '"') i += s[i] == '\\' && i + 1 < n ? 2 : 1;
-            vn = i - v0;
-            i++; /* closing quote */
-            if (which == 2) {
-                int r = add_field(a, s + nm0, nmn, s + v0, vn);
-                if (r < 0) return r;
-            } else if (which == 1) {
-                if (slice_is(s + nm0, nmn, "stream"))
-                    *stream = slice_is(s + v0, vn, "audit") ? JB_STREAM_AUDIT : JB_STREAM_APP;
-                else if (slice_is(s + nm0, nmn, "audit") && slice_is(s + v0, vn, "malformed"))
-                    *malformed = true;
-                else if (slice_is(s + nm0, nmn, "reason"))
-                    *reason = "malformed (from the sender)";
-            }
-        }
-        i++; /* ] */
+static int on_element(const char *id, size_t id_len, void *userdata) {
+    finder *f = userdata;
+    f->which = jb_slice_eq(id, id_len, f->jb_id) ? 1 : jb_slice_eq(id, id_len, f->audit_id) ? 2 : 0;
+    f->found |= f->which;
+    return 0;
+}
+
+static int on_param(const char *name, size_t name_len, const char *value, size_t value_len, void *userdata) {
+    finder *f = userdata;
+    if (f->which == 2 && !f->oom) {
+        f->oom = add_field(&f->audit, name, name_len, value, value_len) < 0;
+    } else if (f->which == 1) {
+        if (jb_slice_eq(name, name_len, "stream"))
+            f->stream = jb_slice_eq(value, value_len, "audit") ? JB_STREAM_AUDIT : JB_STREAM_APP;
+        else if (jb_slice_eq(name, name_len, "audit") && jb_slice_eq(value, value_len, "malformed"))
+            f->malformed = true;
+        else if (jb_slice_eq(name, name_len, "reason"))
+            f->reason = "malformed (from the sender)";
     }
-    return found;
+    return 0;
 }
 
 int jb_resplit_find(const char *sd, size_t n, unsigned pen, jb_audit *ret_audit, jb_stream *ret_stream) {
-    char jb_id[JB_SD_NAME_MAX + 16], audit_id[JB_SD_NAME_MAX + 16];
-    jb_audit a = {0};
-    jb_stream stream = JB_STREAM_APP;
-    bool malformed = false;
-    const char *reason = NULL;
-    int found;
+    static const jb_sd_visitor visitor = {on_element, on_param};
+    finder f = {.stream = JB_STREAM_APP};
 
-    if (sd == NULL || n == 0 || sd[0] != '[' || jb_sd_validate(sd, n) < 0) return 0;
+    if (sd == NULL || n == 0 || sd[0] != '[') return 0;
     if (pen == 0) pen = JB_SD_DEFAULT_PEN;
-    snprintf(jb_id, sizeof(jb_id), "jbridge@%u", pen);
-    snprintf(audit_id, sizeof(audit_id), "audit@%u", pen);
-    found = walk(sd, n, jb_id, audit_id, &a, &stream, &malformed, &reason);
-    if (found <= 0) {
-        jb_audit_clear(&a);
-        return found;
+    snprintf(f.jb_id, sizeof(f.jb_id), "jbridge@%u", pen);
+    snprintf(f.audit_id, sizeof(f.audit_id), "audit@%u", pen);
+    int r = jb_sd_walk(sd, n, &visitor, &f);
+    if (r < 0 || f.oom || f.found == 0) {
+        jb_audit_clear(&f.audit);
+        return r == 0 && f.oom ? -ENOMEM : 0; /* not valid structured data, or neither element */
     }
-    if (!(found & 1)) stream = JB_STREAM_AUDIT; /* audit@PEN alone */
-    if (stream == JB_STREAM_AUDIT) {
-        a.kind = malformed ? JB_AUDIT_MALFORMED : JB_AUDIT_OK;
-        a.reason = malformed ? (reason != NULL ? reason : "malformed (from the sender)") : NULL;
+    if (!(f.found & 1)) f.stream = JB_STREAM_AUDIT; /* audit@PEN alone */
+    if (f.stream == JB_STREAM_AUDIT) {
+        f.audit.kind = f.malformed ? JB_AUDIT_MALFORMED : JB_AUDIT_OK;
+        f.audit.reason = f.malformed ? (f.reason != NULL ? f.reason : "malformed (from the sender)") : NULL;
     } else {
-        jb_audit_clear(&a); /* an application record keeps no audit fields */
+        jb_audit_clear(&f.audit); /* an application record keeps no audit fields */
     }
-    *ret_audit = a;
-    *ret_stream = stream;
+    *ret_audit = f.audit;
+    *ret_stream = f.stream;
     return 1;
 }
 

@@ -5,34 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Length of the well-formed UTF-8 sequence that starts at p (n bytes available, n >= 1), or 0 when
- * the bytes there are not one (overlong forms, surrogates, code points above U+10FFFF, stray
- * continuation bytes, truncated sequences). ASCII gives 1. */
-static size_t utf8_seq_len(const unsigned char *p, size_t n) {
-    unsigned char c = p[0];
-    size_t len;
-    unsigned char lo = 0x80, hi = 0xBF; /* allowed range of the second byte */
-
-    if (c < 0x80) return 1;
-    if (c >= 0xC2 && c <= 0xDF) {
-        len = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        if (c == 0xE0) lo = 0xA0; /* overlong */
-        if (c == 0xED) hi = 0x9F; /* surrogates */
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        if (c == 0xF0) lo = 0x90; /* overlong */
-        if (c == 0xF4) hi = 0x8F; /* above U+10FFFF */
-    } else {
-        return 0; /* continuation byte, C0/C1 (always overlong), F5-FF */
-    }
-    if (n < len) return 0;
-    if (p[1] < lo || p[1] > hi) return 0;
-    for (size_t i = 2; i < len; i++)
-        if (p[i] < 0x80 || p[i] > 0xBF) return 0;
-    return len;
-}
+#include "utf8.h"
 
 static bool is_name_char(unsigned char c) {
     return c >= 33 && c <= 126 && c != '=' && c != ']' && c != '"';
@@ -92,7 +65,8 @@ int jb_sd_append_value(jb_buf *out, const char *p, size_t n) {
             i++;
             continue;
         }
-        size_t len = utf8_seq_len(s + i, n - i);
+        uint32_t cp;
+        size_t len = jb_utf8_decode(s + i, n - i, &cp);
         char esc[5];
         const char *rep = NULL;
         size_t rep_len = 0;
@@ -128,10 +102,6 @@ int jb_sd_append_value(jb_buf *out, const char *p, size_t n) {
     return jb_buf_append(out, p + run, n - run);
 }
 
-static const char *str_or_empty(const char *s) {
-    return s ? s : "";
-}
-
 /* A literal as (pointer, length), for names known to be valid PARAM-NAMEs. */
 #define LIT(s) s, sizeof(s) - 1
 
@@ -164,7 +134,7 @@ static int append_param(jb_buf *out, const char *name, const char *value, size_t
 
 /* A parameter with a literal name (LIT("name")) and a NUL-terminated value (NULL: ""). */
 static int append_param_str(jb_buf *out, const char *name, size_t name_len, const char *value) {
-    value = str_or_empty(value);
+    value = jb_str_or_empty(value);
     return append_param_n(out, name, name_len, value, strlen(value));
 }
 
@@ -203,15 +173,15 @@ static int append_container(jb_buf *out, const jb_record *rec, const char *at, s
 
 /* The slot of rec's container. */
 static jb_sd_cache_slot *cache_slot(jb_sd_cache *cache, const jb_record *rec) {
-    const char *id = str_or_empty(rec->container_id);
+    const char *id = jb_str_or_empty(rec->container_id);
     return &cache->slot[jb_hash64(id, strlen(id)) & (JB_SD_CACHE_SLOTS - 1)];
 }
 
 /* What a slot's key holds, in order: the container's name, id and image. */
 static void container_values(const jb_record *rec, const char *v[3]) {
     v[0] = rec->container_name;
-    v[1] = str_or_empty(rec->container_id);
-    v[2] = str_or_empty(rec->image);
+    v[1] = jb_str_or_empty(rec->container_id);
+    v[2] = jb_str_or_empty(rec->image);
 }
 
 /* The cached element is rec's: same PEN, and the key holds rec's container values. */
@@ -343,7 +313,7 @@ void jb_sd_cache_free(jb_sd_cache *cache) {
     }
 }
 
-/* ---- validation ---- */
+/* ---- walking and validation ---- */
 
 /* Parse an SD-NAME (SD-ID or PARAM-NAME) at s[*pos]: 1 to 32 name characters. */
 static int parse_name(const char *s, size_t n, size_t *pos, const char **ret_name, size_t *ret_len) {
@@ -375,15 +345,18 @@ static int parse_value(const char *s, size_t n, size_t *pos) {
                 i++;
             continue;
         }
-        size_t len = utf8_seq_len(u + i, n - i);
+        uint32_t cp;
+        size_t len = jb_utf8_decode(u + i, n - i, &cp);
         if (len == 0) return -EBADMSG;
         i += len;
     }
     return -EBADMSG; /* no closing quote */
 }
 
-/* Parse one SD-ELEMENT starting at s[*pos] (which must be '['). */
-static int parse_element(const char *s, size_t n, size_t *pos, const char **ret_id, size_t *ret_id_len) {
+/* Parse one SD-ELEMENT starting at s[*pos] (which must be '['), calling v back (may be NULL).
+ * 0, -EBADMSG, or the non-zero value a callback returned. */
+static int parse_element(const char *s, size_t n, size_t *pos, const jb_sd_visitor *v, void *userdata,
+                         const char **ret_id, size_t *ret_id_len) {
     size_t i = *pos;
     const char *id, *name;
     size_t id_len, name_len;
@@ -393,6 +366,7 @@ static int parse_element(const char *s, size_t n, size_t *pos, const char **ret_
     i++;
     r = parse_name(s, n, &i, &id, &id_len);
     if (r < 0) return r;
+    if (v && v->element && (r = v->element(id, id_len, userdata)) != 0) return r;
     for (;;) {
         if (i >= n) return -EBADMSG;
         if (s[i] == ']') break;
@@ -402,8 +376,10 @@ static int parse_element(const char *s, size_t n, size_t *pos, const char **ret_
         if (r < 0) return r;
         if (i + 1 >= n || s[i] != '=' || s[i + 1] != '"') return -EBADMSG;
         i += 2;
+        size_t value = i;
         r = parse_value(s, n, &i);
         if (r < 0) return r;
+        if (v && v->param && (r = v->param(name, name_len, s + value, i - 1 - value, userdata)) != 0) return r;
     }
     *pos = i + 1;
     *ret_id = id;
@@ -413,7 +389,7 @@ static int parse_element(const char *s, size_t n, size_t *pos, const char **ret_
 
 #define SEEN_MAX 64
 
-int jb_sd_validate(const char *s, size_t n) {
+int jb_sd_walk(const char *s, size_t n, const jb_sd_visitor *v, void *userdata) {
     struct {
         const char *p;
         size_t n;
@@ -426,8 +402,8 @@ int jb_sd_validate(const char *s, size_t n) {
     while (pos < n) {
         const char *id;
         size_t id_len;
-        int r = parse_element(s, n, &pos, &id, &id_len);
-        if (r < 0) return r;
+        int r = parse_element(s, n, &pos, v, userdata, &id, &id_len);
+        if (r != 0) return r;
 
         /* SD-IDs are unique. The first SEEN_MAX are remembered; past them (rare, hostile input),
          * earlier elements are parsed again from the start, which needs no memory. */
@@ -439,7 +415,7 @@ int jb_sd_validate(const char *s, size_t n) {
             for (size_t k = 0; k < n_elements; k++) {
                 const char *prev;
                 size_t prev_len;
-                if (parse_element(s, n, &q, &prev, &prev_len) < 0) return -EBADMSG; /* cannot happen */
+                if (parse_element(s, n, &q, NULL, NULL, &prev, &prev_len) < 0) return -EBADMSG; /* cannot happen */
                 if (k >= SEEN_MAX && prev_len == id_len && memcmp(prev, id, id_len) == 0) return -EBADMSG;
             }
         } else {
@@ -449,4 +425,8 @@ int jb_sd_validate(const char *s, size_t n) {
         n_elements++;
     }
     return 0;
+}
+
+int jb_sd_validate(const char *s, size_t n) {
+    return jb_sd_walk(s, n, NULL, NULL);
 }

@@ -62,9 +62,23 @@ typedef struct jb_sd_cache {
 int jb_sd_build_cached(const jb_record *rec, unsigned pen, jb_sd_cache *cache, jb_buf *out);
 void jb_sd_cache_free(jb_sd_cache *cache);
 
-/* Check that s (n bytes) is a syntactically valid RFC 5424 STRUCTURED-DATA ("-" or one or more
- * elements) with unique SD-IDs, and nothing after the last element; used by tests and the fuzzers.
+/* Walk the structured data s (n bytes, need not be NUL-terminated): check that it is a
+ * syntactically valid RFC 5424 STRUCTURED-DATA ("-" or one or more elements) with unique SD-IDs,
+ * and nothing after the last element, calling v back (v and either callback may be NULL) in
+ * document order: element() at each SD-ELEMENT's SD-ID, before its parameters; param() for each
+ * SD-PARAM of that element, with the PARAM-VALUE as written between the quotes (escapes kept).
+ * Slices borrow from s. The callbacks run as the walk goes, so they may see elements before a
+ * later error: a caller that gets -EBADMSG drops what they gathered. A callback's non-zero
+ * return stops the walk, which returns it.
  * PARAM-VALUEs must be well-formed UTF-8 with '"', '\' and ']' escaped (a backslash before any
  * other character is a plain backslash, as the RFC says); control characters are valid UTF-8 and
- * therefore accepted. Needs no memory. 0 or -EBADMSG. */
+ * therefore accepted. Needs no memory. 0, -EBADMSG, or a callback's value. */
+typedef struct jb_sd_visitor {
+    int (*element)(const char *id, size_t id_len, void *userdata);
+    int (*param)(const char *name, size_t name_len, const char *value, size_t value_len, void *userdata);
+} jb_sd_visitor;
+
+int jb_sd_walk(const char *s, size_t n, const jb_sd_visitor *v, void *userdata);
+
+/* jb_sd_walk() without callbacks: 0 or -EBADMSG. */
 int jb_sd_validate(const char *s, size_t n);

@@ -18,9 +18,10 @@ static jb_audit_matcher *matchers[2];
 
 static void setup(void) {
     static const char *const two[] = {"AUDIT:", JB_AUDIT_DEFAULT_MARKER};
+    static const jb_audit_opts two_markers = {.markers = two, .n_markers = 2};
     if (matchers[0]) return;
-    FUZZ_CHECK(jb_audit_matcher_new(NULL, 0, &matchers[0], NULL) == 0);
-    FUZZ_CHECK(jb_audit_matcher_new(two, 2, &matchers[1], NULL) == 0);
+    FUZZ_CHECK(jb_audit_matcher_new_opts(NULL, &matchers[0], NULL) == 0);
+    FUZZ_CHECK(jb_audit_matcher_new_opts(&two_markers, &matchers[1], NULL) == 0);
 }
 
 static int is_param_name(const char *s) {

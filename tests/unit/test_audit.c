@@ -57,6 +57,12 @@ static void count_allocs(void) {
     jb_set_alloc_funcs(fail_malloc, fail_realloc, NULL);
 }
 
+/* A matcher for n markers (n == 0: the default marker). */
+static int matcher_new(const char *const *markers, size_t n, jb_audit_matcher **ret, jb_error *err) {
+    jb_audit_opts o = {.markers = markers, .n_markers = n};
+    return jb_audit_matcher_new_opts(&o, ret, err);
+}
+
 /* ---- dump ---- */
 
 static bool valid_param_name(const char *s) {
@@ -142,7 +148,7 @@ static char *exact_copy(const char *p, size_t n) {
 
 static jb_audit_matcher *default_matcher(void) {
     jb_audit_matcher *m = NULL;
-    assert_int_equal(jb_audit_matcher_new(NULL, 0, &m, NULL), 0);
+    assert_int_equal(matcher_new(NULL, 0, &m, NULL), 0);
     assert_non_null(m);
     return m;
 }
@@ -247,7 +253,7 @@ static void test_alloc_failure_matcher_new(void **state) {
         jb_audit_matcher *m = (jb_audit_matcher *)(uintptr_t)1;
         jb_error err = {0};
         fail_after(n);
-        int r = jb_audit_matcher_new(markers, JB_ELEMENTSOF(markers), &m, &err);
+        int r = matcher_new(markers, JB_ELEMENTSOF(markers), &m, &err);
         fail_never();
         if (r == 0) {
             assert_non_null(m);
@@ -445,13 +451,13 @@ static void test_matcher_rejects_empty_marker(void **state) {
     jb_audit_matcher *m = (jb_audit_matcher *)(uintptr_t)1;
     jb_error err = {0};
 
-    assert_int_equal(jb_audit_matcher_new(with_empty, 2, &m, &err), -EINVAL);
+    assert_int_equal(matcher_new(with_empty, 2, &m, &err), -EINVAL);
     assert_int_equal(err.code, -EINVAL);
     assert_non_null(strstr(err.msg, "empty"));
     assert_ptr_equal(m, (jb_audit_matcher *)(uintptr_t)1);
 
-    assert_int_equal(jb_audit_matcher_new(with_null, 1, &m, NULL), -EINVAL);
-    assert_int_equal(jb_audit_matcher_new(NULL, 3, &m, &err), -EINVAL);
+    assert_int_equal(matcher_new(with_null, 1, &m, NULL), -EINVAL);
+    assert_int_equal(matcher_new(NULL, 3, &m, &err), -EINVAL);
     assert_ptr_equal(m, (jb_audit_matcher *)(uintptr_t)1);
 
     assert_null(jb_audit_matcher_free(NULL));
@@ -461,7 +467,7 @@ static void test_default_marker(void **state) {
     /* n == 0 means the default marker, whatever the list */
     static const char *const ignored[] = {"AUDIT:"};
     jb_audit_matcher *m = NULL;
-    assert_int_equal(jb_audit_matcher_new(ignored, 0, &m, NULL), 0);
+    assert_int_equal(matcher_new(ignored, 0, &m, NULL), 0);
     jb_audit a = recognize(m, "x " JB_AUDIT_DEFAULT_MARKER " {" REQUIRED_JSON "}");
     assert_int_equal(a.kind, JB_AUDIT_OK);
     jb_audit_clear(&a);
@@ -473,7 +479,7 @@ static void test_default_marker(void **state) {
 static void test_custom_markers(void **state) {
     static const char *const markers[] = {"AUDIT:", "<<\"audit\">>", "[Journal d\342\200\231audit]"};
     jb_audit_matcher *m = NULL;
-    assert_int_equal(jb_audit_matcher_new(markers, JB_ELEMENTSOF(markers), &m, NULL), 0);
+    assert_int_equal(matcher_new(markers, JB_ELEMENTSOF(markers), &m, NULL), 0);
 
     static const struct {
         const char *msg;

@@ -36,7 +36,7 @@ static void *fail_realloc(void *p, size_t n) {
 
 static jb_audit_matcher *default_matcher(void) {
     jb_audit_matcher *m = NULL;
-    assert_int_equal(jb_audit_matcher_new(NULL, 0, &m, NULL), 0);
+    assert_int_equal(jb_audit_matcher_new_opts(NULL, &m, NULL), 0);
     return m;
 }
 
