@@ -2,8 +2,8 @@
 #pragma once
 
 /* Allocation: all allocations of the core go through these, with a hook so tests can fail the Nth
- * one. jb_set_alloc_funcs() replaces them (NULL restores the libc ones); jansson is pointed at the
- * same functions. */
+ * one. jb_set_alloc_funcs() replaces them (NULL restores the libc ones). audit-json.c points the
+ * JSON parser at the same functions once, before its first parse. */
 
 #include <stddef.h>
 

@@ -96,7 +96,11 @@ int jb_audit_matcher_new_opts(const jb_audit_opts *o, jb_audit_matcher **ret, jb
     static const jb_audit_opts defaults = {0};
     if (!o) o = &defaults;
     const jb_profile *prof = jb_profile_get(o->profile);
-    if (!prof) return jb_error_set(err, -EINVAL, "unknown profile '%s' (built-in profiles: tfe, cloudify)", o->profile);
+    if (!prof) {
+        char names[128];
+        jb_profile_list(names, sizeof names, ", ", false);
+        return jb_error_set(err, -EINVAL, "unknown profile '%s' (built-in profiles: %s)", o->profile, names);
+    }
     const char *const *markers = o->n_markers ? o->markers : prof->markers;
     size_t n = o->n_markers ? o->n_markers : prof->n_markers;
     const char *const *patterns = o->n_patterns ? o->patterns : prof->patterns;

@@ -7,6 +7,7 @@
 #include <systemd/sd-journal.h>
 
 #include "cursor.h"
+#include "settings.h"
 #include "timestamp.h"
 
 struct jb_journal {
@@ -89,15 +90,6 @@ jb_journal *jb_journal_free(jb_journal *j) {
     jb_free(j->matches);
     jb_free(j);
     return NULL;
-}
-
-bool jb_match_valid(const char *match) {
-    const char *eq = strchr(match, '=');
-    if (!eq || eq == match || eq - match > 64) return false;
-    if (match[0] >= '0' && match[0] <= '9') return false;
-    for (const char *p = match; p < eq; p++)
-        if (!((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_')) return false;
-    return true;
 }
 
 int jb_journal_add_match(jb_journal *j, const char *match, jb_error *err) {

@@ -53,10 +53,6 @@ int jb_journal_next(jb_journal *j, jb_entry *e, jb_error *err);
  * Returns 0 (nothing / appended) or 1 (the journal files changed), or a negative errno. */
 int jb_journal_wait(jb_journal *j, uint64_t timeout_usec, jb_error *err);
 
-/* True when match is FIELD=VALUE with a valid journal field name (A-Z, 0-9, _; not starting with a
- * digit; at most 64 characters). The value may be empty. */
-bool jb_match_valid(const char *match);
-
 /* The cursor of the last entry returned (or stood on by jb_journal_seek_tail/seek_cursor), NULL when
  * none. Borrowed until the next call. */
 const char *jb_journal_last_cursor(const jb_journal *j);

@@ -2,7 +2,7 @@
 #pragma once
 
 /* The record: one application or audit line as the core hands it to an adapter, after filtering,
- * reassembly of split lines and audit recognition. No jansson and no sd-journal types here, so
+ * reassembly of split lines and audit recognition. No JSON-library and no sd-journal types here, so
  * the rsyslog glue can include it next to rsyslog's headers. */
 
 #include <stdbool.h>

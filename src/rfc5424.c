@@ -73,6 +73,12 @@ int jb_rfc5424_header(jb_buf *out, const char *s, jb_header_field f) {
     return append_header_field(out, s, (unsigned)f < JB_ELEMENTSOF(max) ? max[f] : MSGID_MAX);
 }
 
+/* A space, then a header field (append_header_field). */
+static int space_then_field(jb_buf *out, const char *s, size_t max) {
+    int r = jb_buf_putc(out, ' ');
+    return r < 0 ? r : append_header_field(out, s, max);
+}
+
 static int rfc5424_format(const jb_record *rec, const jb_format_opts *o, jb_buf *out) {
     int r;
     char pri[8], *p = pri;
@@ -87,22 +93,11 @@ static int rfc5424_format(const jb_record *rec, const jb_format_opts *o, jb_buf 
     r = jb_format_time(out, rec->time_usec);
     if (r == -ERANGE) r = jb_buf_putc(out, '-'); /* a time RFC 3339 cannot write: NILVALUE */
     if (r < 0) return r;
-    r = jb_buf_putc(out, ' ');
-    if (r < 0) return r;
-    r = append_header_field(out, rec->hostname, HOSTNAME_MAX);
-    if (r < 0) return r;
-    r = jb_buf_putc(out, ' ');
-    if (r < 0) return r;
-    r = append_header_field(out, jb_record_app_name(rec), APP_NAME_MAX);
-    if (r < 0) return r;
-    r = jb_buf_putc(out, ' ');
-    if (r < 0) return r;
-    r = append_header_field(out, rec->container_id, PROCID_MAX);
-    if (r < 0) return r;
-    r = jb_buf_putc(out, ' ');
-    if (r < 0) return r;
-    r = append_header_field(out, jb_stream_name(rec->stream), MSGID_MAX);
-    if (r < 0) return r;
+    if ((r = space_then_field(out, rec->hostname, HOSTNAME_MAX)) < 0 ||
+        (r = space_then_field(out, jb_record_app_name(rec), APP_NAME_MAX)) < 0 ||
+        (r = space_then_field(out, rec->container_id, PROCID_MAX)) < 0 ||
+        (r = space_then_field(out, jb_stream_name(rec->stream), MSGID_MAX)) < 0)
+        return r;
     r = jb_buf_putc(out, ' ');
     if (r < 0) return r;
     r = jb_sd_build_cached(rec, o->pen, o->sd_cache, out);

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "record.h"
+#include "sd.h"
 /* Not used here: for the files that took jb_format_time() and jb_parse_rfc3339() from this header
  * before they moved. Include timestamp.h for them. */
 #include "timestamp.h"
@@ -29,7 +30,7 @@ typedef struct jb_format_opts {
 } jb_format_opts;
 
 #define JB_FORMAT_OPTS_DEFAULT \
-    { 32473u, 1, 13, NULL }
+    { JB_SD_DEFAULT_PEN, JB_FACILITY_APP_DEFAULT, JB_FACILITY_AUDIT_DEFAULT, NULL }
 
 /* Append rec as one line, newline included. o NULL means JB_FORMAT_OPTS_DEFAULT; a facility in o
  * outside 0-23 falls back to the default, a severity outside 0-7 becomes 6, a time RFC 3339 cannot

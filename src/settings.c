@@ -13,6 +13,15 @@ void jb_config_init(jb_config *c) {
     c->read_ahead = true;
 }
 
+bool jb_match_valid(const char *match) {
+    const char *eq = strchr(match, '=');
+    if (!eq || eq == match || eq - match > 64) return false;
+    if (match[0] >= '0' && match[0] <= '9') return false;
+    for (const char *p = match; p < eq; p++)
+        if (!((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_')) return false;
+    return true;
+}
+
 static int check_pattern(const char *value, jb_error *err) {
     jb_pattern *p = NULL;
     int r = jb_pattern_new(value, &p, err);

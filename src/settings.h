@@ -55,6 +55,10 @@ typedef enum jb_config_setting {
  * first; -ENOMEM. */
 int jb_config_check_value(jb_config_setting s, const char *value, jb_error *err);
 
+/* True when match is FIELD=VALUE with a valid journal field name (A-Z, 0-9, _; not starting with a
+ * digit; at most 64 characters). The value may be empty. */
+bool jb_match_valid(const char *match);
+
 /* Check the whole configuration, every setting in the order of jb_config_setting. 0, or -EINVAL
  * with the first bad setting in *ret_setting and err as jb_config_check_value() words it (the
  * source: "only one source may be given"); -ENOMEM. */
