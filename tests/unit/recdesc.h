@@ -11,7 +11,7 @@
  *   field=NAME=VALUE   (one audit field, in order; the first raw '=' separates name and value)
  *   pen=N facility_app=N facility_audit=N   (jb_format_opts)
  * Unset strings are "", severity 6, facility -1, pieces 1, options JB_FORMAT_OPTS_DEFAULT.
- * Memory is plain malloc (not jb_malloc), so the allocation-failure hook never sees it. */
+ * Memory is plain malloc (not jb_malloc), so the allocation-failure hook (testlib.h) never sees it. */
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -152,24 +152,20 @@ static inline void rd_init(rd_record *d) {
 }
 
 static inline void rd_parse(rd_record *d, const char *text, size_t n) {
+    const char *line;
+    size_t len, pos = 0;
     rd_init(d);
-    for (size_t i = 0; i < n;) {
-        const char *nl = memchr(text + i, '\n', n - i);
-        size_t end = nl ? (size_t)(nl - text) : n;
-        const char *line = text + i;
-        size_t len = end - i;
-        i = end + 1;
-        if (len == 0 || line[0] == '#') continue;
+    while (tl_next_line(text, n, &pos, &line, &len)) {
         const char *eq = memchr(line, '=', len);
         if (!eq) fail_msg("no '=' in line %.*s", (int)len, line);
         rd_set(d, line, (size_t)(eq - line), eq + 1, len - (size_t)(eq - line) - 1);
     }
 }
 
-static inline void rd_load(rd_record *d, const char *path) {
+/* The record described by DIR/NAME.in, for the file-driven cases. */
+static inline void rd_load_case(rd_record *d, const char *dir, const char *name) {
     size_t n;
-    char *text = tl_read_file(path, &n);
-    if (!text) fail_msg("cannot read %s", path);
+    char *text = tl_read_case(dir, name, &n);
     rd_parse(d, text, n);
     free(text);
 }
@@ -177,32 +173,6 @@ static inline void rd_load(rd_record *d, const char *path) {
 static inline void rd_free(rd_record *d) {
     for (size_t i = 0; i < d->n_strings; i++) free(d->strings[i]);
     d->n_strings = 0;
-}
-
-/* ---- allocation failure ---- */
-
-/* Fails every allocation from the rd_fail_at-th on (counting from 1); 0 never fails. */
-static size_t rd_fail_at, rd_alloc_count;
-
-static void *rd_failing_malloc(size_t n) {
-    if (rd_fail_at && ++rd_alloc_count >= rd_fail_at) return NULL;
-    return malloc(n);
-}
-
-static void *rd_failing_realloc(void *p, size_t n) {
-    if (rd_fail_at && ++rd_alloc_count >= rd_fail_at) return NULL;
-    return realloc(p, n);
-}
-
-static inline void rd_fail_from(size_t nth) {
-    rd_fail_at = nth;
-    rd_alloc_count = 0;
-    jb_set_alloc_funcs(rd_failing_malloc, rd_failing_realloc, free);
-}
-
-static inline void rd_fail_off(void) {
-    rd_fail_at = 0;
-    jb_set_alloc_funcs(NULL, NULL, NULL);
 }
 
 /* ---- looking at structured data ---- */

@@ -17,45 +17,8 @@
 #include "sd.h"
 #include "util.h"
 
-/* ---- allocation hooks ---- */
-
-static long alloc_budget = -1; /* allocations left before failing; -1: never fail */
-static long alloc_count;       /* allocations made (successful or not) since the last reset */
-
-/* True when this allocation is the one to fail. Only that one fails: later allocations succeed
- * again, which is harder on cleanup paths (and on jansson) than failing everything after it. */
-static bool should_fail(void) {
-    alloc_count++;
-    if (alloc_budget < 0) return false;
-    if (alloc_budget-- > 0) return false;
-    return true; /* budget is now -1: never again */
-}
-
-static void *fail_malloc(size_t n) {
-    return should_fail() ? NULL : malloc(n);
-}
-
-static void *fail_realloc(void *p, size_t n) {
-    return should_fail() ? NULL : realloc(p, n);
-}
-
-/* Fail the allocation after n successful ones. */
-static void fail_after(long n) {
-    alloc_budget = n;
-    alloc_count = 0;
-    jb_set_alloc_funcs(fail_malloc, fail_realloc, NULL);
-}
-
-static void fail_never(void) {
-    alloc_budget = -1;
-    jb_set_alloc_funcs(NULL, NULL, NULL);
-}
-
-static void count_allocs(void) {
-    alloc_budget = -1;
-    alloc_count = 0;
-    jb_set_alloc_funcs(fail_malloc, fail_realloc, NULL);
-}
+/* Allocation failure: testlib.h's hook, failing only the one allocation (tl_fail_once_after): later
+ * ones succeed again, which is harder on cleanup paths (and on jansson) than failing all of them. */
 
 /* ---- dump ---- */
 
@@ -149,35 +112,21 @@ static jb_audit_matcher *default_matcher(void) {
 
 /* ---- file-driven cases ---- */
 
-/* The bytes of case NAME.in (caller frees). */
-static char *read_case(const char *dir, const char *name, size_t *len) {
-    char path[4200];
-    snprintf(path, sizeof path, "%s/%s.in", dir, name);
-    char *text = tl_read_file(path, len);
-    assert_non_null(text);
-    return text;
+/* The message of case NAME.in in a block of exactly its size (caller frees). */
+static char *read_message(const char *dir, const char *name, size_t *len) {
+    char *text = tl_read_case(dir, name, len);
+    char *msg = exact_copy(text, *len);
+    free(text);
+    return msg;
 }
 
 static void one_case(const char *dir, const char *name) {
     size_t len = 0;
-    char *text = read_case(dir, name, &len);
-    char *msg = exact_copy(text, len);
-    free(text);
-
+    char *msg = read_message(dir, name, &len);
     jb_audit_matcher *m = default_matcher();
     size_t got_len = 0;
     char *got = recognize_dump(m, msg, len, &got_len);
-
-    char path[4200];
-    snprintf(path, sizeof path, "%s/%s.out", dir, name);
-    if (getenv("JB_UPDATE_EXPECTED")) {
-        FILE *f = fopen(path, "wb");
-        assert_non_null(f);
-        fwrite(got, 1, got_len, f);
-        fclose(f);
-    }
-    tl_expect_file(path, got, got_len);
-
+    tl_expect_case(dir, name, got, got_len);
     free(got);
     jb_audit_matcher_free(m);
     free(msg);
@@ -199,19 +148,16 @@ static void alloc_case(const char *dir, const char *name) {
         if (strcmp(name, no_alloc_loop[i]) == 0) return;
 
     size_t len = 0;
-    char *text = read_case(dir, name, &len);
-    char *msg = exact_copy(text, len);
-    free(text);
-
+    char *msg = read_message(dir, name, &len);
     jb_audit_matcher *m = default_matcher();
     size_t want_len = 0;
     char *want = recognize_dump(m, msg, len, &want_len);
 
     for (long n = 0;; n++) {
         jb_audit a = {0};
-        fail_after(n);
+        tl_fail_once_after(n);
         int r = jb_audit_recognize(m, msg, len, &a);
-        fail_never();
+        tl_fail_off();
         if (r == 0) {
             char *got = NULL;
             size_t got_len = 0;
@@ -246,9 +192,9 @@ static void test_alloc_failure_matcher_new(void **state) {
     for (long n = 0;; n++) {
         jb_audit_matcher *m = (jb_audit_matcher *)(uintptr_t)1;
         jb_error err = {0};
-        fail_after(n);
+        tl_fail_once_after(n);
         int r = jb_audit_matcher_new(markers, JB_ELEMENTSOF(markers), &m, &err);
-        fail_never();
+        tl_fail_off();
         if (r == 0) {
             assert_non_null(m);
             jb_audit_matcher_free(m);
@@ -292,7 +238,7 @@ static void expect_same_both_ways(const jb_audit_matcher *m, const char *msg, si
 
 static void fast_case(const char *dir, const char *name) {
     size_t len = 0;
-    char *text = read_case(dir, name, &len);
+    char *text = tl_read_case(dir, name, &len);
     jb_audit_matcher *m = default_matcher();
     expect_same_both_ways(m, text, len);
     jb_audit_matcher_free(m);
@@ -393,10 +339,10 @@ static void test_fast_path_taken(void **state) {
     jb_audit_matcher *m = default_matcher();
     static const char line[] = "2023-11-14 22:13:20 [INFO] [Audit Log] {" REQUIRED_JSON ",\"n\":5}";
     jb_audit a = {0};
-    count_allocs();
+    tl_count_allocs();
     assert_int_equal(jb_audit_recognize(m, line, sizeof line - 1, &a), 0);
-    long allocs = alloc_count;
-    fail_never();
+    long allocs = tl_alloc_count;
+    tl_fail_off();
     assert_int_equal(a.kind, JB_AUDIT_OK);
     assert_int_equal(a.n_fields, 7);
     assert_int_equal(a.n_pooled, 7);
@@ -527,20 +473,20 @@ static void test_app_lines_do_not_parse(void **state) {
     jb_audit_matcher *m = default_matcher();
     for (size_t i = 0; i < JB_ELEMENTSOF(lines); i++) {
         jb_audit a = {0};
-        count_allocs();
+        tl_count_allocs();
         assert_int_equal(jb_audit_recognize(m, lines[i], strlen(lines[i]), &a), 0);
-        long n = alloc_count;
-        fail_never();
+        long n = tl_alloc_count;
+        tl_fail_off();
         assert_int_equal(a.kind, JB_AUDIT_NONE);
         if (n != 0) fail_msg("%ld allocations for an application line: %s", n, lines[i]);
     }
     /* and a marker line does parse */
     jb_audit a = {0};
     static const char audit_line[] = "[Audit Log] {\"resource\":\"r\"}";
-    count_allocs();
+    tl_count_allocs();
     assert_int_equal(jb_audit_recognize(m, audit_line, strlen(audit_line), &a), 0);
-    assert_true(alloc_count > 0);
-    fail_never();
+    assert_true(tl_alloc_count > 0);
+    tl_fail_off();
     jb_audit_clear(&a);
     jb_audit_matcher_free(m);
 }

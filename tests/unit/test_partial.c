@@ -213,10 +213,7 @@ static uint64_t fake_clock(void) {
 }
 
 static void run_case(const char *dir, const char *name) {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s.in", dir, name);
-    char *in = tl_read_file(path, NULL);
-    assert_non_null(in);
+    char *in = tl_read_case(dir, name, NULL);
 
     size_t max_line = JB_PARTIAL_DEFAULT_MAX_LINE, max_pending = JB_PARTIAL_DEFAULT_MAX_PENDING;
     out o = {0};
@@ -265,13 +262,7 @@ static void run_case(const char *dir, const char *name) {
         }
     }
 
-    snprintf(path, sizeof path, "%s/%s.out", dir, name);
-    if (getenv("JB_REGEN")) {
-        FILE *f = fopen(path, "w");
-        fwrite(o.s, 1, o.len, f);
-        fclose(f);
-    }
-    tl_expect_file(path, o.s ? o.s : "", o.len);
+    tl_expect_case(dir, name, o.s ? o.s : "", o.len);
     p = jb_partial_free(p);
     jb_entry_done(&e);
     free(o.s);

@@ -43,16 +43,13 @@ static void check_line(const rd_record *d, const char *line, size_t len, const c
 }
 
 static void format_case(const char *dir, const char *name) {
-    char path[4096];
     rd_record d;
     jb_buf out = JB_BUF_INIT;
 
-    snprintf(path, sizeof path, "%s/%s.in", dir, name);
-    rd_load(&d, path);
+    rd_load_case(&d, dir, name);
     assert_int_equal(jb_rfc5424_format(&d.rec, &d.opts, &out), 0);
     check_line(&d, out.data, out.len, name);
-    snprintf(path, sizeof path, "%s/%s.out", dir, name);
-    tl_expect_file(path, out.data, out.len);
+    tl_expect_case(dir, name, out.data, out.len);
     jb_buf_free(&out);
     rd_free(&d);
 }
@@ -64,21 +61,10 @@ static void test_format_cases(void **state) {
 /* ---- jb_parse_rfc3339, one case a line ---- */
 
 static void test_rfc3339_cases(void **state) {
-    char dir[4096], path[4200];
-    size_t n, cases = 0;
-
-    tl_data_dir("rfc5424", dir, sizeof dir);
-    snprintf(path, sizeof path, "%s/rfc3339.txt", dir);
-    char *text = tl_read_file(path, &n);
-    if (!text) fail_msg("cannot read %s", path);
-    for (size_t i = 0; i < n;) {
-        const char *nl = memchr(text + i, '\n', n - i);
-        size_t end = nl ? (size_t)(nl - text) : n;
-        const char *line = text + i;
-        size_t len = end - i;
-        i = end + 1;
-        if (len == 0 || line[0] == '#') continue;
-
+    const char *line;
+    size_t n, len, pos = 0, cases = 0;
+    char *text = tl_read_table("rfc5424", "rfc3339.txt", &n);
+    while (tl_next_line(text, n, &pos, &line, &len)) {
         const char *arrow = memmem(line, len, " => ", 4);
         if (!arrow) fail_msg("bad line %.*s", (int)len, line);
         size_t in_len;
@@ -285,12 +271,11 @@ static void test_hostile(void **state) {
 /* ---- allocation failure ---- */
 
 static void test_format_alloc_failure(void **state) {
-    char dir[4096], path[4200];
+    char dir[4096];
     rd_record d;
 
     tl_data_dir("rfc5424", dir, sizeof dir);
-    snprintf(path, sizeof path, "%s/hostile.in", dir);
-    rd_load(&d, path);
+    rd_load_case(&d, dir, "hostile");
 
     jb_buf want = JB_BUF_INIT;
     assert_int_equal(jb_rfc5424_format(&d.rec, &d.opts, &want), 0);
@@ -301,9 +286,9 @@ static void test_format_alloc_failure(void **state) {
             jb_buf b = JB_BUF_INIT;
             if (prefilled) assert_int_equal(jb_buf_puts(&b, "previous line\n"), 0);
             size_t before = b.len;
-            rd_fail_from(nth);
+            tl_fail_after((long)nth - 1);
             int r = jb_rfc5424_format(&d.rec, &d.opts, &b);
-            rd_fail_off();
+            tl_fail_off();
             if (r == 0) {
                 assert_int_equal(b.len - before, want.len);
                 assert_memory_equal(b.data + before, want.data, want.len);

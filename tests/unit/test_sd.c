@@ -10,17 +10,14 @@
 /* ---- jb_sd_build, file-driven ---- */
 
 static void build_case(const char *dir, const char *name) {
-    char path[4096];
     rd_record d;
     jb_buf out = JB_BUF_INIT;
 
-    snprintf(path, sizeof path, "%s/%s.in", dir, name);
-    rd_load(&d, path);
+    rd_load_case(&d, dir, name);
     assert_int_equal(jb_sd_build(&d.rec, d.opts.pen, &out), 0);
     if (jb_sd_validate(out.data, out.len) != 0) fail_msg("%s: output does not validate: %s", name, out.data);
     assert_int_equal(jb_buf_putc(&out, '\n'), 0);
-    snprintf(path, sizeof path, "%s/%s.out", dir, name);
-    tl_expect_file(path, out.data, out.len);
+    tl_expect_case(dir, name, out.data, out.len);
     jb_buf_free(&out);
     rd_free(&d);
 }
@@ -33,21 +30,10 @@ static void test_build_cases(void **state) {
 
 /* data/sd/validate.txt: "valid SAMPLE" or "invalid SAMPLE", SAMPLE with recdesc's escapes. */
 static void test_validate_cases(void **state) {
-    char dir[4096], path[4200];
-    size_t n, cases = 0;
-
-    tl_data_dir("sd", dir, sizeof dir);
-    snprintf(path, sizeof path, "%s/validate.txt", dir);
-    char *text = tl_read_file(path, &n);
-    if (!text) fail_msg("cannot read %s", path);
-    for (size_t i = 0; i < n;) {
-        const char *nl = memchr(text + i, '\n', n - i);
-        size_t end = nl ? (size_t)(nl - text) : n;
-        const char *line = text + i;
-        size_t len = end - i;
-        i = end + 1;
-        if (len == 0 || line[0] == '#') continue;
-
+    const char *line;
+    size_t n, len, pos = 0, cases = 0;
+    char *text = tl_read_table("sd", "validate.txt", &n);
+    while (tl_next_line(text, n, &pos, &line, &len)) {
         const char *sp = memchr(line, ' ', len);
         if (!sp) fail_msg("bad line %.*s", (int)len, line);
         bool want_valid = false;
@@ -266,10 +252,9 @@ static void test_build_bad_field_names(void **state) {
 
 /* The record of the hostile malformed case (every kind of element and escape) and its SD. */
 static void load_hostile(rd_record *d, jb_buf *want) {
-    char dir[4096], path[4200];
+    char dir[4096];
     tl_data_dir("sd", dir, sizeof dir);
-    snprintf(path, sizeof path, "%s/audit-malformed-hostile.in", dir);
-    rd_load(d, path);
+    rd_load_case(d, dir, "audit-malformed-hostile");
     assert_int_equal(jb_sd_build(&d->rec, 32473, want), 0);
 }
 
@@ -285,9 +270,9 @@ static void test_build_alloc_failure(void **state) {
             jb_buf b = JB_BUF_INIT;
             if (prefilled) assert_int_equal(jb_buf_puts(&b, "<14>1 - - - - - "), 0);
             size_t before = b.len;
-            rd_fail_from(nth);
+            tl_fail_after((long)nth - 1);
             int r = jb_sd_build(&d.rec, 32473, &b);
-            rd_fail_off();
+            tl_fail_off();
             if (r == 0) {
                 assert_int_equal(b.len - before, want.len);
                 assert_memory_equal(b.data + before, want.data, want.len);
@@ -323,10 +308,8 @@ static void expect_cached_same(const jb_record *rec, unsigned pen, jb_sd_cache *
 }
 
 static void cached_case(const char *dir, const char *name) {
-    char path[4096];
     rd_record d;
-    snprintf(path, sizeof path, "%s/%s.in", dir, name);
-    rd_load(&d, path);
+    rd_load_case(&d, dir, name);
     expect_cached_same(&d.rec, d.opts.pen, &case_cache);  /* a miss, or a hit on the case before */
     expect_cached_same(&d.rec, d.opts.pen, &case_cache);  /* a hit */
     expect_cached_same(&d.rec, 4294967295u, &case_cache); /* another PEN: a miss */
@@ -380,9 +363,9 @@ static void test_build_cached_alloc_failure(void **state) {
             jb_buf b = JB_BUF_INIT;
             assert_int_equal(jb_buf_puts(&b, "<14>1 - - - - - "), 0);
             size_t before = b.len;
-            rd_fail_from(nth);
+            tl_fail_after((long)nth - 1);
             int r = jb_sd_build_cached(&d.rec, 32473, &cache, &b);
-            rd_fail_off();
+            tl_fail_off();
             if (r == 0) {
                 done = true;
             } else {
