@@ -175,6 +175,57 @@ static inline void rd_free(rd_record *d) {
     d->n_strings = 0;
 }
 
+/* rd_each_case(SUITE, fn): for every case data/SUITE/NAME.in, fn(record, NAME, out) appends to
+ * the empty buffer out what the record gives, and that is compared with NAME.out. */
+typedef void rd_case_fn(const rd_record *d, const char *name, jb_buf *out);
+static rd_case_fn *rd_current_case_fn;
+
+static inline void rd_run_case(const char *dir, const char *name) {
+    rd_record d;
+    jb_buf out = JB_BUF_INIT;
+    rd_load_case(&d, dir, name);
+    rd_current_case_fn(&d, name, &out);
+    tl_expect_case(dir, name, out.data, out.len);
+    jb_buf_free(&out);
+    rd_free(&d);
+}
+
+static inline void rd_each_case(const char *suite, rd_case_fn *fn) {
+    rd_current_case_fn = fn;
+    tl_each_case(suite, rd_run_case);
+}
+
+/* rd_expect_alloc_failure(d, fn, prefix): fn encodes d, appending to out. Every allocation that
+ * fails in it gives -ENOMEM and leaves out exactly as it was (empty, or holding prefix when that
+ * is not NULL); once enough allocations succeed, it appends what it appends without failures. */
+typedef int rd_encode_fn(const rd_record *d, jb_buf *out);
+
+static inline void rd_expect_alloc_failure(const rd_record *d, rd_encode_fn *fn, const char *prefix) {
+    jb_buf want = JB_BUF_INIT;
+    assert_int_equal(fn(d, &want), 0);
+    bool done = false;
+    for (size_t nth = 1; !done; nth++) {
+        jb_buf b = JB_BUF_INIT;
+        if (prefix) assert_int_equal(jb_buf_puts(&b, prefix), 0);
+        size_t before = b.len;
+        tl_fail_after((long)nth - 1);
+        int r = fn(d, &b);
+        tl_fail_off();
+        if (r == 0) {
+            assert_int_equal(b.len - before, want.len);
+            assert_memory_equal(b.data + before, want.data, want.len);
+            done = true;
+        } else {
+            assert_int_equal(r, -ENOMEM);
+            assert_int_equal(b.len, before);
+            if (b.data) assert_int_equal(b.data[before], 0);
+        }
+        jb_buf_free(&b);
+        assert_true(nth < 1000);
+    }
+    jb_buf_free(&want);
+}
+
 /* ---- looking at structured data ---- */
 
 /* Number of elements of valid STRUCTURED-DATA sd, each SD-ID copied into ids[i] (up to max).

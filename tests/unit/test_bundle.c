@@ -37,22 +37,19 @@ static jb_record rec_at(const char *container, const char *ident, jb_stream stre
 
 static void test_dir_names(void **state) {
     (void)state;
+    static const struct {
+        const char *container, *identifier, *dir;
+    } cases[] = {
+        {"ptfe_atlas", "", "ptfe_atlas"}, {"", "sshd", "_sshd"}, {"", "", "_unknown"},
+        {"../x/y z", "", ".._x_y_z"},     {"..", "", "_."},
+    };
     char out[80];
-    jb_record r = rec_at("ptfe_atlas", "", JB_STREAM_APP, 0, "");
-    jb_bundle_dir_name(&r, out, sizeof out);
-    assert_string_equal(out, "ptfe_atlas");
-    r = rec_at("", "sshd", JB_STREAM_APP, 0, "");
-    jb_bundle_dir_name(&r, out, sizeof out);
-    assert_string_equal(out, "_sshd");
-    r = rec_at("", "", JB_STREAM_APP, 0, "");
-    jb_bundle_dir_name(&r, out, sizeof out);
-    assert_string_equal(out, "_unknown");
-    r = rec_at("../x/y z", "", JB_STREAM_APP, 0, "");
-    jb_bundle_dir_name(&r, out, sizeof out);
-    assert_string_equal(out, ".._x_y_z");
-    r = rec_at("..", "", JB_STREAM_APP, 0, "");
-    jb_bundle_dir_name(&r, out, sizeof out);
-    assert_string_equal(out, "_.");
+    jb_record r;
+    for (size_t i = 0; i < JB_ELEMENTSOF(cases); i++) {
+        r = rec_at(cases[i].container, cases[i].identifier, JB_STREAM_APP, 0, "");
+        jb_bundle_dir_name(&r, out, sizeof out);
+        assert_string_equal(out, cases[i].dir);
+    }
     char longn[200];
     memset(longn, 'n', 199);
     longn[199] = 0;

@@ -229,16 +229,6 @@ static inline char *tl_read_case(const char *dir, const char *name, size_t *ret_
     return text;
 }
 
-/* A table of one suite, data/<suite>/FILE, whole; fails the test when it cannot be read. */
-static inline char *tl_read_table(const char *suite, const char *file, size_t *ret_len) {
-    char dir[4096], path[4200];
-    tl_data_dir(suite, dir, sizeof dir);
-    snprintf(path, sizeof path, "%s/%s", dir, file);
-    char *text = tl_read_file(path, ret_len);
-    if (!text) fail_msg("cannot read %s", path);
-    return text;
-}
-
 /* Compare got with DIR/NAME.out (tl_expect_file). For writing a new case, JB_UPDATE_EXPECTED=1 in
  * the environment writes NAME.out first: review it before committing. */
 static inline void tl_expect_case(const char *dir, const char *name, const char *got, size_t got_len) {
@@ -268,4 +258,23 @@ static inline bool tl_next_line(const char *text, size_t n, size_t *pos, const c
         return true;
     }
     return false;
+}
+
+/* Calls fn(line, len) for every line of the table data/<suite>/FILE that is neither empty nor a
+ * '#' comment (without its newline). Returns the number of lines; fails the test when the table
+ * cannot be read. */
+static inline size_t tl_each_line(const char *suite, const char *file, void (*fn)(const char *line, size_t len)) {
+    char dir[4096], path[4200];
+    tl_data_dir(suite, dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    size_t n, len, pos = 0, count = 0;
+    char *text = tl_read_file(path, &n);
+    if (!text) fail_msg("cannot read %s", path);
+    const char *line;
+    while (tl_next_line(text, n, &pos, &line, &len)) {
+        fn(line, len);
+        count++;
+    }
+    free(text);
+    return count;
 }
