@@ -51,7 +51,11 @@ static void test_match(void **state) {
     assert_int_equal(jb_pattern_match(p, "someone did x", 13, &f, &n), 0);
     assert_int_equal(n, 2);
     assert_ptr_equal(f, before);
-    for (size_t i = 0; i < n; i++) jb_free(f[i].value);
+    for (size_t i = 0; i < n; i++) { /* names, keys and values are copies */
+        jb_free(f[i].name);
+        jb_free(f[i].key);
+        jb_free(f[i].value);
+    }
     jb_free(f);
     jb_pattern_free(p);
 
