@@ -24,12 +24,15 @@
  * cleanup paths than failing everything after it). tl_count_allocs(): none fails, all counted.
  * tl_fail_off(): the libc allocator again. tl_alloc_budget is what is left before the failure
  * (-1: none to come; after a tl_fail_once_after() it tells whether the failure happened), and
- * tl_alloc_count the allocations seen since the last tl_fail_* or tl_count_allocs call. */
+ * tl_alloc_count the allocations seen since the last tl_fail_* or tl_count_allocs call. While
+ * tl_alloc_paused is set (around the test's own use of the core), allocations are neither counted
+ * nor failed. */
 static long tl_alloc_budget = -1;
 static long tl_alloc_count;
-static bool tl_alloc_once;
+static bool tl_alloc_once, tl_alloc_paused;
 
 static inline bool tl_alloc_fails(void) {
+    if (tl_alloc_paused) return false;
     tl_alloc_count++;
     if (tl_alloc_budget < 0) return false;
     if (tl_alloc_budget > 0) {
