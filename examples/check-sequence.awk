@@ -48,6 +48,16 @@ function forget(k,    s) {
     for (s = first[k]; s <= last[k]; s++) delete id[k, s]
 }
 
+# the counter k began again at seq (record rid): close its old range (a "restart" line when said),
+# then start a new one
+function start_over(k, seq, rid, say) {
+    flush_key(k)
+    if (say) printf "restart %s %s %d\n", host, st, last[k]
+    forget(k)
+    first[k] = last[k] = seq
+    id[k, seq] = rid
+}
+
 BEGIN {
     if (max == "") max = 2147483647
     bad = 0
@@ -77,11 +87,7 @@ BEGIN {
         if (id[k, seq] == rid) { dups[k]++; next }
         if (seq == 1 || seq < first[k]) {
             # a new counter: close the old one
-            flush_key(k)
-            printf "restart %s %s %d\n", host, st, last[k]
-            forget(k)
-            first[k] = last[k] = seq
-            id[k, seq] = rid
+            start_over(k, seq, rid, 1)
             next
         }
         printf "conflict %s %s %d %s %s\n", host, st, seq, id[k, seq], rid
@@ -90,18 +96,11 @@ BEGIN {
     }
     if (seq == 1 && last[k] == max) {
         # wrapped: close the old range
-        flush_key(k)
-        forget(k)
-        first[k] = last[k] = seq
-        id[k, seq] = rid
+        start_over(k, seq, rid, 0)
         next
     }
     if (seq == 1 && last[k] > 1) {
-        flush_key(k)
-        printf "restart %s %s %d\n", host, st, last[k]
-        forget(k)
-        first[k] = last[k] = seq
-        id[k, seq] = rid
+        start_over(k, seq, rid, 1)
         next
     }
     id[k, seq] = rid

@@ -108,10 +108,10 @@ static void instanceFree(instanceConf_t *inst) {
     free(inst->audit_ruleset_name);
     free(inst->state_param);
     free(inst->state_path);
-    jb_buf_free(&inst->msgbuf);
-    jb_buf_free(&inst->sdbuf);
-    jb_buf_free(&inst->hdrbuf);
-    jb_sd_cache_free(&inst->sdcache);
+    jb_buf_done(&inst->msgbuf);
+    jb_buf_done(&inst->sdbuf);
+    jb_buf_done(&inst->hdrbuf);
+    jb_sd_cache_done(&inst->sdcache);
     free(inst);
 }
 

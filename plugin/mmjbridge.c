@@ -99,7 +99,7 @@ ENDfreeInstance
 
 BEGINfreeWrkrInstance
     CODESTARTfreeWrkrInstance
-    jb_buf_free(&pWrkrData->sd);
+    jb_buf_done(&pWrkrData->sd);
 ENDfreeWrkrInstance
 
 BEGINdbgPrintInstInfo
@@ -137,7 +137,7 @@ BEGINdoAction_NoStrings
             CHKiRet(MsgAddToStructuredData(pMsg, (uchar *)pWrkrData->sd.data, (rs_size_t)pWrkrData->sd.len));
     }
 finalize_it:
-    jb_audit_clear(&audit);
+    jb_audit_done(&audit);
 ENDdoAction
 
 /* The recognition settings checked by the core (so that rsyslogd -N1 names a bad one), then the

@@ -62,8 +62,8 @@ typedef struct flattener {
 
 static void flattener_done(flattener *f) {
     jb_audit a = {.fields = f->fields, .n_fields = f->n};
-    jb_audit_clear(&a);
-    jb_buf_free(&f->path);
+    jb_audit_done(&a);
+    jb_buf_done(&f->path);
     memset(f, 0, sizeof *f);
 }
 
@@ -210,7 +210,7 @@ int jb__audit_json_object(const char *p, size_t n, jb_audit *a) {
     }
     a->fields = f.fields;
     a->n_fields = f.n;
-    jb_buf_free(&f.path);
+    jb_buf_done(&f.path);
 
     a->reason = jb__audit_missing_key(object_has, root);
     a->kind = a->reason ? JB_AUDIT_MALFORMED : JB_AUDIT_OK;

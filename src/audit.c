@@ -61,17 +61,17 @@ static int marker_init(marker *mk, const char *s) {
         jb_buf b = JB_BUF_INIT;
         int r = jb_json_escape(&b, s, mk->raw_len, ascii);
         if (r == -EINVAL) {
-            jb_buf_free(&b);
+            jb_buf_done(&b);
             continue;
         }
         if (r < 0) {
-            jb_buf_free(&b);
+            jb_buf_done(&b);
             return r;
         }
         bool dup = jb_slice_eq(b.data, b.len, mk->raw);
         for (size_t i = 0; i < mk->n_esc && !dup; i++) dup = jb_slice_eq(b.data, b.len, mk->esc[i]);
         if (dup) {
-            jb_buf_free(&b);
+            jb_buf_done(&b);
             continue;
         }
         mk->esc_len[mk->n_esc] = b.len;
@@ -253,8 +253,8 @@ int jb_audit_recognize(const jb_audit_matcher *m, const char *msg, size_t n, jb_
     if (r >= 0 && !wrapped && hit) r = parse_at_marker(hit, mlen, msg + n, &a);
     if (r >= 0 && a.kind == JB_AUDIT_NONE) r = match_patterns(m, msg, n, &a);
     if (r < 0) {
-        jb_audit_clear(&a);
-        jb_audit_clear(ret);
+        jb_audit_done(&a);
+        jb_audit_done(ret);
         return r;
     }
     *ret = a;

@@ -38,16 +38,16 @@ struct jb_bridge {
 
 jb_bridge *jb_bridge_free(jb_bridge *b) {
     if (!b) return NULL;
-    jb_readahead_stop(b->ra);
+    jb_readahead_free(b->ra);
     jb_journal_free(b->journal);
     jb_filter_free(b->filter);
     jb_partial_free(b->partial);
     jb_audit_matcher_free(b->matcher);
     jb_entry_done(&b->entry);
-    jb_buf_free(&b->prev_cursor);
-    jb_buf_free(&b->id_cursor);
+    jb_buf_done(&b->prev_cursor);
+    jb_buf_done(&b->id_cursor);
     jb_free(b->start_cursor);
-    jb_audit_clear(&b->audit);
+    jb_audit_done(&b->audit);
     jb_free(b);
     return NULL;
 }
@@ -79,7 +79,7 @@ int jb_bridge_new(const jb_config *c, jb_bridge **ret, jb_error *err) {
 
 /* The journal is the caller's again (to position it): stop reading ahead. */
 static jb_journal *journal_of(jb_bridge *b) {
-    b->ra = jb_readahead_stop(b->ra);
+    b->ra = jb_readahead_free(b->ra);
     return b->journal;
 }
 
@@ -120,7 +120,7 @@ static int deliver_line(const jb_line *line, void *userdata) {
     jb_bridge *b = userdata;
     const jb_entry *e = line->first;
 
-    jb_audit_clear(&b->audit);
+    jb_audit_done(&b->audit);
     int r = jb_audit_recognize(b->matcher, line->text, line->len, &b->audit);
     if (r < 0) return r;
 

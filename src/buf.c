@@ -50,7 +50,7 @@ void jb_buf_reset(jb_buf *b) {
     if (b->data) b->data[0] = 0;
 }
 
-void jb_buf_free(jb_buf *b) {
+void jb_buf_done(jb_buf *b) {
     jb_free(b->data);
     *b = (jb_buf)JB_BUF_INIT;
 }

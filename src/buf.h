@@ -49,7 +49,7 @@ int jb_buf_printf(jb_buf *b, const char *fmt, ...) _printf_(2, 3);
 /* Forget the content, keep the memory. */
 void jb_buf_reset(jb_buf *b);
 /* Release the memory b holds and leave it as JB_BUF_INIT (b itself is not freed: it is usually
- * embedded). Also a cleanup handler: _cleanup_(jb_buf_free) jb_buf b = JB_BUF_INIT; */
-void jb_buf_free(jb_buf *b);
+ * embedded). Also a cleanup handler: _cleanup_(jb_buf_done) jb_buf b = JB_BUF_INIT; */
+void jb_buf_done(jb_buf *b);
 /* Hand the data over to the caller (NUL-terminated; an empty buffer gives ""), leaves b empty. */
 char *jb_buf_steal(jb_buf *b);

@@ -59,7 +59,7 @@ jb_bundle *jb_bundle_free(jb_bundle *b) {
     jb_free(b->hosts);
     jb_free(b->groups);
     jb_free(b->tmp_dir);
-    jb_buf_free(&b->line);
+    jb_buf_done(&b->line);
     jb_free(b);
     return NULL;
 }
@@ -179,7 +179,7 @@ static void put_time(jb_json_writer *w, const char *key, uint64_t usec) {
     int r = jb_format_time(&t, usec);
     if (r == -ENOMEM && w->error == 0) w->error = r;
     jb_json_string(w, key, r >= 0 ? t.data : NULL);
-    jb_buf_free(&t);
+    jb_buf_done(&t);
 }
 
 /* "NAME": {"app": N, "audit": N, "files": {STREAM: {path, records, bytes, first, last}}}, with
@@ -272,7 +272,7 @@ int jb_bundle_write(jb_bundle *b, int fd, const jb_bundle_info *info, jb_error *
     int r = manifest(b, info, now, &text);
     if (r >= 0) r = jb_buf_putc(&text, '\n');
     if (r < 0) {
-        jb_buf_free(&text);
+        jb_buf_done(&text);
         close(fd);
         return jb_error_set(err, r, "%s",
                             r == -EINVAL ? "cannot write the manifest: a string in it is not UTF-8" : "out of memory");
@@ -280,11 +280,11 @@ int jb_bundle_write(jb_bundle *b, int fd, const jb_bundle_info *info, jb_error *
     jb_tar *t = NULL;
     r = jb_tar_open(fd, 6, &t);
     if (r < 0) {
-        jb_buf_free(&text);
+        jb_buf_done(&text);
         return jb_error_set(err, r, "cannot start the archive: %s", strerror(-r));
     }
     r = jb_tar_add_data(t, "manifest.json", 0640, now / 1000000u, text.data, text.len);
-    jb_buf_free(&text);
+    jb_buf_done(&text);
     for (size_t i = 0; r >= 0 && i < b->n; i++)
         for (int k = 0; r >= 0 && k < 2; k++) {
             const spool *s = &b->groups[i].s[k];

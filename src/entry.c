@@ -59,7 +59,7 @@ void jb_entry_reset(jb_entry *e) {
 
 void jb_entry_done(jb_entry *e) {
     if (!e) return;
-    for (size_t i = 0; i < JB_ELEMENTSOF(all_bufs); i++) jb_buf_free(entry_buf(e, all_bufs[i]));
+    for (size_t i = 0; i < JB_ELEMENTSOF(all_bufs); i++) jb_buf_done(entry_buf(e, all_bufs[i]));
     reset_scalars(e);
 }
 

@@ -674,8 +674,8 @@ int main(int argc, char **argv) {
         }
         if (ctx.app.f && !ctx.app.is_stdout) fclose(ctx.app.f);
         if (ctx.audit.f && !ctx.audit.is_stdout) fclose(ctx.audit.f);
-        jb_buf_free(&ctx.line);
-        jb_sd_cache_free(&sd_cache);
+        jb_buf_done(&ctx.line);
+        jb_sd_cache_done(&sd_cache);
     }
     free(o.files);
     free(o.containers);

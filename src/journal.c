@@ -85,7 +85,7 @@ int jb_journal_open(const jb_source *src, jb_journal **ret, jb_error *err) {
 jb_journal *jb_journal_free(jb_journal *j) {
     if (!j) return NULL;
     sd_journal_close(j->j);
-    jb_buf_free(&j->last_cursor);
+    jb_buf_done(&j->last_cursor);
     for (size_t i = 0; i < j->n_matches; i++) jb_free(j->matches[i]);
     jb_free(j->matches);
     jb_free(j);

@@ -94,12 +94,12 @@ jb_partial *jb_partial_free(jb_partial *p) {
     if (p->slots)
         for (size_t i = 0; i <= p->max_pending; i++) {
             jb_entry_done(&p->slots[i].first);
-            jb_buf_free(&p->slots[i].resume);
-            jb_buf_free(&p->slots[i].last_cursor);
+            jb_buf_done(&p->slots[i].resume);
+            jb_buf_done(&p->slots[i].last_cursor);
         }
     jb_free(p->slots);
     jb_free(p->pending);
-    jb_buf_free(&p->chunk);
+    jb_buf_done(&p->chunk);
     jb_free(p);
     return NULL;
 }

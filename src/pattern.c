@@ -120,7 +120,7 @@ int jb_pattern_new(const char *text, jb_pattern **ret, jb_error *err) {
         if (r < 0) r = jb_error_set(err, r, "out of memory");
         i++;
     }
-    jb_buf_free(&lit);
+    jb_buf_done(&lit);
     if (r >= 0 && !any_literal)
         r = jb_error_set(err, -EINVAL, "pattern '%s' has no literal text: it would match every line", text);
     /* Two reading fields with only constants between them cannot be told apart. */

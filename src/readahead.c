@@ -209,7 +209,7 @@ void jb_readahead_request_stop(jb_readahead *ra) {
     pthread_mutex_unlock(&ra->mu);
 }
 
-jb_readahead *jb_readahead_stop(jb_readahead *ra) {
+jb_readahead *jb_readahead_free(jb_readahead *ra) {
     if (!ra) return NULL;
     jb_readahead_request_stop(ra);
     pthread_join(ra->thread, NULL);

@@ -29,7 +29,7 @@ const char *jb_line_kind_name(jb_line_kind k) {
     }
 }
 
-void jb_audit_clear(jb_audit *a) {
+void jb_audit_done(jb_audit *a) {
     if (!a) return;
     for (size_t i = a->n_pooled; i < a->n_fields; i++) {
         jb_free(a->fields[i].name);

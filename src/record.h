@@ -48,7 +48,7 @@ typedef struct jb_field {
 } jb_field;
 
 /* The result of audit recognition on one message. Owned by whoever holds it; clear with
- * jb_audit_clear(). */
+ * jb_audit_done(). */
 typedef struct jb_audit {
     jb_audit_kind kind;
     const char *reason; /* static text when MALFORMED ("invalid JSON", "missing key actor_ip", ...), else NULL */
@@ -62,7 +62,7 @@ typedef struct jb_audit {
     size_t n_pooled;
 } jb_audit;
 
-void jb_audit_clear(jb_audit *a);
+void jb_audit_done(jb_audit *a);
 
 /* A record as the bridge delivers it. All pointers are borrowed from the bridge and valid only
  * during the callback that receives the record. Strings are NUL-terminated; message may also

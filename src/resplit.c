@@ -72,7 +72,7 @@ int jb_resplit_find(const char *sd, size_t n, unsigned pen, jb_audit *ret_audit,
     snprintf(f.audit_id, sizeof(f.audit_id), "audit@%u", pen);
     int r = jb_sd_walk(sd, n, &visitor, &f);
     if (r < 0 || f.oom || f.found == 0) {
-        jb_audit_clear(&f.audit);
+        jb_audit_done(&f.audit);
         return r == 0 && f.oom ? -ENOMEM : 0; /* not valid structured data, or neither element */
     }
     if (!(f.found & 1)) f.stream = JB_STREAM_AUDIT; /* audit@PEN alone */
@@ -80,7 +80,7 @@ int jb_resplit_find(const char *sd, size_t n, unsigned pen, jb_audit *ret_audit,
         f.audit.kind = f.malformed ? JB_AUDIT_MALFORMED : JB_AUDIT_OK;
         f.audit.reason = f.malformed ? (f.reason != NULL ? f.reason : "malformed (from the sender)") : NULL;
     } else {
-        jb_audit_clear(&f.audit); /* an application record keeps no audit fields */
+        jb_audit_done(&f.audit); /* an application record keeps no audit fields */
     }
     *ret_audit = f.audit;
     *ret_stream = f.stream;

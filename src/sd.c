@@ -304,11 +304,11 @@ int jb_sd_build(const jb_record *rec, unsigned pen, jb_buf *out) {
     return jb_sd_build_cached(rec, pen, NULL, out);
 }
 
-void jb_sd_cache_free(jb_sd_cache *cache) {
+void jb_sd_cache_done(jb_sd_cache *cache) {
     if (!cache) return;
     for (size_t i = 0; i < JB_SD_CACHE_SLOTS; i++) {
-        jb_buf_free(&cache->slot[i].element);
-        jb_buf_free(&cache->slot[i].key);
+        jb_buf_done(&cache->slot[i].element);
+        jb_buf_done(&cache->slot[i].key);
         cache->slot[i].valid = false;
     }
 }

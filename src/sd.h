@@ -43,7 +43,7 @@ int jb_sd_build(const jb_record *rec, unsigned pen, jb_buf *out);
  * in a row: the records of a container (the same name, id, image and PEN) reuse its element
  * instead of escaping the three values again. A slot per hash of the container id; a container
  * whose id hashes to a taken slot replaces the one there. Zero-initialize it; one per thread;
- * jb_sd_cache_free() at the end. */
+ * jb_sd_cache_done() at the end. */
 #define JB_SD_CACHE_SLOTS 16 /* a power of two */
 
 typedef struct jb_sd_cache_slot {
@@ -60,7 +60,7 @@ typedef struct jb_sd_cache {
 /* jb_sd_build() through cache (NULL: none); the output is the same. On failure out is left as it
  * was and the record's slot is emptied. */
 int jb_sd_build_cached(const jb_record *rec, unsigned pen, jb_sd_cache *cache, jb_buf *out);
-void jb_sd_cache_free(jb_sd_cache *cache);
+void jb_sd_cache_done(jb_sd_cache *cache);
 
 /* Walk the structured data s (n bytes, need not be NUL-terminated): check that it is a
  * syntactically valid RFC 5424 STRUCTURED-DATA ("-" or one or more elements) with unique SD-IDs,

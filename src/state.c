@@ -214,14 +214,6 @@ int jb_state_read(const char *path, jb_state *ret, jb_error *err) {
     return r;
 }
 
-int jb_state_load(const char *path, char **ret_cursor, jb_error *err) {
-    jb_state s = {0};
-    int r = jb_state_read(path, &s, err);
-    if (r < 0) return r;
-    *ret_cursor = s.cursor;
-    return 0;
-}
-
 void jb_state_done(jb_state *s) {
     if (!s) return;
     jb_free(s->cursor);
@@ -286,18 +278,13 @@ static int write_and_rename(int fd, const char *tmp, const char *path, const jb_
     return 0;
 }
 
-int jb_state_save(const char *path, const char *cursor, jb_error *err) {
-    jb_state s = {.cursor = (char *)cursor};
-    return jb_state_write(path, &s, err);
-}
-
 int jb_state_write(const char *path, const jb_state *s, jb_error *err) {
     const char *cursor = s->cursor;
     if (!jb_cursor_valid(cursor))
         return jb_error_set(err, -EINVAL, "refusing to save an invalid cursor to state file %s", path);
 
     /* Everything is allocated before the file system is touched: -ENOMEM changes nothing. */
-    _cleanup_(jb_buf_free) jb_buf content = JB_BUF_INIT;
+    _cleanup_(jb_buf_done) jb_buf content = JB_BUF_INIT;
     if (s->seq_app > JB_SEQUENCE_MAX || s->seq_audit > JB_SEQUENCE_MAX)
         return jb_error_set(err, -EINVAL, "refusing to save a sequence number over %u to state file %s",
                             JB_SEQUENCE_MAX, path);

@@ -51,9 +51,3 @@ int jb_state_write(const char *path, const jb_state *s, jb_error *err);
 
 /* Free what s holds and zero it. NULL-safe. */
 void jb_state_done(jb_state *s);
-
-/* Test-only, on their way out of the library: tests/unit/test_security.c still calls them. Once it
- * uses tests/unit/statecursor.h (load_cursor(), save_cursor()) as test_state.c does, delete these
- * two and their bodies in state.c. */
-int jb_state_load(const char *path, char **ret_cursor, jb_error *err);
-int jb_state_save(const char *path, const char *cursor, jb_error *err);

@@ -62,7 +62,7 @@ make_check build
 
 # 2. unit tests under ASan + UBSan (the build is a test point of its own, so a failed build counts)
 mkdir -p build-asan
-unit_tests=$(grep -o 'tests/unit/test_[a-z0-9_]*' Makefile.am | sort -u | tr '\n' ' ')
+unit_tests=$(make -s --no-print-directory -C "$top/build" print-unit-tests)
 check asan-build sh -c "cd '$top/build-asan' && { [ -f Makefile ] || '$top/configure' --enable-werror --enable-sanitizers CFLAGS='-O1 -g' >/dev/null; } && make -j$(nproc) && make -j$(nproc) $unit_tests"
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 make_check build-asan TESTS="$unit_tests"
 
@@ -78,7 +78,7 @@ tsan_tests="tests/unit/test_allocfail tests/integration/cli.sh tests/integration
 check tsan-build sh -c "cd '$top/build-tsan' && { [ -f Makefile ] || '$top/configure' CC=clang CFLAGS='-O1 -g -fsanitize=thread' LDFLAGS='-fsanitize=thread' >/dev/null; } && make -j$(nproc) && make -j$(nproc) tests/unit/test_allocfail"
 TSAN_OPTIONS="halt_on_error=1 abort_on_error=1" make_check build-tsan TESTS="$tsan_tests"
 
-# ---- release checks (issue 7): the Debian package and make distcheck ----
+# ---- release checks: the Debian package and make distcheck ----
 # tests/integration/package.sh installs a package system-wide, so it is not part of make check:
 # its TAP points are counted here (a script that stops early, or bails out, counts as a failure).
 tap_step() { # name, command...: a TAP script, each of its points counted

@@ -10,14 +10,14 @@ PACKAGES="build-essential autoconf automake libtool pkg-config libsystemd-dev li
 libcmocka-dev systemd systemd-journal-remote rsyslog uuid-dev clang llvm util-linux python3 time"
 # the suite's own checks: clang-format (tests/run.sh), ps (tests/integration/lib.sh), git (dist check)
 PACKAGES="$PACKAGES clang-format procps git"
-# packaging and man pages (issue 7): dpkg-buildpackage, dh, groff, man, lexgrog
+# packaging and man pages: dpkg-buildpackage, dh, groff, man, lexgrog
 PACKAGES="$PACKAGES dpkg-dev debhelper groff-base man-db"
-# edge to central (issue 6): rsyslog's TLS driver and RELP, openssl for the test certificates
+# edge to central: rsyslog's TLS driver and RELP, openssl for the test certificates
 PACKAGES="$PACKAGES rsyslog-gnutls rsyslog-relp openssl"
-# Cloudify and support bundles (issue 6): zlib for the .tar.gz, logrotate to check the example
+# Cloudify and support bundles: zlib for the .tar.gz, logrotate to check the example
 # policy, tar for the archive checks (script(1), for the terminal test, is in bsdutils: essential)
 PACKAGES="$PACKAGES zlib1g-dev logrotate tar"
-# rsyslog modules (issue 3): rsyslogd under valgrind; the TLS examples (rsyslog-gnutls, openssl above)
+# rsyslog modules: rsyslogd under valgrind; the TLS examples (rsyslog-gnutls, openssl above)
 PACKAGES="$PACKAGES valgrind"
 
 missing=""

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
 #
-# Side-by-side reading benchmark (issue 5): the same journal of BENCH_ENTRIES Docker-style entries
+# Side-by-side reading benchmark: the same journal of BENCH_ENTRIES Docker-style entries
 # (90% application lines of about 120 bytes from five containers, 10% audit lines from
 # ptfe_atlas), read in the same run by
 #   1   a raw sd-journal reader (sd_journal_enumerate_data over every field, plus the cursor: the

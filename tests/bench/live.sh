@@ -23,14 +23,8 @@ trap jb_cleanup EXIT
 jb_start_journald
 
 W=$JB_TMP/live
-mkdir -p "$W/work"
-cat >"$W/rsyslog.conf" <<EOC
-global(workDirectory="$W/work")
-module(load="$imjbridge")
-ruleset(name="app") { action(type="omfile" file="$W/app.log" template="RSYSLOG_SyslogProtocol23Format") }
-ruleset(name="audit") { action(type="omfile" file="$W/audit.log" template="RSYSLOG_SyslogProtocol23Format") }
-input(type="imjbridge" ruleset="app" audit.ruleset="audit" persistStateInterval="10000")
-EOC
+mkdir -p "$W"
+JB_IMJBRIDGE=$imjbridge jb_imjbridge_conf "$W/rsyslog.conf" "$W/app.log" "$W/audit.log" 'persistStateInterval="10000"'
 
 "$daemonstat" -o "$W/report" -n "$n" -t $((120 + n / 2000)) -f "$W/app.log" -f "$W/audit.log" -s "$W/series" -- \
     "$rsyslogd" -n -f "$W/rsyslog.conf" -i "$W/rsyslogd.pid" >"$W/rsyslogd.log" 2>&1 &

@@ -114,8 +114,8 @@ static void check_line(const char *msg, size_t n, const jb_audit *a) {
         p++;
     }
     FUZZ_CHECK((size_t)(line.data + line.len - p) >= sd.len && memcmp(p, sd.data, sd.len) == 0);
-    jb_buf_free(&sd);
-    jb_buf_free(&line);
+    jb_buf_done(&sd);
+    jb_buf_done(&line);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -133,7 +133,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     jb_audit_fast_path = true;
     FUZZ_CHECK(same_result(&a, &b), "the flat-object fast path and jansson disagree");
     check_line(msg, n, &a);
-    jb_audit_clear(&a);
-    jb_audit_clear(&b);
+    jb_audit_done(&a);
+    jb_audit_done(&b);
     return 0;
 }

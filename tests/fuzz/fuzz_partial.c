@@ -243,8 +243,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     for (size_t i = 0; i < c.n_keys; i++) {
         key_state *k = &c.keys[i];
         FUZZ_CHECK(k->got.len == k->want.len, "key %s: %zu bytes fed, %zu delivered", k->name, k->want.len, k->got.len);
-        jb_buf_free(&k->want);
-        jb_buf_free(&k->got);
+        jb_buf_done(&k->want);
+        jb_buf_done(&k->got);
     }
     counting = true;
     jb_partial_free(p);

@@ -170,7 +170,7 @@ static bool parse_compare(const char *s, size_t n, const element *want, size_t n
     }
     ok = true;
 out:
-    jb_buf_free(&v);
+    jb_buf_done(&v);
     return ok;
 }
 
@@ -320,10 +320,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     FUZZ_CHECK(*p == '\n' || *p == ' ', "no separator after the SD");
 
     for (size_t e = 0; e < n_want; e++)
-        for (size_t k = 0; k < want[e].n; k++) jb_buf_free(&want[e].params[k].value);
-    jb_buf_free(&sd);
-    jb_buf_free(&line);
-    jb_audit_clear(&audit);
+        for (size_t k = 0; k < want[e].n; k++) jb_buf_done(&want[e].params[k].value);
+    jb_buf_done(&sd);
+    jb_buf_done(&line);
+    jb_audit_done(&audit);
     jb_free(cname);
     jb_free(cid);
     jb_free(image);

@@ -9,11 +9,8 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-jb_need_program "$JBRIDGE"
-jb_need_program "$JOURNAL_REMOTE"
 command -v python3 >/dev/null 2>&1 || jb_need_program /usr/bin/python3
-jb_mktemp
-trap jb_cleanup EXIT
+jb_setup "$JBRIDGE" "$JOURNAL_REMOTE"
 T=$JB_TMP
 
 # manifest FILE.tar.gz EXPR: evaluate a Python expression on the manifest (m)

@@ -12,11 +12,8 @@
 
 : "${RSYSLOGD:=/usr/sbin/rsyslogd}"
 : "${JB_RSYSLOG_MODULES:=$JB_BUILDDIR/.libs}"
-jb_need_program "$RSYSLOGD"
-jb_need_program "$JB_RSYSLOG_MODULES/mmjbridge.so"
 command -v python3 >/dev/null 2>&1 || jb_need_program /usr/bin/python3
-jb_mktemp
-trap jb_cleanup EXIT
+jb_setup "$RSYSLOGD" "$JB_RSYSLOG_MODULES/mmjbridge.so"
 T=$JB_TMP
 IN=$T/var/log/cloudify
 OUT=$T/var/log/cloudify-syslog

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
-# Edge to central, streams kept apart, on loopback with two real rsyslogd (issue 6, part 1).
+# Edge to central, streams kept apart, on loopback with two real rsyslogd.
 # The edge runs examples/edge-forwarding.conf (imjbridge on a real journald in this private mount
 # namespace; audit over TLS with octet-counted framing, application over RELP with TLS; disk-
 # assisted action queues, resumeRetryCount -1); the central server runs

@@ -6,12 +6,7 @@
 
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
-jb_reexec_private_ns "$@"
-jb_need_program "$JBRIDGE"
-jb_need_program "$JB_WRITE"
-jb_mktemp
-trap jb_cleanup EXIT
-jb_start_journald
+jb_live_setup "$JBRIDGE" "$JB_WRITE" -- "$@"
 
 W() { "$JB_WRITE" --quiet "$@" || jb_bail_out "jb-write failed"; }
 # seqnum [PATTERN]: the sequence number (i= of the cursor) of the entry whose MESSAGE holds PATTERN,

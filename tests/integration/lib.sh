@@ -146,6 +146,31 @@ jb_reexec_private_ns() {
     exec unshare -m --propagation private bash "$0" "$@"
 }
 
+# jb_live_setup PROGRAM... -- "$@": the start of a script that needs a journald of its own: re-run
+# in a private mount namespace (jb_reexec_private_ns, so call it before any output), each PROGRAM
+# must be there (jb_need_program), a temporary directory (jb_mktemp) removed at exit
+# (jb_cleanup), and a real journald (jb_start_journald).
+jb_live_setup() {
+    local programs=()
+    while [ $# -gt 0 ] && [ "$1" != -- ]; do
+        programs+=("$1")
+        shift
+    done
+    [ $# -gt 0 ] && shift
+    jb_reexec_private_ns "$@"
+    jb_setup "${programs[@]}"
+    jb_start_journald
+}
+
+# jb_setup PROGRAM...: each PROGRAM must be there (jb_need_program), and a temporary directory
+# (jb_mktemp) is removed at exit (jb_cleanup).
+jb_setup() {
+    local p
+    for p in "$@"; do jb_need_program "$p"; done
+    jb_mktemp
+    trap jb_cleanup EXIT
+}
+
 # jb_mktemp: a temporary directory removed by jb_cleanup (set as the EXIT trap by the caller,
 # or call it yourself). Sets JB_TMP.
 JB_TMP=
@@ -219,13 +244,13 @@ jb_export_to_journal() {
 # ---------------------------------------------------------------- rsyslogd with imjbridge
 
 # jb_imjbridge_conf CONF APP_FILE AUDIT_FILE INPUT_PARAMETERS: write CONF, an rsyslog.conf that
-# loads the built imjbridge (workDirectory $JB_TMP/work) and writes the app and audit rulesets to
+# loads the built imjbridge (or $JB_IMJBRIDGE if set; workDirectory $JB_TMP/work) and writes the app and audit rulesets to
 # two files as RFC 5424 (RSYSLOG_SyslogProtocol23Format); INPUT_PARAMETERS go into input(...).
 jb_imjbridge_conf() {
     mkdir -p "$JB_TMP/work"
     cat >"$1" <<EOC
 global(workDirectory="$JB_TMP/work")
-module(load="$JB_RSYSLOG_MODULES/imjbridge.so")
+module(load="${JB_IMJBRIDGE:-$JB_RSYSLOG_MODULES/imjbridge.so}")
 ruleset(name="app") { action(type="omfile" file="$2" template="RSYSLOG_SyslogProtocol23Format") }
 ruleset(name="audit") { action(type="omfile" file="$3" template="RSYSLOG_SyslogProtocol23Format") }
 input(type="imjbridge" ruleset="app" audit.ruleset="audit" $4)

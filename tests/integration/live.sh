@@ -10,13 +10,7 @@
 # shellcheck disable=SC2016 # single-quoted commands are evaluated later, on purpose
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
-jb_reexec_private_ns "$@"
-
-jb_need_program "$JBRIDGE"
-jb_need_program "$JB_WRITE"
-jb_mktemp
-trap jb_cleanup EXIT
-jb_start_journald
+jb_live_setup "$JBRIDGE" "$JB_WRITE" -- "$@"
 
 S=$JB_TMP/state
 A=$JB_TMP/app.log

@@ -30,24 +30,17 @@ if [ -z "$persist" ] || [ -z "$inflight" ]; then jb_bail_out "$EXAMPLE sets no p
 # one batch of the input: as many entries as the persist interval, at most 1024
 batch=$((persist < 1024 ? persist : 1024))
 jb_ok "the example config loads (rsyslogd -N1)" "$RSYSLOGD" -N1 -f "$JB_TMP/rsyslog.conf"
-size() { stat -c %s "$A" 2>/dev/null || echo 0; }
 
 t0=$(date +%s)
-"$JB_WRITE" --quiet --container tfe-atlas --image hashicorp/tfe-atlas:v1 --count 100000000 --audit-every $K \
-    --prefix c --rate $RATE 2>>"$JB_TMP/writer.err" &
-WRITER=$!
-rs_start "$JB_TMP/rsyslog.conf"
+writer_start c "$RATE" "$K"
 for i in $(seq 1 "$CRASHES"); do
-    have=$(size)
-    jb_wait_for "[ \$(size) -gt $have ]" 60 || jb_diag "crash $i: no progress"
+    wait_growth "$A" "crash $i"
     # kill at a random moment of the next 0-300 ms (the point of the run: anywhere, mid-batch)
     sleep "$(printf "0.%03d" $((RANDOM % 300)))"
     rs_kill
     rs_start "$JB_TMP/rsyslog.conf"
 done
-kill -TERM "$WRITER"
-jb_wait_pid_exit "$WRITER" 30 || jb_diag "the writer did not stop"
-WRITER=
+writer_stop
 journal_seqs c >"$JB_TMP/expected"
 total=$(wc -l <"$JB_TMP/expected")
 got() { { seqs_app "$A" c; seqs_audit "$B" c; } | sort -u | wc -l; }

@@ -14,13 +14,7 @@
 # rsyslogd, the writer and the imjbridge module must be there, a temporary directory removed at
 # exit, and a real journald of its own.
 torture_setup() {
-    jb_reexec_private_ns "$@"
-    jb_need_program "$RSYSLOGD"
-    jb_need_program "$JB_WRITE"
-    jb_need_program "$JB_RSYSLOG_MODULES/imjbridge.so"
-    jb_mktemp
-    trap jb_cleanup EXIT
-    jb_start_journald
+    jb_live_setup "$RSYSLOGD" "$JB_WRITE" "$JB_RSYSLOG_MODULES/imjbridge.so" -- "$@"
 }
 
 jb_count() {
@@ -68,6 +62,30 @@ rs_kill() {
 
 WRITER=
 jb_on_cleanup '[ -z "$WRITER" ] || kill -TERM "$WRITER" 2>/dev/null; [ -z "$RS" ] || kill -KILL "$RS" 2>/dev/null'
+
+# writer_start PREFIX RATE EVERY: tfe-atlas lines "PREFIX-N" written in the background at RATE a
+# second, every EVERY-th an audit record, until writer_stop (WRITER: its pid); then rsyslogd on
+# $JB_TMP/rsyslog.conf (rs_start).
+writer_start() {
+    "$JB_WRITE" --quiet --container tfe-atlas --image hashicorp/tfe-atlas:v1 --count 100000000 --audit-every "$3" \
+        --prefix "$1" --rate "$2" 2>>"$JB_TMP/writer.err" &
+    WRITER=$!
+    rs_start "$JB_TMP/rsyslog.conf"
+}
+writer_stop() {
+    kill -TERM "$WRITER"
+    jb_wait_pid_exit "$WRITER" 30 || jb_diag "the writer did not stop"
+    WRITER=
+}
+
+# wait_growth FILE WHAT: wait (60 s at most) until FILE grows; a diagnostic "WHAT: no progress"
+# otherwise.
+file_size() { stat -c %s "$1" 2>/dev/null || echo 0; }
+wait_growth() {
+    local have
+    have=$(file_size "$1")
+    jb_wait_for "[ \$(file_size '$1') -gt $have ]" 60 || jb_diag "$2: no progress"
+}
 
 # ---------------------------------------------------------------- entry-by-entry checks
 

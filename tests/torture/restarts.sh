@@ -13,23 +13,16 @@ K=7 # every 7th line is an audit record
 A=$JB_TMP/app.log
 B=$JB_TMP/audit.log
 jb_imjbridge_conf "$JB_TMP/rsyslog.conf" "$A" "$B" 'containers=["tfe-*"] persistStateInterval="100"'
-size() { stat -c %s "$A" 2>/dev/null || echo 0; }
 
 t0=$(date +%s)
-"$JB_WRITE" --quiet --container tfe-atlas --image hashicorp/tfe-atlas:v1 --count 100000000 --audit-every $K \
-    --prefix r --rate $RATE 2>>"$JB_TMP/writer.err" &
-WRITER=$!
-rs_start "$JB_TMP/rsyslog.conf"
+writer_start r "$RATE" "$K"
 clean=0
 for i in $(seq 1 "$RESTARTS"); do
-    have=$(size)
-    jb_wait_for "[ \$(size) -gt $have ]" 60 || jb_diag "restart $i: no progress"
+    wait_growth "$A" "restart $i"
     rs_stop && clean=$((clean + 1))
     rs_start "$JB_TMP/rsyslog.conf"
 done
-kill -TERM "$WRITER"
-jb_wait_pid_exit "$WRITER" 30 || jb_diag "the writer did not stop"
-WRITER=
+writer_stop
 journal_seqs r >"$JB_TMP/expected"
 total=$(wc -l <"$JB_TMP/expected")
 last=$(tail -n 1 "$JB_TMP/expected")

@@ -7,12 +7,7 @@
 # 400 interleaved by 50 (CI); 10x with TORTURE_FULL=1.
 
 . "$(dirname "$0")/lib.sh"
-jb_reexec_private_ns "$@"
-jb_need_program "$JBRIDGE"
-jb_need_program "$JB_WRITE"
-jb_mktemp
-trap jb_cleanup EXIT
-jb_start_journald
+jb_live_setup "$JBRIDGE" "$JB_WRITE" -- "$@"
 
 F=$(jb_count 1 10)
 ENDLESS=$((40 * F))

@@ -8,14 +8,7 @@
 # records read again carry their record ids); a failing save is reported once, and its recovery.
 
 . "$(dirname "$0")/lib.sh"
-jb_reexec_private_ns "$@"
-jb_need_program "$RSYSLOGD"
-jb_need_program "$JB_WRITE"
-jb_need_program "$JBRIDGE"
-jb_need_program "$JB_RSYSLOG_MODULES/imjbridge.so"
-jb_mktemp
-trap jb_cleanup EXIT
-jb_start_journald
+jb_live_setup "$RSYSLOGD" "$JB_WRITE" "$JBRIDGE" "$JB_RSYSLOG_MODULES/imjbridge.so" -- "$@"
 
 SD=$JB_TMP/statedir # a small tmpfs of its own: made read-only and filled below
 mkdir -p "$SD" "$JB_TMP/work"

@@ -11,7 +11,7 @@
  *   field=NAME=VALUE   (one audit field, in order; the first raw '=' separates name and value)
  *   pen=N facility_app=N facility_audit=N   (jb_format_opts)
  * Unset strings are "", severity 6, facility -1, pieces 1, options JB_FORMAT_OPTS_DEFAULT.
- * Memory is plain malloc (not jb_malloc), so the allocation-failure hook never sees it. */
+ * Memory is plain malloc (not jb_malloc), so the allocation-failure hook (testlib.h) never sees it. */
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -152,24 +152,20 @@ static inline void rd_init(rd_record *d) {
 }
 
 static inline void rd_parse(rd_record *d, const char *text, size_t n) {
+    const char *line;
+    size_t len, pos = 0;
     rd_init(d);
-    for (size_t i = 0; i < n;) {
-        const char *nl = memchr(text + i, '\n', n - i);
-        size_t end = nl ? (size_t)(nl - text) : n;
-        const char *line = text + i;
-        size_t len = end - i;
-        i = end + 1;
-        if (len == 0 || line[0] == '#') continue;
+    while (tl_next_line(text, n, &pos, &line, &len)) {
         const char *eq = memchr(line, '=', len);
         if (!eq) fail_msg("no '=' in line %.*s", (int)len, line);
         rd_set(d, line, (size_t)(eq - line), eq + 1, len - (size_t)(eq - line) - 1);
     }
 }
 
-static inline void rd_load(rd_record *d, const char *path) {
+/* The record described by DIR/NAME.in, for the file-driven cases. */
+static inline void rd_load_case(rd_record *d, const char *dir, const char *name) {
     size_t n;
-    char *text = tl_read_file(path, &n);
-    if (!text) fail_msg("cannot read %s", path);
+    char *text = tl_read_case(dir, name, &n);
     rd_parse(d, text, n);
     free(text);
 }
@@ -179,30 +175,55 @@ static inline void rd_free(rd_record *d) {
     d->n_strings = 0;
 }
 
-/* ---- allocation failure ---- */
+/* rd_each_case(SUITE, fn): for every case data/SUITE/NAME.in, fn(record, NAME, out) appends to
+ * the empty buffer out what the record gives, and that is compared with NAME.out. */
+typedef void rd_case_fn(const rd_record *d, const char *name, jb_buf *out);
+static rd_case_fn *rd_current_case_fn;
 
-/* Fails every allocation from the rd_fail_at-th on (counting from 1); 0 never fails. */
-static size_t rd_fail_at, rd_alloc_count;
-
-static void *rd_failing_malloc(size_t n) {
-    if (rd_fail_at && ++rd_alloc_count >= rd_fail_at) return NULL;
-    return malloc(n);
+static inline void rd_run_case(const char *dir, const char *name) {
+    rd_record d;
+    jb_buf out = JB_BUF_INIT;
+    rd_load_case(&d, dir, name);
+    rd_current_case_fn(&d, name, &out);
+    tl_expect_case(dir, name, out.data, out.len);
+    jb_buf_done(&out);
+    rd_free(&d);
 }
 
-static void *rd_failing_realloc(void *p, size_t n) {
-    if (rd_fail_at && ++rd_alloc_count >= rd_fail_at) return NULL;
-    return realloc(p, n);
+static inline void rd_each_case(const char *suite, rd_case_fn *fn) {
+    rd_current_case_fn = fn;
+    tl_each_case(suite, rd_run_case);
 }
 
-static inline void rd_fail_from(size_t nth) {
-    rd_fail_at = nth;
-    rd_alloc_count = 0;
-    jb_set_alloc_funcs(rd_failing_malloc, rd_failing_realloc, free);
-}
+/* rd_expect_alloc_failure(d, fn, prefix): fn encodes d, appending to out. Every allocation that
+ * fails in it gives -ENOMEM and leaves out exactly as it was (empty, or holding prefix when that
+ * is not NULL); once enough allocations succeed, it appends what it appends without failures. */
+typedef int rd_encode_fn(const rd_record *d, jb_buf *out);
 
-static inline void rd_fail_off(void) {
-    rd_fail_at = 0;
-    jb_set_alloc_funcs(NULL, NULL, NULL);
+static inline void rd_expect_alloc_failure(const rd_record *d, rd_encode_fn *fn, const char *prefix) {
+    jb_buf want = JB_BUF_INIT;
+    assert_int_equal(fn(d, &want), 0);
+    bool done = false;
+    for (size_t nth = 1; !done; nth++) {
+        jb_buf b = JB_BUF_INIT;
+        if (prefix) assert_int_equal(jb_buf_puts(&b, prefix), 0);
+        size_t before = b.len;
+        tl_fail_after((long)nth - 1);
+        int r = fn(d, &b);
+        tl_fail_off();
+        if (r == 0) {
+            assert_int_equal(b.len - before, want.len);
+            assert_memory_equal(b.data + before, want.data, want.len);
+            done = true;
+        } else {
+            assert_int_equal(r, -ENOMEM);
+            assert_int_equal(b.len, before);
+            if (b.data) assert_int_equal(b.data[before], 0);
+        }
+        jb_buf_done(&b);
+        assert_true(nth < 1000);
+    }
+    jb_buf_done(&want);
 }
 
 /* ---- looking at structured data ---- */

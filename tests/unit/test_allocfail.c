@@ -313,7 +313,7 @@ static void test_every_allocation(void **state) {
         } else {
             enomem++;
         }
-        jb_buf_free(&o.text);
+        jb_buf_done(&o.text);
         if (live != 1) fail_msg("allocation %lu failed: %ld blocks leaked", n, live - 1);
     }
     jb_free(ref_text);
@@ -348,8 +348,8 @@ static void test_read_ahead_same_records(void **state) {
         assert_int_equal(ahead.text.len, plain.text.len);
         assert_memory_equal(ahead.text.data, plain.text.data, plain.text.len);
         assert_string_equal(cp_ahead, cp_plain);
-        jb_buf_free(&plain.text);
-        jb_buf_free(&ahead.text);
+        jb_buf_done(&plain.text);
+        jb_buf_done(&ahead.text);
         jb_free(cp_plain);
         jb_free(cp_ahead);
     }
@@ -391,8 +391,8 @@ static void test_read_ahead_reposition(void **state) {
     assert_int_equal(ahead.records, plain.records);
     assert_int_equal(ahead.text.len, plain.text.len);
     assert_memory_equal(ahead.text.data, plain.text.data, plain.text.len);
-    jb_buf_free(&plain.text);
-    jb_buf_free(&ahead.text);
+    jb_buf_done(&plain.text);
+    jb_buf_done(&ahead.text);
 }
 
 int main(void) {

@@ -17,45 +17,8 @@
 #include "sd.h"
 #include "util.h"
 
-/* ---- allocation hooks ---- */
-
-static long alloc_budget = -1; /* allocations left before failing; -1: never fail */
-static long alloc_count;       /* allocations made (successful or not) since the last reset */
-
-/* True when this allocation is the one to fail. Only that one fails: later allocations succeed
- * again, which is harder on cleanup paths (and on jansson) than failing everything after it. */
-static bool should_fail(void) {
-    alloc_count++;
-    if (alloc_budget < 0) return false;
-    if (alloc_budget-- > 0) return false;
-    return true; /* budget is now -1: never again */
-}
-
-static void *fail_malloc(size_t n) {
-    return should_fail() ? NULL : malloc(n);
-}
-
-static void *fail_realloc(void *p, size_t n) {
-    return should_fail() ? NULL : realloc(p, n);
-}
-
-/* Fail the allocation after n successful ones. */
-static void fail_after(long n) {
-    alloc_budget = n;
-    alloc_count = 0;
-    jb_set_alloc_funcs(fail_malloc, fail_realloc, NULL);
-}
-
-static void fail_never(void) {
-    alloc_budget = -1;
-    jb_set_alloc_funcs(NULL, NULL, NULL);
-}
-
-static void count_allocs(void) {
-    alloc_budget = -1;
-    alloc_count = 0;
-    jb_set_alloc_funcs(fail_malloc, fail_realloc, NULL);
-}
+/* Allocation failure: testlib.h's hook, failing only the one allocation (tl_fail_once_after): later
+ * ones succeed again, which is harder on cleanup paths (and on jansson) than failing all of them. */
 
 /* A matcher for n markers (n == 0: the default marker). */
 static int matcher_new(const char *const *markers, size_t n, jb_audit_matcher **ret, jb_error *err) {
@@ -131,7 +94,7 @@ static char *recognize_dump(const jb_audit_matcher *m, const char *msg, size_t n
     FILE *f = open_memstream(&got, ret_len);
     dump_audit(f, &a);
     fclose(f);
-    jb_audit_clear(&a);
+    jb_audit_done(&a);
     return got;
 }
 
@@ -155,35 +118,21 @@ static jb_audit_matcher *default_matcher(void) {
 
 /* ---- file-driven cases ---- */
 
-/* The bytes of case NAME.in (caller frees). */
-static char *read_case(const char *dir, const char *name, size_t *len) {
-    char path[4200];
-    snprintf(path, sizeof path, "%s/%s.in", dir, name);
-    char *text = tl_read_file(path, len);
-    assert_non_null(text);
-    return text;
+/* The message of case NAME.in in a block of exactly its size (caller frees). */
+static char *read_message(const char *dir, const char *name, size_t *len) {
+    char *text = tl_read_case(dir, name, len);
+    char *msg = exact_copy(text, *len);
+    free(text);
+    return msg;
 }
 
 static void one_case(const char *dir, const char *name) {
     size_t len = 0;
-    char *text = read_case(dir, name, &len);
-    char *msg = exact_copy(text, len);
-    free(text);
-
+    char *msg = read_message(dir, name, &len);
     jb_audit_matcher *m = default_matcher();
     size_t got_len = 0;
     char *got = recognize_dump(m, msg, len, &got_len);
-
-    char path[4200];
-    snprintf(path, sizeof path, "%s/%s.out", dir, name);
-    if (getenv("JB_UPDATE_EXPECTED")) {
-        FILE *f = fopen(path, "wb");
-        assert_non_null(f);
-        fwrite(got, 1, got_len, f);
-        fclose(f);
-    }
-    tl_expect_file(path, got, got_len);
-
+    tl_expect_case(dir, name, got, got_len);
     free(got);
     jb_audit_matcher_free(m);
     free(msg);
@@ -205,19 +154,16 @@ static void alloc_case(const char *dir, const char *name) {
         if (strcmp(name, no_alloc_loop[i]) == 0) return;
 
     size_t len = 0;
-    char *text = read_case(dir, name, &len);
-    char *msg = exact_copy(text, len);
-    free(text);
-
+    char *msg = read_message(dir, name, &len);
     jb_audit_matcher *m = default_matcher();
     size_t want_len = 0;
     char *want = recognize_dump(m, msg, len, &want_len);
 
     for (long n = 0;; n++) {
         jb_audit a = {0};
-        fail_after(n);
+        tl_fail_once_after(n);
         int r = jb_audit_recognize(m, msg, len, &a);
-        fail_never();
+        tl_fail_off();
         if (r == 0) {
             char *got = NULL;
             size_t got_len = 0;
@@ -227,7 +173,7 @@ static void alloc_case(const char *dir, const char *name) {
             if (got_len != want_len || memcmp(got, want, got_len) != 0)
                 fail_msg("%s: result differs after failing allocation %ld:\n%s\n--- want\n%s", name, n + 1, got, want);
             free(got);
-            jb_audit_clear(&a);
+            jb_audit_done(&a);
             break;
         }
         assert_int_equal(r, -ENOMEM);
@@ -252,9 +198,9 @@ static void test_alloc_failure_matcher_new(void **state) {
     for (long n = 0;; n++) {
         jb_audit_matcher *m = (jb_audit_matcher *)(uintptr_t)1;
         jb_error err = {0};
-        fail_after(n);
+        tl_fail_once_after(n);
         int r = matcher_new(markers, JB_ELEMENTSOF(markers), &m, &err);
-        fail_never();
+        tl_fail_off();
         if (r == 0) {
             assert_non_null(m);
             jb_audit_matcher_free(m);
@@ -298,7 +244,7 @@ static void expect_same_both_ways(const jb_audit_matcher *m, const char *msg, si
 
 static void fast_case(const char *dir, const char *name) {
     size_t len = 0;
-    char *text = read_case(dir, name, &len);
+    char *text = tl_read_case(dir, name, &len);
     jb_audit_matcher *m = default_matcher();
     expect_same_both_ways(m, text, len);
     jb_audit_matcher_free(m);
@@ -356,7 +302,7 @@ static void test_fast_path_matches_jansson(void **state) {
     for (int i = 0; i < 70; i++) assert_int_equal(jb_buf_printf(&many, "%s\"k%d\":%d", i ? "," : "", i, i), 0);
     assert_int_equal(jb_buf_putc(&many, '}'), 0);
     expect_same_both_ways(m, many.data, many.len);
-    jb_buf_free(&many);
+    jb_buf_done(&many);
 
     static const char seed[] =
         "2023-11-14 22:13:20 [INFO] [Audit Log] {\"resource\":\"variable\",\"action\":"
@@ -399,10 +345,10 @@ static void test_fast_path_taken(void **state) {
     jb_audit_matcher *m = default_matcher();
     static const char line[] = "2023-11-14 22:13:20 [INFO] [Audit Log] {" REQUIRED_JSON ",\"n\":5}";
     jb_audit a = {0};
-    count_allocs();
+    tl_count_allocs();
     assert_int_equal(jb_audit_recognize(m, line, sizeof line - 1, &a), 0);
-    long allocs = alloc_count;
-    fail_never();
+    long allocs = tl_alloc_count;
+    tl_fail_off();
     assert_int_equal(a.kind, JB_AUDIT_OK);
     assert_int_equal(a.n_fields, 7);
     assert_int_equal(a.n_pooled, 7);
@@ -410,7 +356,7 @@ static void test_fast_path_taken(void **state) {
     assert_int_equal(allocs, 3);
     assert_string_equal(a.fields[6].key, "n");
     assert_string_equal(a.fields[6].value, "5");
-    jb_audit_clear(&a);
+    jb_audit_done(&a);
     assert_null(a.strings);
     assert_int_equal(a.n_pooled, 0);
     jb_audit_matcher_free(m);
@@ -439,8 +385,8 @@ static void test_required_keys(void **state) {
     assert_int_equal(a.kind, JB_AUDIT_MALFORMED);
     assert_string_equal(a.reason, "missing key timestamp");
     assert_ptr_equal(a.reason, b.reason);
-    jb_audit_clear(&a);
-    jb_audit_clear(&b);
+    jb_audit_done(&a);
+    jb_audit_done(&b);
     assert_null(a.reason);
     jb_audit_matcher_free(m);
 }
@@ -470,7 +416,7 @@ static void test_default_marker(void **state) {
     assert_int_equal(matcher_new(ignored, 0, &m, NULL), 0);
     jb_audit a = recognize(m, "x " JB_AUDIT_DEFAULT_MARKER " {" REQUIRED_JSON "}");
     assert_int_equal(a.kind, JB_AUDIT_OK);
-    jb_audit_clear(&a);
+    jb_audit_done(&a);
     a = recognize(m, "AUDIT: {" REQUIRED_JSON "}");
     assert_int_equal(a.kind, JB_AUDIT_NONE);
     jb_audit_matcher_free(m);
@@ -515,7 +461,7 @@ static void test_custom_markers(void **state) {
             assert_string_equal(a.reason, cases[i].reason);
         else
             assert_null(a.reason);
-        jb_audit_clear(&a);
+        jb_audit_done(&a);
     }
     jb_audit_matcher_free(m);
 }
@@ -533,21 +479,21 @@ static void test_app_lines_do_not_parse(void **state) {
     jb_audit_matcher *m = default_matcher();
     for (size_t i = 0; i < JB_ELEMENTSOF(lines); i++) {
         jb_audit a = {0};
-        count_allocs();
+        tl_count_allocs();
         assert_int_equal(jb_audit_recognize(m, lines[i], strlen(lines[i]), &a), 0);
-        long n = alloc_count;
-        fail_never();
+        long n = tl_alloc_count;
+        tl_fail_off();
         assert_int_equal(a.kind, JB_AUDIT_NONE);
         if (n != 0) fail_msg("%ld allocations for an application line: %s", n, lines[i]);
     }
     /* and a marker line does parse */
     jb_audit a = {0};
     static const char audit_line[] = "[Audit Log] {\"resource\":\"r\"}";
-    count_allocs();
+    tl_count_allocs();
     assert_int_equal(jb_audit_recognize(m, audit_line, strlen(audit_line), &a), 0);
-    assert_true(alloc_count > 0);
-    fail_never();
-    jb_audit_clear(&a);
+    assert_true(tl_alloc_count > 0);
+    tl_fail_off();
+    jb_audit_done(&a);
     jb_audit_matcher_free(m);
 }
 
@@ -569,7 +515,7 @@ static void test_too_many_keys(void **state) {
     jb_audit a = recognize(m, s);
     assert_int_equal(a.kind, JB_AUDIT_OK);
     assert_int_equal(a.n_fields, JB_AUDIT_MAX_FIELDS);
-    jb_audit_clear(&a);
+    jb_audit_done(&a);
     jb_free(s);
 
     /* one more: malformed, the first JB_AUDIT_MAX_FIELDS fields and the whole JSON kept */
@@ -581,7 +527,7 @@ static void test_too_many_keys(void **state) {
     assert_string_equal(a.fields[0].key, "resource");
     assert_string_equal(a.fields[JB_AUDIT_MAX_FIELDS - 1].key, "k249");
     assert_string_equal(a.json, s + strlen("[Audit Log] "));
-    jb_audit_clear(&a);
+    jb_audit_done(&a);
     jb_free(s);
 
     /* a missing key is reported before the count */
@@ -589,7 +535,7 @@ static void test_too_many_keys(void **state) {
     a = recognize(m, s);
     assert_string_equal(a.reason, "missing key timestamp");
     assert_int_equal(a.n_fields, JB_AUDIT_MAX_FIELDS);
-    jb_audit_clear(&a);
+    jb_audit_done(&a);
     jb_free(s);
 
     /* array elements count as fields too */
@@ -600,8 +546,8 @@ static void test_too_many_keys(void **state) {
     a = recognize(m, b.data);
     assert_string_equal(a.reason, "too many keys");
     assert_string_equal(a.fields[JB_AUDIT_MAX_FIELDS - 1].key, "list.249");
-    jb_audit_clear(&a);
-    jb_buf_free(&b);
+    jb_audit_done(&a);
+    jb_buf_done(&b);
 
     jb_audit_matcher_free(m);
 }
@@ -619,7 +565,7 @@ static void test_not_nul_terminated(void **state) {
     assert_string_equal(a.reason, "invalid JSON");
     assert_int_equal(a.json_len, cut - strlen("[Audit Log] "));
     assert_memory_equal(a.json, text + strlen("[Audit Log] "), a.json_len);
-    jb_audit_clear(&a);
+    jb_audit_done(&a);
 
     /* a marker cut by the end of the message is no marker */
     assert_int_equal(jb_audit_recognize(m, msg, strlen("[Audit Lo"), &a), 0);
@@ -639,8 +585,8 @@ static void test_deep_nesting(void **state) {
     jb_audit a = recognize(m, b.data);
     assert_int_equal(a.kind, JB_AUDIT_MALFORMED);
     assert_string_equal(a.reason, "invalid JSON");
-    jb_audit_clear(&a);
-    jb_buf_free(&b);
+    jb_audit_done(&a);
+    jb_buf_done(&b);
 
     assert_int_equal(jb_buf_puts(&b, "[Audit Log] {" REQUIRED_JSON ",\"d\":"), 0);
     for (int i = 0; i < 1000; i++) assert_int_equal(jb_buf_puts(&b, "{\"k\":"), 0);
@@ -651,8 +597,8 @@ static void test_deep_nesting(void **state) {
     assert_int_equal(a.n_fields, 7);
     assert_int_equal(strlen(a.fields[6].key), 1 + 2 * 1000);
     assert_string_equal(a.fields[6].value, "1");
-    jb_audit_clear(&a);
-    jb_buf_free(&b);
+    jb_audit_done(&a);
+    jb_buf_done(&b);
     jb_audit_matcher_free(m);
 }
 
@@ -667,7 +613,7 @@ static void test_numbers(void **state) {
         "0.1", "-2.5e-07", "3.0", "1e+300", "0", "-9223372036854775808", "0.30000000000000004", "1e+20"};
     assert_int_equal(a.n_fields, JB_ELEMENTSOF(want));
     for (size_t i = 0; i < JB_ELEMENTSOF(want); i++) assert_string_equal(a.fields[i].value, want[i]);
-    jb_audit_clear(&a);
+    jb_audit_done(&a);
     jb_audit_matcher_free(m);
 }
 

@@ -14,36 +14,11 @@
 #include "entry.h"
 #include "util.h"
 
-/* ---- allocation failure ---- */
-
-static void fail_after(long n) {
-    tl_alloc_budget = n;
-    jb_set_alloc_funcs(tl_fail_malloc, tl_fail_realloc, NULL);
-}
-
-static void fail_never(void) {
-    tl_alloc_budget = -1;
-    jb_set_alloc_funcs(NULL, NULL, NULL);
-}
-
 /* ---- dump ---- */
 
+/* Every byte outside printable ASCII escaped. */
 static void dump_bytes(FILE *f, const char *p, size_t n) {
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)p[i];
-        if (c == '\\')
-            fputs("\\\\", f);
-        else if (c == '\n')
-            fputs("\\n", f);
-        else if (c == '\r')
-            fputs("\\r", f);
-        else if (c == '\t')
-            fputs("\\t", f);
-        else if (c < 0x20 || c >= 0x7f)
-            fprintf(f, "\\x%02x", c);
-        else
-            fputc(c, f);
-    }
+    tl_dump_escaped(f, p, n, true);
 }
 
 static void dump_buf(FILE *f, const char *name, const jb_buf *b) {
@@ -117,11 +92,8 @@ static void run_input(const char *text, size_t len, jb_entry *e, FILE *f) {
 }
 
 static void one_case(const char *dir, const char *name) {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s.in", dir, name);
     size_t len = 0;
-    char *text = tl_read_file(path, &len);
-    assert_non_null(text);
+    char *text = tl_read_case(dir, name, &len);
 
     char *got = NULL;
     size_t got_len = 0;
@@ -154,15 +126,7 @@ static void one_case(const char *dir, const char *name) {
     assert_int_equal(l1, l2);
     assert_memory_equal(d1, d2, l1);
 
-    snprintf(path, sizeof path, "%s/%s.out", dir, name);
-    if (getenv("JB_UPDATE_EXPECTED")) {
-        /* for writing a new case: JB_UPDATE_EXPECTED=1 writes NAME.out; review it before committing */
-        FILE *o = fopen(path, "wb");
-        assert_non_null(o);
-        fwrite(got, 1, got_len, o);
-        fclose(o);
-    }
-    tl_expect_file(path, got, got_len);
+    tl_expect_case(dir, name, got, got_len);
 
     jb_entry_done(&c);
     jb_entry_done(&e);
@@ -252,26 +216,26 @@ static void test_finish_never_allocates(void **state) {
     jb_entry_reset(&e);
     assert_int_equal(set(&e, "CONTAINER_ID_FULL=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"), 0);
     assert_int_equal(set(&e, "MESSAGE=tty\r"), 0);
-    fail_after(0);
+    tl_fail_after(0);
     jb_entry_finish(&e, 0);
-    fail_never();
+    tl_fail_off();
     assert_string_equal(jb_entry_str(&e.container_id), "0123456789ab");
     assert_string_equal(jb_entry_str(&e.message), "tty");
 
     jb_entry_reset(&e);
     assert_int_equal(set(&e, "CONTAINER_ID=0123456789ab"), 0);
-    fail_after(0);
+    tl_fail_after(0);
     jb_entry_finish(&e, 0);
-    fail_never();
+    tl_fail_off();
     assert_string_equal(jb_entry_str(&e.container_id_full), "0123456789ab");
 
     /* a fresh entry: the reservation is made when the field is set */
     jb_entry f = {0};
     jb_entry_reset(&f);
     assert_int_equal(set(&f, "CONTAINER_ID=abc"), 0);
-    fail_after(0);
+    tl_fail_after(0);
     jb_entry_finish(&f, 0);
-    fail_never();
+    tl_fail_off();
     assert_string_equal(jb_entry_str(&f.container_id_full), "abc");
     jb_entry_done(&f);
     jb_entry_done(&e);
@@ -324,14 +288,14 @@ static void test_alloc_failure(void **state) {
         jb_entry e = {0}, c = {0};
         jb_entry_reset(&e);
         jb_entry_reset(&c);
-        fail_after(n);
+        tl_fail_after(n);
         int r = 0;
         for (size_t i = 0; r == 0 && i < JB_ELEMENTSOF(fields); i++) r = set(&e, fields[i]);
         if (r == 0) {
             jb_entry_finish(&e, 1);
             r = jb_entry_copy(&c, &e);
         }
-        fail_never();
+        tl_fail_off();
         if (r == 0) {
             done = true;
             assert_string_equal(jb_entry_str(&c.message), "hello world");

@@ -183,10 +183,9 @@ static void test_alloc_failure(void **state) {
     for (long n = 0; !done && n < 100; n++) {
         jb_filter *f = NULL;
         jb_error err = {0};
-        tl_alloc_budget = n;
-        jb_set_alloc_funcs(tl_fail_malloc, tl_fail_realloc, NULL);
+        tl_fail_after(n);
         int r = jb_filter_new(c, 3, i, 2, false, &f, &err);
-        jb_set_alloc_funcs(NULL, NULL, NULL);
+        tl_fail_off();
         if (r == 0) {
             done = true;
             assert_non_null(f);

@@ -213,10 +213,7 @@ static uint64_t fake_clock(void) {
 }
 
 static void run_case(const char *dir, const char *name) {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s.in", dir, name);
-    char *in = tl_read_file(path, NULL);
-    assert_non_null(in);
+    char *in = tl_read_case(dir, name, NULL);
 
     size_t max_line = JB_PARTIAL_DEFAULT_MAX_LINE, max_pending = JB_PARTIAL_DEFAULT_MAX_PENDING;
     out o = {0};
@@ -265,13 +262,7 @@ static void run_case(const char *dir, const char *name) {
         }
     }
 
-    snprintf(path, sizeof path, "%s/%s.out", dir, name);
-    if (getenv("JB_REGEN")) {
-        FILE *f = fopen(path, "w");
-        fwrite(o.s, 1, o.len, f);
-        fclose(f);
-    }
-    tl_expect_file(path, o.s ? o.s : "", o.len);
+    tl_expect_case(dir, name, o.s ? o.s : "", o.len);
     p = jb_partial_free(p);
     jb_entry_done(&e);
     free(o.s);
@@ -282,22 +273,9 @@ static void test_cases(void **state) {
     tl_each_case("partial", run_case);
 }
 
-/* ---- allocation hooks ---- */
+/* ---- allocation failure ---- */
 
-static long alloc_count;   /* allocations seen while counting */
-static long alloc_fail_at; /* fail the allocation with this number (1-based); 0: never */
-static bool alloc_counting;
-
-static bool alloc_should_fail(void) {
-    if (!alloc_counting) return false;
-    return ++alloc_count == alloc_fail_at;
-}
-static void *t_malloc(size_t n) {
-    return alloc_should_fail() ? NULL : malloc(n);
-}
-static void *t_realloc(void *q, size_t n) {
-    return alloc_should_fail() ? NULL : realloc(q, n);
-}
+/* testlib.h's hook, paused while the test builds its entries: only the partial.c calls count. */
 
 static void make_entry(jb_entry *e, const char *c, int sev, bool partial, const char *pid, int last, const char *cursor,
                        char fill, size_t len) {
@@ -343,9 +321,9 @@ static int run_script(out *o, bool retry) {
     jb_entry e = {0};
     int r;
     do {
-        alloc_counting = true;
+        tl_alloc_paused = false;
         r = jb_partial_new(100, 3, &p);
-        alloc_counting = false;
+        tl_alloc_paused = true;
     } while (r == -ENOMEM && retry);
     if (r < 0) return r;
     for (size_t i = 0; i < JB_ELEMENTSOF(script); i++) {
@@ -358,9 +336,9 @@ static int run_script(out *o, bool retry) {
         size_t before = jb_partial_pending(p);
         do {
             size_t len = o->len;
-            alloc_counting = true;
+            tl_alloc_paused = false;
             r = jb_partial_feed(p, &e, i ? prev : NULL, collect, o);
-            alloc_counting = false;
+            tl_alloc_paused = true;
             if (r == -ENOMEM) {
                 /* Nothing was delivered and nothing changed: the same entry can be fed again. */
                 assert_int_equal(o->len, len);
@@ -377,30 +355,28 @@ static int run_script(out *o, bool retry) {
 
 static void test_alloc_failure(void **state) {
     out ref = {0};
-    jb_set_alloc_funcs(t_malloc, t_realloc, free);
-    alloc_fail_at = 0;
-    alloc_count = 0;
+    tl_alloc_paused = true;
+    tl_count_allocs();
     assert_int_equal(run_script(&ref, false), 0);
-    long total = alloc_count;
+    long total = tl_alloc_count;
     assert_true(total > 5);
 
     for (long n = 1; n <= total; n++) {
         /* Without retry: -ENOMEM comes back cleanly (ASan checks the leaks). */
         out o = {0};
-        alloc_count = 0;
-        alloc_fail_at = n;
+        tl_fail_once_after(n - 1);
         assert_int_equal(run_script(&o, false), -ENOMEM);
         free(o.s);
         /* With retry of the failed call: the result is the same as without any failure. */
         o = (out){0};
-        alloc_count = 0;
+        tl_fail_once_after(n - 1);
         assert_int_equal(run_script(&o, true), 0);
         assert_int_equal(o.len, ref.len);
         assert_memory_equal(o.s, ref.s, ref.len);
         free(o.s);
     }
-    jb_set_alloc_funcs(NULL, NULL, NULL);
-    alloc_fail_at = 0;
+    tl_fail_off();
+    tl_alloc_paused = false;
     free(ref.s);
 }
 
@@ -427,25 +403,22 @@ static void test_whole_zero_copy(void **state) {
     assert_int_equal(lines, 0);
     assert_int_equal(jb_partial_pending(p), 2);
 
-    jb_set_alloc_funcs(t_malloc, t_realloc, free);
-    alloc_count = 0;
-    alloc_fail_at = 0;
+    tl_count_allocs();
     for (int i = 0; i < 1000; i++) {
         static const char *const containers[] = {"A", "B", NULL};
         const char *c = containers[i % 3];
-        alloc_counting = false;
+        tl_alloc_paused = true;
         make_entry(&e, c, i % 2 ? 3 : 6, false, NULL, -1, "w", 'w', (size_t)(i % 50));
         /* A's stderr has no pending line: whole. A's stdout would complete the pending line. */
         if (c && strcmp(c, "A") == 0) e.severity = 3;
-        alloc_counting = true;
+        tl_alloc_paused = false;
         assert_int_equal(jb_partial_feed(p, &e, "x", remember, &lines), 0);
-        alloc_counting = false;
         assert_ptr_equal(seen_first, &e);
         if (e.message.data) assert_ptr_equal(seen_text, e.message.data);
     }
-    assert_int_equal(alloc_count, 0);
+    assert_int_equal(tl_alloc_count, 0);
     assert_int_equal(lines, 1000);
-    jb_set_alloc_funcs(NULL, NULL, NULL);
+    tl_fail_off();
     assert_int_equal(jb_partial_pending(p), 2);
     jb_partial_free(p);
     jb_entry_done(&e);

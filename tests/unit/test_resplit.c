@@ -22,18 +22,6 @@
 #include "sd.h"
 #include "util.h"
 
-static long alloc_budget = -1;
-
-static void *fail_malloc(size_t n) {
-    if (alloc_budget >= 0 && alloc_budget-- == 0) return NULL;
-    return malloc(n);
-}
-
-static void *fail_realloc(void *p, size_t n) {
-    if (alloc_budget >= 0 && alloc_budget-- == 0) return NULL;
-    return realloc(p, n);
-}
-
 static jb_audit_matcher *default_matcher(void) {
     jb_audit_matcher *m = NULL;
     assert_int_equal(jb_audit_matcher_new_opts(NULL, &m, NULL), 0);
@@ -53,7 +41,7 @@ static char *classify_dump(const jb_audit_matcher *m, const char *sd, size_t sd_
     int r = jb_resplit_message(m, msg, n, sd, sd_len, 0, &a, &stream);
     *ret_r = r;
     if (r < 0) {
-        jb_audit_clear(&a);
+        jb_audit_done(&a);
         return NULL;
     }
     assert_true(r == JB_RESPLIT_TEXT || r == JB_RESPLIT_SD);
@@ -62,8 +50,8 @@ static char *classify_dump(const jb_audit_matcher *m, const char *sd, size_t sd_
         int s = jb_sd_build(&rec, 0, &b);
         if (s < 0) {
             *ret_r = s;
-            jb_audit_clear(&a);
-            jb_buf_free(&b);
+            jb_audit_done(&a);
+            jb_buf_done(&b);
             return NULL;
         }
         /* what mmjbridge adds always parses as structured data */
@@ -85,19 +73,16 @@ static char *classify_dump(const jb_audit_matcher *m, const char *sd, size_t sd_
     if (b.len) tl_dump_bytes(f, b.data, b.len);
     fputc('\n', f);
     fclose(f);
-    jb_audit_clear(&a);
-    jb_buf_free(&b);
+    jb_audit_done(&a);
+    jb_buf_done(&b);
     return got;
 }
 
 /* Split NAME.in into exact-size copies of its sd line and its message. */
 static void load_case(const char *dir, const char *name, char **ret_sd, size_t *ret_sd_len, char **ret_msg,
                       size_t *ret_msg_len) {
-    char path[4200];
     size_t len = 0;
-    snprintf(path, sizeof path, "%s/%s.in", dir, name);
-    char *text = tl_read_file(path, &len);
-    assert_non_null(text);
+    char *text = tl_read_case(dir, name, &len);
     char *nl = memchr(text, '\n', len);
     assert_non_null(nl);
     size_t sd_len = (size_t)(nl - text), msg_len = len - sd_len - 1;
@@ -112,7 +97,7 @@ static void load_case(const char *dir, const char *name, char **ret_sd, size_t *
 }
 
 static void one_case(const char *dir, const char *name) {
-    char path[4200], *sd, *msg;
+    char *sd, *msg;
     size_t sd_len, msg_len, got_len = 0;
     int r;
     load_case(dir, name, &sd, &sd_len, &msg, &msg_len);
@@ -120,14 +105,7 @@ static void one_case(const char *dir, const char *name) {
     char *got = classify_dump(m, sd, sd_len, msg, msg_len, &got_len, &r);
     assert_non_null(got);
 
-    snprintf(path, sizeof path, "%s/%s.out", dir, name);
-    if (getenv("JB_UPDATE_EXPECTED")) {
-        FILE *f = fopen(path, "wb");
-        assert_non_null(f);
-        fwrite(got, 1, got_len, f);
-        fclose(f);
-    }
-    tl_expect_file(path, got, got_len);
+    tl_expect_case(dir, name, got, got_len);
     free(got);
     free(sd);
     free(msg);
@@ -150,12 +128,10 @@ static void alloc_case(const char *dir, const char *name) {
     ref = classify_dump(m, sd, sd_len, msg, msg_len, &ref_len, &r);
     assert_non_null(ref);
     for (long n = 0;; n++) {
-        alloc_budget = n;
-        jb_set_alloc_funcs(fail_malloc, fail_realloc, NULL);
+        tl_fail_once_after(n);
         got = classify_dump(m, sd, sd_len, msg, msg_len, &got_len, &r);
-        bool failed = alloc_budget < 0;
-        jb_set_alloc_funcs(NULL, NULL, NULL);
-        alloc_budget = -1;
+        bool failed = tl_alloc_budget < 0;
+        tl_fail_off();
         if (got == NULL) {
             assert_int_equal(r, -ENOMEM);
             continue;
@@ -206,7 +182,7 @@ static void test_other_pen(void **state) {
     assert_int_equal(s, JB_STREAM_AUDIT);
     assert_int_equal(a.n_fields, 1);
     assert_string_equal(a.fields[0].value, "x");
-    jb_audit_clear(&a);
+    jb_audit_done(&a);
 }
 
 /* The record id is a stable hash of the text: the same message gives the same id, another one

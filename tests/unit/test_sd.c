@@ -9,63 +9,38 @@
 
 /* ---- jb_sd_build, file-driven ---- */
 
-static void build_case(const char *dir, const char *name) {
-    char path[4096];
-    rd_record d;
-    jb_buf out = JB_BUF_INIT;
-
-    snprintf(path, sizeof path, "%s/%s.in", dir, name);
-    rd_load(&d, path);
-    assert_int_equal(jb_sd_build(&d.rec, d.opts.pen, &out), 0);
-    if (jb_sd_validate(out.data, out.len) != 0) fail_msg("%s: output does not validate: %s", name, out.data);
-    assert_int_equal(jb_buf_putc(&out, '\n'), 0);
-    snprintf(path, sizeof path, "%s/%s.out", dir, name);
-    tl_expect_file(path, out.data, out.len);
-    jb_buf_free(&out);
-    rd_free(&d);
+static void build_case(const rd_record *d, const char *name, jb_buf *out) {
+    assert_int_equal(jb_sd_build(&d->rec, d->opts.pen, out), 0);
+    if (jb_sd_validate(out->data, out->len) != 0) fail_msg("%s: output does not validate: %s", name, out->data);
+    assert_int_equal(jb_buf_putc(out, '\n'), 0);
 }
 
 static void test_build_cases(void **state) {
-    tl_each_case("sd", build_case);
+    rd_each_case("sd", build_case);
 }
 
 /* ---- jb_sd_validate, one case a line ---- */
 
 /* data/sd/validate.txt: "valid SAMPLE" or "invalid SAMPLE", SAMPLE with recdesc's escapes. */
+static void validate_line(const char *line, size_t len) {
+    const char *sp = memchr(line, ' ', len);
+    if (!sp) fail_msg("bad line %.*s", (int)len, line);
+    bool want_valid = false;
+    if (jb_slice_eq(line, (size_t)(sp - line), "valid"))
+        want_valid = true;
+    else if (jb_slice_eq(line, (size_t)(sp - line), "invalid"))
+        want_valid = false;
+    else
+        fail_msg("bad line %.*s", (int)len, line);
+    size_t sample_len;
+    char *sample = tl_unescape(sp + 1, len - (size_t)(sp + 1 - line), &sample_len);
+    int r = jb_sd_validate(sample, sample_len);
+    if (want_valid ? r != 0 : r != -EBADMSG) fail_msg("%.*s: got %d", (int)len, line, r);
+    free(sample);
+}
+
 static void test_validate_cases(void **state) {
-    char dir[4096], path[4200];
-    size_t n, cases = 0;
-
-    tl_data_dir("sd", dir, sizeof dir);
-    snprintf(path, sizeof path, "%s/validate.txt", dir);
-    char *text = tl_read_file(path, &n);
-    if (!text) fail_msg("cannot read %s", path);
-    for (size_t i = 0; i < n;) {
-        const char *nl = memchr(text + i, '\n', n - i);
-        size_t end = nl ? (size_t)(nl - text) : n;
-        const char *line = text + i;
-        size_t len = end - i;
-        i = end + 1;
-        if (len == 0 || line[0] == '#') continue;
-
-        const char *sp = memchr(line, ' ', len);
-        if (!sp) fail_msg("bad line %.*s", (int)len, line);
-        bool want_valid = false;
-        if (jb_slice_eq(line, (size_t)(sp - line), "valid"))
-            want_valid = true;
-        else if (jb_slice_eq(line, (size_t)(sp - line), "invalid"))
-            want_valid = false;
-        else
-            fail_msg("bad line %.*s", (int)len, line);
-        size_t sample_len;
-        char *sample = tl_unescape(sp + 1, len - (size_t)(sp + 1 - line), &sample_len);
-        int r = jb_sd_validate(sample, sample_len);
-        if (want_valid ? r != 0 : r != -EBADMSG) fail_msg("%.*s: got %d", (int)len, line, r);
-        free(sample);
-        cases++;
-    }
-    free(text);
-    assert_true(cases > 20);
+    assert_true(tl_each_line("sd", "validate.txt", validate_line) > 20);
 }
 
 static void test_validate_edges(void **state) {
@@ -97,7 +72,7 @@ static void test_validate_many_elements(void **state) {
     b.len = len;
     assert_int_equal(jb_buf_puts(&b, "[e200]"), 0);
     assert_int_equal(jb_sd_validate(b.data, b.len), 0);
-    jb_buf_free(&b);
+    jb_buf_done(&b);
 }
 
 /* ---- jb_sd_name ---- */
@@ -135,7 +110,7 @@ static void check_escaped(const char *in, size_t n, const char *want) {
     assert_int_equal(jb_sd_append_value(&b, in, n), 0);
     if (b.len != strlen(want) || memcmp(b.data ? b.data : "", want, b.len) != 0)
         fail_msg("escaping %zu bytes: want \"%s\" got \"%.*s\"", n, want, (int)b.len, b.data);
-    jb_buf_free(&b);
+    jb_buf_done(&b);
 }
 #define CHECK_ESCAPED(in, want) check_escaped(in, sizeof(in) - 1, want)
 
@@ -183,7 +158,7 @@ static void test_append_value_appends(void **state) {
     assert_int_equal(jb_sd_append_value(&b, "]", 1), 0);
     assert_int_equal(jb_sd_append_value(&b, "y", 1), 0);
     assert_string_equal(b.data, "x=\"\\]y");
-    jb_buf_free(&b);
+    jb_buf_done(&b);
 }
 
 /* Whatever the bytes, the escaped value makes a valid element with no control character. */
@@ -205,7 +180,7 @@ static void test_append_value_random(void **state) {
         assert_int_equal(jb_buf_puts(&b, "\"]"), 0);
         if (jb_sd_validate(b.data, b.len) != 0) fail_msg("iteration %d does not validate: %s", iter, b.data);
         for (size_t i = 0; i < b.len; i++) assert_true((unsigned char)b.data[i] >= 0x20 && b.data[i] != 0x7f);
-        jb_buf_free(&b);
+        jb_buf_done(&b);
     }
 }
 
@@ -235,7 +210,7 @@ static void test_build_pen(void **state) {
     assert_int_equal(rd_sd_elements(b.data, b.len, ids, 4), 3);
     assert_string_equal(ids[0], "container@4294967295");
     assert_true(strlen(ids[0]) <= JB_SD_NAME_MAX);
-    jb_buf_free(&b);
+    jb_buf_done(&b);
     rd_free(&d);
 }
 
@@ -260,17 +235,20 @@ static void test_build_bad_field_names(void **state) {
                         "[jbridge@32473 id=\"r\" stream=\"audit\"][audit@32473 a_b=\"1\" _=\"2\" x___=\"3\" "
                         "abcdefghijklmnopqrstuvwxyz012345=\"4\" dup=\"5\" dup=\"\"]");
     assert_int_equal(jb_sd_validate(b.data, b.len), 0);
-    jb_buf_free(&b);
+    jb_buf_done(&b);
     rd_free(&d);
 }
 
 /* The record of the hostile malformed case (every kind of element and escape) and its SD. */
 static void load_hostile(rd_record *d, jb_buf *want) {
-    char dir[4096], path[4200];
+    char dir[4096];
     tl_data_dir("sd", dir, sizeof dir);
-    snprintf(path, sizeof path, "%s/audit-malformed-hostile.in", dir);
-    rd_load(d, path);
+    rd_load_case(d, dir, "audit-malformed-hostile");
     assert_int_equal(jb_sd_build(&d->rec, 32473, want), 0);
+}
+
+static int build_32473(const rd_record *d, jb_buf *out) {
+    return jb_sd_build(&d->rec, 32473, out);
 }
 
 /* Every allocation failure gives -ENOMEM and leaves the buffer exactly as it was. */
@@ -278,30 +256,9 @@ static void test_build_alloc_failure(void **state) {
     rd_record d;
     jb_buf want = JB_BUF_INIT;
     load_hostile(&d, &want);
-
-    for (int prefilled = 0; prefilled < 2; prefilled++) {
-        bool done = false;
-        for (size_t nth = 1; !done; nth++) {
-            jb_buf b = JB_BUF_INIT;
-            if (prefilled) assert_int_equal(jb_buf_puts(&b, "<14>1 - - - - - "), 0);
-            size_t before = b.len;
-            rd_fail_from(nth);
-            int r = jb_sd_build(&d.rec, 32473, &b);
-            rd_fail_off();
-            if (r == 0) {
-                assert_int_equal(b.len - before, want.len);
-                assert_memory_equal(b.data + before, want.data, want.len);
-                done = true;
-            } else {
-                assert_int_equal(r, -ENOMEM);
-                assert_int_equal(b.len, before);
-                if (b.data) assert_int_equal(b.data[before], 0);
-            }
-            jb_buf_free(&b);
-            assert_true(nth < 1000);
-        }
-    }
-    jb_buf_free(&want);
+    rd_expect_alloc_failure(&d, build_32473, NULL);
+    rd_expect_alloc_failure(&d, build_32473, "<14>1 - - - - - ");
+    jb_buf_done(&want);
     rd_free(&d);
 }
 
@@ -318,15 +275,13 @@ static void expect_cached_same(const jb_record *rec, unsigned pen, jb_sd_cache *
     assert_int_equal(jb_sd_build_cached(rec, pen, cache, &got), 0);
     assert_int_equal(got.len - before, want.len);
     assert_memory_equal(got.data + before, want.data, want.len);
-    jb_buf_free(&want);
-    jb_buf_free(&got);
+    jb_buf_done(&want);
+    jb_buf_done(&got);
 }
 
 static void cached_case(const char *dir, const char *name) {
-    char path[4096];
     rd_record d;
-    snprintf(path, sizeof path, "%s/%s.in", dir, name);
-    rd_load(&d, path);
+    rd_load_case(&d, dir, name);
     expect_cached_same(&d.rec, d.opts.pen, &case_cache);  /* a miss, or a hit on the case before */
     expect_cached_same(&d.rec, d.opts.pen, &case_cache);  /* a hit */
     expect_cached_same(&d.rec, 4294967295u, &case_cache); /* another PEN: a miss */
@@ -359,10 +314,10 @@ static void test_build_cached(void **state) {
     /* an entry without a container in between leaves the cache as it was */
     d.rec.container_name = "";
     expect_cached_same(&d.rec, 0, &cache);
-    jb_sd_cache_free(&cache);
-    jb_sd_cache_free(&cache); /* twice is harmless */
-    jb_sd_cache_free(NULL);
-    jb_sd_cache_free(&case_cache);
+    jb_sd_cache_done(&cache);
+    jb_sd_cache_done(&cache); /* twice is harmless */
+    jb_sd_cache_done(NULL);
+    jb_sd_cache_done(&case_cache);
     rd_free(&d);
 }
 
@@ -380,9 +335,9 @@ static void test_build_cached_alloc_failure(void **state) {
             jb_buf b = JB_BUF_INIT;
             assert_int_equal(jb_buf_puts(&b, "<14>1 - - - - - "), 0);
             size_t before = b.len;
-            rd_fail_from(nth);
+            tl_fail_after((long)nth - 1);
             int r = jb_sd_build_cached(&d.rec, 32473, &cache, &b);
-            rd_fail_off();
+            tl_fail_off();
             if (r == 0) {
                 done = true;
             } else {
@@ -395,12 +350,12 @@ static void test_build_cached_alloc_failure(void **state) {
             }
             assert_int_equal(b.len - before, want.len);
             assert_memory_equal(b.data + before, want.data, want.len);
-            jb_buf_free(&b);
-            jb_sd_cache_free(&cache);
+            jb_buf_done(&b);
+            jb_sd_cache_done(&cache);
             assert_true(nth < 1000);
         }
     }
-    jb_buf_free(&want);
+    jb_buf_done(&want);
     rd_free(&d);
 }
 

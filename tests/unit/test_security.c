@@ -14,6 +14,7 @@
 #include "testlib.h"
 
 #include "state.h"
+#include "statecursor.h"
 
 #define CURSOR                                                                                                \
     "s=739ad463348b4ceca5a9e69c95a3c93f;i=4ece7;b=6c7c6013a8674c5a9d5e1f5ac3f5a2bb;m=139c8a1d7b;t=5ccf3a4f2a" \
@@ -89,7 +90,7 @@ static void test_temp_symlink(void **state) {
     snprintf(tmp, sizeof tmp, "%s.tmp.%016" PRIx64, path, (uint64_t)0x1000);
     assert_int_equal(symlink(target, tmp), 0);
     jb_error err = {0};
-    assert_int_equal(jb_state_save(path, CURSOR, &err), 0);
+    assert_int_equal(save_cursor(path, CURSOR, &err), 0);
     assert_text(target, "precious\n");
     assert_link_to(tmp, target);
     struct stat st;
@@ -97,7 +98,7 @@ static void test_temp_symlink(void **state) {
     assert_true(S_ISREG(st.st_mode));
     assert_int_equal(st.st_mode & 07777, 0600);
     char *c = NULL;
-    assert_int_equal(jb_state_load(path, &c, &err), 0);
+    assert_int_equal(load_cursor(path, &c, &err), 0);
     assert_string_equal(c, CURSOR);
     jb_free(c);
 
@@ -108,10 +109,10 @@ static void test_temp_symlink(void **state) {
         assert_int_equal(symlink(target, tmp), 0);
     }
     next_random = 0x2000;
-    assert_int_equal(jb_state_save(path, CURSOR, &err), -EEXIST);
+    assert_int_equal(save_cursor(path, CURSOR, &err), -EEXIST);
     assert_non_null(strstr(err.msg, path));
     assert_text(target, "precious\n");
-    assert_int_equal(jb_state_load(path, &c, &err), 0); /* the old state is still there */
+    assert_int_equal(load_cursor(path, &c, &err), 0); /* the old state is still there */
     jb_free(c);
     fixed_random = false;
 }
@@ -149,7 +150,7 @@ static void test_mode(void **state) {
     for (size_t i = 0; i < JB_ELEMENTSOF(masks); i++) {
         mode_t old = umask(masks[i]);
         jb_error err = {0};
-        int r = jb_state_save(path, CURSOR, &err);
+        int r = save_cursor(path, CURSOR, &err);
         umask(old);
         assert_int_equal(r, 0);
         struct stat st;

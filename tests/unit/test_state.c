@@ -82,11 +82,8 @@ static void assert_contains(const char *s, const char *part) {
 static const char *case_dir;
 
 static void one_case(const char *dir, const char *name) {
-    char in[4096];
-    snprintf(in, sizeof in, "%s/%s.in", dir, name);
     size_t len;
-    char *content = tl_read_file(in, &len);
-    assert_non_null(content);
+    char *content = tl_read_case(dir, name, &len);
 
     char *path = path_in(case_dir, "state");
     unlink(path);
@@ -131,15 +128,7 @@ static void one_case(const char *dir, const char *name) {
         assert_int_equal(asprintf(&got, "error %s %s\n", strerrorname_np(-r), msg) > 0, 1);
     }
 
-    char out[4096];
-    snprintf(out, sizeof out, "%s/%s.out", dir, name);
-    if (getenv("JB_UPDATE_EXPECTED")) {
-        /* for writing a new case: JB_UPDATE_EXPECTED=1 writes NAME.out; review it before committing */
-        FILE *o = fopen(out, "wb");
-        fputs(got, o);
-        fclose(o);
-    }
-    tl_expect_file(out, got, strlen(got));
+    tl_expect_case(dir, name, got, strlen(got));
     free(got);
     free(path);
     free(content);
@@ -523,10 +512,9 @@ static void test_alloc_failure(void **state) {
     long n;
     for (n = 0; n < 100; n++) {
         jb_error err = {0};
-        tl_alloc_budget = n;
-        jb_set_alloc_funcs(tl_fail_malloc, tl_fail_realloc, NULL);
+        tl_fail_after(n);
         int r = save_cursor(path, CURSOR, &err);
-        jb_set_alloc_funcs(NULL, NULL, NULL);
+        tl_fail_off();
         if (r == 0) break;
         assert_int_equal(r, -ENOMEM);
         assert_int_equal(err.code, -ENOMEM);
@@ -537,10 +525,9 @@ static void test_alloc_failure(void **state) {
     for (n = 0; n < 100; n++) {
         jb_error err = {0};
         char *c = NULL;
-        tl_alloc_budget = n;
-        jb_set_alloc_funcs(tl_fail_malloc, tl_fail_realloc, NULL);
+        tl_fail_after(n);
         int r = load_cursor(path, &c, &err);
-        jb_set_alloc_funcs(NULL, NULL, NULL);
+        tl_fail_off();
         if (r == 0) {
             assert_string_equal(c, CURSOR);
             jb_free(c);

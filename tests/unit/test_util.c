@@ -48,9 +48,9 @@ static void test_buf(void **state) {
     assert_int_equal(jb_buf_append(&b, "z", 1), 0);
     assert_int_equal(jb_buf_reserve(&b, SIZE_MAX), -ENOMEM);
     assert_string_equal(b.data, "z");
-    jb_buf_free(&b);
+    jb_buf_done(&b);
     assert_null(b.data);
-    jb_buf_free(&b);
+    jb_buf_done(&b);
 }
 
 /* An allocation failure leaves the buffer as it was. */
@@ -59,16 +59,15 @@ static void test_buf_alloc_failure(void **state) {
     assert_int_equal(jb_buf_puts(&b, "keep"), 0);
     char big[300];
     memset(big, 'q', sizeof big);
-    jb_set_alloc_funcs(tl_fail_malloc, tl_fail_realloc, NULL);
-    tl_alloc_budget = 0;
+    tl_fail_after(0);
     assert_int_equal(jb_buf_append(&b, big, sizeof big), -ENOMEM);
     assert_int_equal(jb_buf_printf(&b, "%.*s", (int)sizeof big, big), -ENOMEM);
     assert_null(jb_strndup("x", 1));
     assert_null(jb_calloc(1, 1));
-    jb_set_alloc_funcs(NULL, NULL, NULL);
+    tl_fail_off();
     assert_int_equal(b.len, 4);
     assert_string_equal(b.data, "keep");
-    jb_buf_free(&b);
+    jb_buf_done(&b);
 }
 
 static void test_strings(void **state) {

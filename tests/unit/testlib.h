@@ -6,6 +6,7 @@
 
 #include <dirent.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
@@ -15,20 +16,63 @@
 
 #include <cmocka.h>
 
-/* Allocation failure: with tl_alloc_budget = N >= 0 and jb_set_alloc_funcs(tl_fail_malloc, tl_fail_realloc,
- * NULL), the core's allocations succeed N times and fail from then on; -1 never fails. */
+#include "util.h"
+
+/* Allocation failure, the one hook of the unit tests. tl_fail_after(N): the core's allocations
+ * (jb_malloc and jb_realloc, and jansson's, which go through them) succeed N times and fail from
+ * then on. tl_fail_once_after(N): only the one after N fails, later ones succeed again (harder on
+ * cleanup paths than failing everything after it). tl_count_allocs(): none fails, all counted.
+ * tl_fail_off(): the libc allocator again. tl_alloc_budget is what is left before the failure
+ * (-1: none to come; after a tl_fail_once_after() it tells whether the failure happened), and
+ * tl_alloc_count the allocations seen since the last tl_fail_* or tl_count_allocs call. While
+ * tl_alloc_paused is set (around the test's own use of the core), allocations are neither counted
+ * nor failed. */
 static long tl_alloc_budget = -1;
+static long tl_alloc_count;
+static bool tl_alloc_once, tl_alloc_paused;
+
+static inline bool tl_alloc_fails(void) {
+    if (tl_alloc_paused) return false;
+    tl_alloc_count++;
+    if (tl_alloc_budget < 0) return false;
+    if (tl_alloc_budget > 0) {
+        tl_alloc_budget--;
+        return false;
+    }
+    if (tl_alloc_once) tl_alloc_budget = -1;
+    return true;
+}
 
 static inline void *tl_fail_malloc(size_t n) {
-    if (tl_alloc_budget == 0) return NULL;
-    if (tl_alloc_budget > 0) tl_alloc_budget--;
-    return malloc(n);
+    return tl_alloc_fails() ? NULL : malloc(n);
 }
 
 static inline void *tl_fail_realloc(void *p, size_t n) {
-    if (tl_alloc_budget == 0) return NULL;
-    if (tl_alloc_budget > 0) tl_alloc_budget--;
-    return realloc(p, n);
+    return tl_alloc_fails() ? NULL : realloc(p, n);
+}
+
+static inline void tl_alloc_hook(long budget, bool once) {
+    tl_alloc_budget = budget;
+    tl_alloc_once = once;
+    tl_alloc_count = 0;
+    jb_set_alloc_funcs(tl_fail_malloc, tl_fail_realloc, NULL);
+}
+
+static inline void tl_fail_after(long n) {
+    tl_alloc_hook(n, false);
+}
+
+static inline void tl_fail_once_after(long n) {
+    tl_alloc_hook(n, true);
+}
+
+static inline void tl_count_allocs(void) {
+    tl_alloc_hook(-1, false);
+}
+
+static inline void tl_fail_off(void) {
+    jb_set_alloc_funcs(NULL, NULL, NULL);
+    tl_alloc_budget = -1;
 }
 
 /* The C escapes of .in files: \n \r \t \0 \\ \xHH; any other escaped byte stands for itself. */
@@ -82,8 +126,9 @@ static inline char *tl_unescape(const char *p, size_t n, size_t *ret_len) {
     return out;
 }
 
-/* The inverse, for dumps: those escapes, and \xHH for the other control bytes. */
-static inline void tl_dump_bytes(FILE *f, const char *p, size_t n) {
+/* The inverse, for dumps: those escapes, and \xHH for the other control bytes (and with ascii_only
+ * for every byte over 0x7e). */
+static inline void tl_dump_escaped(FILE *f, const char *p, size_t n, bool ascii_only) {
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)p[i];
         if (c == '\\')
@@ -94,11 +139,15 @@ static inline void tl_dump_bytes(FILE *f, const char *p, size_t n) {
             fputs("\\r", f);
         else if (c == '\t')
             fputs("\\t", f);
-        else if (c < 0x20 || c == 0x7f)
+        else if (c < 0x20 || c == 0x7f || (ascii_only && c > 0x7f))
             fprintf(f, "\\x%02x", c);
         else
             fputc(c, f);
     }
+}
+
+static inline void tl_dump_bytes(FILE *f, const char *p, size_t n) {
+    tl_dump_escaped(f, p, n, false);
 }
 
 /* Whole file as a NUL-terminated buffer; *ret_len without the NUL. NULL if it cannot be read. */
@@ -172,4 +221,63 @@ static inline void tl_expect_file(const char *path, const char *got, size_t got_
         fail();
     }
     free(exp);
+}
+
+/* DIR/NAME.in whole, as tl_read_file gives it; fails the test when it cannot be read. */
+static inline char *tl_read_case(const char *dir, const char *name, size_t *ret_len) {
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s.in", dir, name);
+    char *text = tl_read_file(path, ret_len);
+    if (!text) fail_msg("cannot read %s", path);
+    return text;
+}
+
+/* Compare got with DIR/NAME.out (tl_expect_file). For writing a new case, JB_UPDATE_EXPECTED=1 in
+ * the environment writes NAME.out first: review it before committing. */
+static inline void tl_expect_case(const char *dir, const char *name, const char *got, size_t got_len) {
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s.out", dir, name);
+    if (getenv("JB_UPDATE_EXPECTED")) {
+        FILE *f = fopen(path, "wb");
+        assert_non_null(f);
+        fwrite(got, 1, got_len, f);
+        fclose(f);
+    }
+    tl_expect_file(path, got, got_len);
+}
+
+/* The next line of text[0..n) from *pos on that is neither empty nor a '#' comment, without its
+ * newline: *ret_line and *ret_len, *pos moved past it. False at the end of the text. */
+static inline bool tl_next_line(const char *text, size_t n, size_t *pos, const char **ret_line, size_t *ret_len) {
+    while (*pos < n) {
+        const char *nl = memchr(text + *pos, '\n', n - *pos);
+        size_t end = nl ? (size_t)(nl - text) : n;
+        const char *line = text + *pos;
+        size_t len = end - *pos;
+        *pos = end + 1;
+        if (len == 0 || line[0] == '#') continue;
+        *ret_line = line;
+        *ret_len = len;
+        return true;
+    }
+    return false;
+}
+
+/* Calls fn(line, len) for every line of the table data/<suite>/FILE that is neither empty nor a
+ * '#' comment (without its newline). Returns the number of lines; fails the test when the table
+ * cannot be read. */
+static inline size_t tl_each_line(const char *suite, const char *file, void (*fn)(const char *line, size_t len)) {
+    char dir[4096], path[4200];
+    tl_data_dir(suite, dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    size_t n, len, pos = 0, count = 0;
+    char *text = tl_read_file(path, &n);
+    if (!text) fail_msg("cannot read %s", path);
+    const char *line;
+    while (tl_next_line(text, n, &pos, &line, &len)) {
+        fn(line, len);
+        count++;
+    }
+    free(text);
+    return count;
 }
