@@ -102,7 +102,8 @@ tap_step package env JB_SRCDIR="$top" JB_BUILDDIR="$top/build" bash tests/integr
 check distcheck sh -c "cd '$top/build' && make -j$(nproc) distcheck && '$top/tests/tools/check-dist.sh' jbridge-*.tar.gz"
 # ---- end of release checks ----
 
-# 4. formatting
+# 4. formatting, and the house rules of doc/HACKING.md (file and function sizes)
+check house tests/tools/check-house.sh "$top"
 check clang-format sh -c "cd '$top' && clang-format --dry-run -Werror \$(git ls-files 'src/*.[ch]' 'plugin/*.[ch]' 'tests/*.[ch]' 2>/dev/null || ls src/*.[ch])"
 
 echo "$pass passed, $fail failed, $skip skipped"
