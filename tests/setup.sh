@@ -19,6 +19,9 @@ PACKAGES="$PACKAGES rsyslog-gnutls rsyslog-relp openssl"
 PACKAGES="$PACKAGES zlib1g-dev logrotate tar"
 # rsyslog modules: rsyslogd under valgrind; the TLS examples (rsyslog-gnutls, openssl above)
 PACKAGES="$PACKAGES valgrind"
+# clang's sanitizer runtimes (the ThreadSanitizer build): only recommended by clang, so
+# --no-install-recommends on a minimal Debian skips them
+PACKAGES="$PACKAGES libclang-rt-14-dev"
 
 missing=""
 for p in $PACKAGES; do
