@@ -34,8 +34,9 @@ int jb_resplit_message(const jb_audit_matcher *m, const char *msg, size_t msg_le
                        unsigned pen, jb_audit *ret_audit, jb_stream *ret_stream);
 
 /* The record for a message outside the journal, for jb_sd_build(): only audit, stream and
- * record_id are set (id: 16 hex digits of a stable hash of the message text, so a receiver can
- * drop duplicates); strings "" otherwise. id must outlive rec. */
+ * record_id are set (id: 16 hex digits of a stable hash of the message text; mmjbridge writes
+ * the id and sequenceId of jb_resplit_ids_next() instead, unique per message); strings ""
+ * otherwise. id must outlive rec. */
 void jb_resplit_record(const char *msg, size_t msg_len, const jb_audit *audit, jb_stream stream, char id[17],
                        jb_record *rec);
 

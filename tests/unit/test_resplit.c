@@ -232,6 +232,22 @@ static void test_untrusted_never_audit(void **state) {
         jb_audit_done(&a);
     }
     jb_audit_matcher_free(m);
+
+    /* the flag: a parameter of jbridge@PEN, valid structured data */
+    jb_audit none = {0};
+    jb_record rec;
+    char id[17];
+    jb_buf b = JB_BUF_INIT;
+    jb_resplit_record("x", 1, &none, JB_STREAM_APP, id, &rec);
+    rec.peer = JB_RESPLIT_PEER_UNAUTHENTICATED;
+    rec.sequence = 3;
+    assert_int_equal(jb_sd_build(&rec, 0, &b), 0);
+    char want[128];
+    snprintf(want, sizeof want,
+             "[jbridge@32473 id=\"%s\" stream=\"app\" peer=\"unauthenticated\"][meta sequenceId=\"3\"]", id);
+    assert_string_equal(b.data, want);
+    assert_int_equal(jb_sd_validate(b.data, b.len), 0);
+    jb_buf_done(&b);
 }
 
 /* Stripping keeps the sender's other elements byte for byte and drops jbridge@PEN, audit@PEN and
