@@ -29,8 +29,10 @@ DEF_OMOD_STATIC_DATA
 
 typedef struct _instanceData {
     unsigned pen;
-    sbool resplit; /* trust existing jbridge@PEN / audit@PEN elements */
-    sbool add_sd;  /* add jbridge@PEN (and audit@PEN) to the structured data */
+    sbool resplit;       /* trust existing jbridge@PEN / audit@PEN elements */
+    sbool add_sd;        /* add jbridge@PEN (and audit@PEN) to the structured data */
+    sbool audit_allowed; /* off: an input anyone may write to, nothing becomes audit (resplit.h) */
+    jb_resplit_ids ids;  /* record ids and sequenceIds of the records this instance describes */
     jbglue_strlist markers;
     char *profile;           /* recognition profile (profile.h); NULL: "tfe" */
     jbglue_strlist patterns; /* audit line patterns (pattern.h) */
@@ -47,8 +49,9 @@ struct modConfData_s {
 };
 
 static struct cnfparamdescr actpdescr[] = {
-    {"sd.pen", eCmdHdlrPositiveInt, 0}, {"audit.markers", eCmdHdlrArray, 0}, {"resplit", eCmdHdlrBinary, 0},
-    {"sd.add", eCmdHdlrBinary, 0},      {"profile", eCmdHdlrGetWord, 0},     {"audit.patterns", eCmdHdlrArray, 0},
+    {"sd.pen", eCmdHdlrPositiveInt, 0},   {"audit.markers", eCmdHdlrArray, 0}, {"resplit", eCmdHdlrBinary, 0},
+    {"sd.add", eCmdHdlrBinary, 0},        {"profile", eCmdHdlrGetWord, 0},     {"audit.patterns", eCmdHdlrArray, 0},
+    {"audit.allowed", eCmdHdlrBinary, 0},
 };
 static struct cnfparamblk actpblk = {CNFPARAMBLK_VERSION, sizeof(actpdescr) / sizeof(struct cnfparamdescr), actpdescr};
 
@@ -78,6 +81,8 @@ BEGINcreateInstance
     pData->pen = JB_SD_DEFAULT_PEN;
     pData->resplit = 1;
     pData->add_sd = 1;
+    pData->audit_allowed = 1;
+    jb_resplit_ids_init(&pData->ids);
 ENDcreateInstance
 
 BEGINcreateWrkrInstance
@@ -110,32 +115,60 @@ BEGINtryResume
     CODESTARTtryResume
 ENDtryResume
 
+/* Replace the structured data of a message whose forwarded jbridge elements were not taken
+ * (an unauthenticated input): the sender's other elements stay. */
+static rsRetVal stripForwarded(wrkrInstanceData_t *pWrkrData, smsg_t *pMsg, const uchar *sd, rs_size_t sd_len) {
+    DEFiRet;
+    jb_buf_reset(&pWrkrData->sd);
+    if (jb_resplit_strip((const char *)sd, (size_t)sd_len, pWrkrData->pData->pen, &pWrkrData->sd) < 0)
+        ABORT_FINALIZE(RS_RET_OUT_OF_MEMORY);
+    CHKiRet(MsgSetStructuredData(pMsg, pWrkrData->sd.len > 0 ? pWrkrData->sd.data : "-"));
+finalize_it:
+    RETiRet;
+}
+
+/* Add jbridge@PEN (and audit@PEN, meta) for a record this instance describes itself: its own
+ * unique id and the next sequenceId of its stream; peer="unauthenticated" when demoted. */
+static rsRetVal addStructuredData(wrkrInstanceData_t *pWrkrData, smsg_t *pMsg, const char *text, size_t len,
+                                  const jb_audit *audit, jb_stream stream, sbool demoted) {
+    DEFiRet;
+    instanceData *pData = pWrkrData->pData;
+    jb_record rec;
+    char id[17];
+    jb_resplit_record(text, len, audit, stream, id, &rec);
+    jb_resplit_ids_next(&pData->ids, getHOSTNAME(pMsg), (uint64_t)pMsg->ttGenTime * 1000000u, text, len, stream, id,
+                        &rec.sequence);
+    if (demoted) rec.peer = JB_RESPLIT_PEER_UNAUTHENTICATED;
+    jb_buf_reset(&pWrkrData->sd);
+    if (jb_sd_build(&rec, pData->pen, &pWrkrData->sd) < 0) ABORT_FINALIZE(RS_RET_OUT_OF_MEMORY);
+    if (pWrkrData->sd.len > 0)
+        CHKiRet(MsgAddToStructuredData(pMsg, (uchar *)pWrkrData->sd.data, (rs_size_t)pWrkrData->sd.len));
+finalize_it:
+    RETiRet;
+}
+
 BEGINdoAction_NoStrings
     smsg_t **ppMsg = (smsg_t **)pMsgData;
     smsg_t *pMsg = ppMsg[0];
     instanceData *pData = pWrkrData->pData;
     jb_audit audit = {0};
     jb_stream stream = JB_STREAM_APP;
-    jb_record rec;
-    char id[17];
     uchar *sd = NULL;
     rs_size_t sd_len = 0;
     const char *text;
+    sbool demoted = 0;
     int r;
     CODESTARTdoAction
     text = (const char *)getMSG(pMsg);
-    if (pData->resplit) MsgGetStructuredData(pMsg, &sd, &sd_len);
+    if (pData->resplit || !pData->audit_allowed) MsgGetStructuredData(pMsg, &sd, &sd_len);
     r = jb_resplit_message(pData->matcher, text, (size_t)getMSGLen(pMsg), (const char *)sd,
                            sd != NULL ? (size_t)sd_len : 0, pData->pen, &audit, &stream);
     if (r < 0) ABORT_FINALIZE(RS_RET_OUT_OF_MEMORY);
+    if (!pData->audit_allowed) demoted = (sbool)jb_resplit_untrusted(&audit, &stream);
     CHKiRet(jbglue_add_audit_json(pMsg, stream, &audit));
-    if (r == JB_RESPLIT_TEXT && pData->add_sd) {
-        jb_resplit_record(text, (size_t)getMSGLen(pMsg), &audit, stream, id, &rec);
-        jb_buf_reset(&pWrkrData->sd);
-        if (jb_sd_build(&rec, pData->pen, &pWrkrData->sd) < 0) ABORT_FINALIZE(RS_RET_OUT_OF_MEMORY);
-        if (pWrkrData->sd.len > 0)
-            CHKiRet(MsgAddToStructuredData(pMsg, (uchar *)pWrkrData->sd.data, (rs_size_t)pWrkrData->sd.len));
-    }
+    if (demoted && r == JB_RESPLIT_SD) CHKiRet(stripForwarded(pWrkrData, pMsg, sd, sd_len));
+    if ((r == JB_RESPLIT_TEXT || demoted) && pData->add_sd)
+        CHKiRet(addStructuredData(pWrkrData, pMsg, text, (size_t)getMSGLen(pMsg), &audit, stream, demoted));
 finalize_it:
     jb_audit_done(&audit);
 ENDdoAction
@@ -185,6 +218,8 @@ BEGINnewActInst
             pData->pen = (unsigned)pvals[i].val.d.n;
         } else if (!strcmp(actpblk.descr[i].name, "resplit")) {
             pData->resplit = (sbool)pvals[i].val.d.n;
+        } else if (!strcmp(actpblk.descr[i].name, "audit.allowed")) {
+            pData->audit_allowed = (sbool)pvals[i].val.d.n;
         } else if (!strcmp(actpblk.descr[i].name, "sd.add")) {
             pData->add_sd = (sbool)pvals[i].val.d.n;
         } else if (!strcmp(actpblk.descr[i].name, "audit.markers")) {

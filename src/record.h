@@ -95,6 +95,10 @@ typedef struct jb_record {
     /* RFC 5424 meta sequenceId: the record's number in its stream (1..JB_SEQUENCE_MAX, then 1
      * again), counted by the bridge and saved with the state; 0: none (no meta element). */
     uint32_t sequence;
+
+    /* NULL, or why the sender's jbridge data was not taken (mmjbridge on an unauthenticated
+     * input, resplit.h): written as jbridge@PEN peer="..." */
+    const char *peer;
 } jb_record;
 
 /* The largest RFC 5424 sequenceId; the next one is 1. */

@@ -2,10 +2,12 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "resplit.h"
 #include "route.h"
 #include "sd.h"
+#include "timestamp.h"
 
 /* What jb_resplit_find() gathers while jb_sd_walk() goes over the structured data. */
 typedef struct finder {
@@ -118,4 +120,80 @@ int jb_resplit_message(const jb_audit_matcher *m, const char *msg, size_t msg_le
     jb_resplit_record(msg, msg_len, ret_audit, JB_STREAM_APP, id, &rec);
     *ret_stream = jb_route(&rec);
     return JB_RESPLIT_TEXT;
+}
+
+int jb_resplit_untrusted(jb_audit *audit, jb_stream *stream) {
+    if (*stream != JB_STREAM_AUDIT) return 0;
+    jb_audit_done(audit);
+    *audit = (jb_audit){0};
+    *stream = JB_STREAM_APP;
+    return 1;
+}
+
+/* What jb_resplit_strip() keeps while jb_sd_walk() goes over the structured data: each element
+ * runs from its '[' to the next one's, so an element is copied once the next one starts. */
+typedef struct stripper {
+    char jb_id[JB_SD_NAME_MAX + 16], audit_id[JB_SD_NAME_MAX + 16];
+    const char *start; /* the '[' of the element being walked, NULL before the first */
+    bool keep;         /* whether that element is kept */
+    jb_buf *out;
+} stripper;
+
+static int strip_flush(stripper *s, const char *end) {
+    if (s->start == NULL || !s->keep) return 0;
+    return jb_buf_append(s->out, s->start, (size_t)(end - s->start)) < 0 ? -ENOMEM : 0;
+}
+
+static int strip_element(const char *id, size_t id_len, void *userdata) {
+    stripper *s = userdata;
+    int r = strip_flush(s, id - 1);
+    if (r < 0) return r;
+    s->start = id - 1;
+    s->keep =
+        !jb_slice_eq(id, id_len, s->jb_id) && !jb_slice_eq(id, id_len, s->audit_id) && !jb_slice_eq(id, id_len, "meta");
+    return 0;
+}
+
+int jb_resplit_strip(const char *sd, size_t n, unsigned pen, jb_buf *out) {
+    static const jb_sd_visitor visitor = {strip_element, NULL};
+    stripper s = {.out = out};
+    size_t old_len = out->len;
+
+    if (sd == NULL || n == 0 || sd[0] != '[' || jb_sd_walk(sd, n, NULL, NULL) < 0) return 0;
+    if (pen == 0) pen = JB_SD_DEFAULT_PEN;
+    snprintf(s.jb_id, sizeof(s.jb_id), "jbridge@%u", pen);
+    snprintf(s.audit_id, sizeof(s.audit_id), "audit@%u", pen);
+    int r = jb_sd_walk(sd, n, &visitor, &s);
+    if (r >= 0) r = strip_flush(&s, sd + n);
+    if (r < 0) {
+        if (out->data) {
+            out->len = old_len; /* never half an element */
+            out->data[old_len] = 0;
+        }
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+void jb_resplit_ids_init(jb_resplit_ids *g) {
+    uint64_t seed[2] = {jb_now_usec(CLOCK_REALTIME), (uint64_t)getpid()};
+    *g = (jb_resplit_ids){.salt = jb_hash64(seed, sizeof seed)};
+}
+
+void jb_resplit_ids_next(jb_resplit_ids *g, const char *host, uint64_t time_usec, const char *msg, size_t msg_len,
+                         jb_stream s, char id[17], uint32_t *ret_sequence) {
+    uint64_t n = __atomic_add_fetch(&g->counter, 1, __ATOMIC_RELAXED);
+    uint64_t h = jb_hash64_update(JB_HASH64_INIT, &g->salt, sizeof g->salt);
+    h = jb_hash64_update(h, &n, sizeof n);
+    h = jb_hash64_update(h, host, strlen(host) + 1);
+    h = jb_hash64_update(h, &time_usec, sizeof time_usec);
+    h = jb_hash64_update(h, msg, msg_len);
+    snprintf(id, 17, "%016" PRIx64, h);
+
+    uint32_t *seq = &g->sequence[s == JB_STREAM_AUDIT ? 1 : 0];
+    uint32_t last = __atomic_load_n(seq, __ATOMIC_RELAXED), next;
+    do {
+        next = jb_sequence_next(last);
+    } while (!__atomic_compare_exchange_n(seq, &last, next, true, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+    *ret_sequence = next;
 }

@@ -257,6 +257,10 @@ static int sd_build(const jb_record *rec, unsigned pen, jb_sd_cache *cache, jb_b
         r = append_param_str(out, LIT("part"), part);
         if (r < 0) return r;
     }
+    if (rec->peer != NULL) {
+        r = append_param_str(out, LIT("peer"), rec->peer);
+        if (r < 0) return r;
+    }
     r = jb_buf_putc(out, ']');
     if (r < 0) return r;
 

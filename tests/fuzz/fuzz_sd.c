@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "fuzzlib.h"
+#include "resplit.h"
 #include "rfc5424.h"
 #include "sd.h"
 
@@ -297,6 +298,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     FUZZ_CHECK(jb_sd_validate(sd.data, sd.len) == 0, "jb_sd_validate rejects: %s", sd.data);
     char why[256];
     FUZZ_CHECK(parse_compare(sd.data, sd.len, want, n_want, why, sizeof why), "%s", why);
+    /* what an input that is not authenticated keeps of it (resplit.h): the container element
+     * alone, byte for byte, the first element */
+    jb_buf kept = JB_BUF_INIT;
+    FUZZ_CHECK(jb_resplit_strip(sd.data, sd.len, pen, &kept) == 0);
+    FUZZ_CHECK((kept.len > 0) == (cname[0] != 0), "strip kept %zu bytes", kept.len);
+    FUZZ_CHECK(kept.len == 0 || (jb_sd_validate(kept.data, kept.len) == 0 &&
+                                 memcmp(kept.data, sd.data, kept.len) == 0 && sd.data[kept.len] == '['),
+               "strip: %s", kept.data);
+    jb_buf_done(&kept);
 
     /* the whole line, its container element from a cache kept across inputs (so a record of the
      * same container as the input before reuses it): the SD must still be the one built above */

@@ -7,7 +7,8 @@
 #   2. examples/tfe-forward.conf (imjbridge over fixture journals) sending to
 #      examples/central-server.conf over TLS (audit) and TCP (application) on 127.0.0.1: the
 #      central server splits the streams again by their structured data into per-host, per-stream
-#      files equal to what the jbridge command writes; a plain sender's audit line is recognized.
+#      files equal to what the jbridge command writes; a plain TCP sender's audit line is not audit
+#      (the plain port is unauthenticated: app, flagged peer="unauthenticated").
 
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -92,15 +93,15 @@ msg="<14>1 2023-11-21T10:00:00+00:00 plain-host atlas - - - 2023-11-21 10:00:00 
 exec 3<>"/dev/tcp/127.0.0.1/$P_TCP"
 printf '%d %s' "${#msg}" "$msg" >&3
 exec 3>&-
-jb_wait_for "test -s '$T/remote/plain-host/audit.log'" 20 || jb_diag "central: the plain sender's line did not arrive"
+jb_wait_for "test -s '$T/remote/plain-host/app.log'" 20 || jb_diag "central: the plain sender's line did not arrive"
 jb_rsyslogd_stop "$CENTRAL" "central-server.conf"
 for s in app audit; do
     touch "$T/remote/tfe-host/$s.log"
     jb_files_equal "$T/remote/tfe-host/$s.log" "$T/ref.$s" \
         "central-server.conf: $s stream forwarded (TLS for audit) and split again equals jbridge's"
 done
-jb_ok "central-server.conf: a plain sender's audit line is recognized by its text" \
-    grep -q 'plain-host atlas - - \[jbridge@32473 id="[0-9a-f]*" stream="audit"\]\[audit@32473 resource="oauth_client"' \
-    "$T/remote/plain-host/audit.log"
+jb_ok "central-server.conf: a plain TCP sender's audit line is not audit (app, peer=\"unauthenticated\"; issue 15)" \
+    sh -c "grep -q 'plain-host atlas - - \[jbridge@32473 id=\"[0-9a-f]*\" stream=\"app\" peer=\"unauthenticated\"\]\[meta sequenceId=\"1\"\] ' \
+    '$T/remote/plain-host/app.log' && ! test -e '$T/remote/plain-host/audit.log'"
 jb_ok "no rsyslogd logged an error" sh -c "! grep -i 'error' '$JB_TMP'/*.log"
 jb_done

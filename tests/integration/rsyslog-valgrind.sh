@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
 # Debian's rsyslogd with both modules under valgrind (memcheck): imjbridge over the fixture
-# journals (every case, split lines included) and mmjbridge on every record, then SIGTERM. No
+# journals (every case, split lines included) and mmjbridge on every record (on audit records
+# also with audit.allowed="off": their elements stripped and replaced, issue 15), then SIGTERM. No
 # invalid access, no use of uninitialised memory, no definite leak: valgrind's --error-exitcode
 # turns any of them into rsyslogd's exit status. (rsyslog-live-valgrind.sh does the live run.)
 
@@ -34,7 +35,11 @@ module(load="$JB_RSYSLOG_MODULES/imjbridge.so")
 module(load="$JB_RSYSLOG_MODULES/mmjbridge.so")
 template(name="t" type="string" string="%\$!jbridge!stream% %\$!audit!actor% %STRUCTURED-DATA% %msg%\n")
 ruleset(name="app") { action(type="mmjbridge") action(type="omfile" file="$JB_TMP/app.log" template="t") }
-ruleset(name="audit") { action(type="mmjbridge") action(type="omfile" file="$JB_TMP/audit.log" template="t") }
+ruleset(name="audit") {
+    action(type="mmjbridge")
+    action(type="mmjbridge" audit.allowed="off")
+    action(type="omfile" file="$JB_TMP/audit.log" template="t")
+}
 input(type="imjbridge" directory="$J" ruleset="app" audit.ruleset="audit" ratelimit.interval="1" ratelimit.burst="1000")
 EOC
 
@@ -45,6 +50,8 @@ jb_wait_for "[ \$(cat $JB_TMP/app.log $JB_TMP/audit.log 2>/dev/null | wc -l) -ge
     jb_diag "under valgrind, not every record arrived in 120 s"
 jb_rsyslogd_stop "$RS_PID" "valgrind, directory input over every fixture"
 jb_is "$(cat "$JB_TMP/app.log" "$JB_TMP/audit.log" | wc -l | tr -d ' ')" "$want" "valgrind: every record delivered"
+jb_is "$(grep -c -v '^app .*peer="unauthenticated"' "$JB_TMP/audit.log")" 0 \
+    "valgrind: audit.allowed=\"off\" made every audit record an application record, flagged"
 summary=$(grep -h -E 'ERROR SUMMARY|definitely lost' "$JB_TMP"/valgrind.* | sed 's/^==[0-9]*== *//' | sort -u | tr '\n' ' ')
 jb_diag "valgrind: $summary"
 bad=$(grep -l -E 'Invalid (read|write|free)|uninitialised|definitely lost: [1-9]' "$JB_TMP"/valgrind.* | head -n 1)

@@ -199,6 +199,139 @@ static void test_record_id_stable(void **state) {
     assert_string_not_equal(id1, id2);
 }
 
+/* An unauthenticated input: forwarded audit elements and audit text both give an application
+ * record without audit fields; an application record is left alone. */
+static void test_untrusted_never_audit(void **state) {
+    (void)state;
+    static const struct {
+        const char *sd, *msg;
+        int source, demoted;
+    } cases[] = {
+        {"[jbridge@32473 id=\"0000000000000001\" stream=\"audit\"][audit@32473 actor=\"x\"]", "forged", JB_RESPLIT_SD,
+         1},
+        {"[audit@32473 actor=\"x\"]", "forged", JB_RESPLIT_SD, 1},
+        {"-",
+         "2018-03-27 21:55:29 [INFO] [Audit Log] {\"resource\":\"r\",\"action\":\"a\",\"resource_id\":\"i\","
+         "\"actor\":\"x\",\"timestamp\":\"t\",\"actor_ip\":\"1.2.3.4\"}",
+         JB_RESPLIT_TEXT, 1},
+        {"-", "[Audit Log] {bad", JB_RESPLIT_TEXT, 1},
+        {"[jbridge@32473 id=\"0000000000000001\" stream=\"app\"]", "[Audit Log] {}", JB_RESPLIT_SD, 0},
+        {"-", "plain line", JB_RESPLIT_TEXT, 0},
+    };
+    jb_audit_matcher *m = default_matcher();
+    for (size_t i = 0; i < JB_ELEMENTSOF(cases); i++) {
+        jb_audit a = {0};
+        jb_stream s = JB_STREAM_APP;
+        assert_int_equal(
+            jb_resplit_message(m, cases[i].msg, strlen(cases[i].msg), cases[i].sd, strlen(cases[i].sd), 0, &a, &s),
+            cases[i].source);
+        assert_int_equal(jb_resplit_untrusted(&a, &s), cases[i].demoted);
+        assert_int_equal(s, JB_STREAM_APP);
+        assert_int_equal(a.kind, cases[i].demoted ? JB_AUDIT_NONE : a.kind);
+        assert_int_equal(a.n_fields, 0);
+        jb_audit_done(&a);
+    }
+    jb_audit_matcher_free(m);
+
+    /* the flag: a parameter of jbridge@PEN, valid structured data */
+    jb_audit none = {0};
+    jb_record rec;
+    char id[17];
+    jb_buf b = JB_BUF_INIT;
+    jb_resplit_record("x", 1, &none, JB_STREAM_APP, id, &rec);
+    rec.peer = JB_RESPLIT_PEER_UNAUTHENTICATED;
+    rec.sequence = 3;
+    assert_int_equal(jb_sd_build(&rec, 0, &b), 0);
+    char want[128];
+    snprintf(want, sizeof want,
+             "[jbridge@32473 id=\"%s\" stream=\"app\" peer=\"unauthenticated\"][meta sequenceId=\"3\"]", id);
+    assert_string_equal(b.data, want);
+    assert_int_equal(jb_sd_validate(b.data, b.len), 0);
+    jb_buf_done(&b);
+}
+
+/* Stripping keeps the sender's other elements byte for byte and drops jbridge@PEN, audit@PEN and
+ * meta; invalid structured data gives nothing. */
+static void test_strip(void **state) {
+    (void)state;
+    static const struct {
+        const char *sd, *want;
+    } cases[] = {
+        {"[container@32473 name=\"web\"][jbridge@32473 id=\"1\" stream=\"audit\"][audit@32473 a=\"\\]\"][meta "
+         "sequenceId=\"7\"]",
+         "[container@32473 name=\"web\"]"},
+        {"[jbridge@32473 id=\"1\"][x@1 a=\"b\"][audit@32473 a=\"1\"][y@2]", "[x@1 a=\"b\"][y@2]"},
+        {"[jbridge@99999 id=\"1\"][audit@32473 a=\"1\"]", "[jbridge@99999 id=\"1\"]"},
+        {"[jbridge@32473 id=\"1\"]", ""},
+        {"-", ""},
+        {"[jbridge@32473 id=\"1\"]]", ""},
+        {"[jbridge@32473 id=\"1\"][x@1 a=\"b\"][jbridge@32473 id=\"2\"]", ""}, /* SD-ID twice: not valid */
+    };
+    for (size_t i = 0; i < JB_ELEMENTSOF(cases); i++) {
+        jb_buf b = JB_BUF_INIT;
+        assert_int_equal(jb_resplit_strip(cases[i].sd, strlen(cases[i].sd), 0, &b), 0);
+        assert_int_equal(b.len, strlen(cases[i].want));
+        if (b.len) assert_memory_equal(b.data, cases[i].want, b.len);
+        jb_buf_done(&b);
+    }
+    /* out keeps what it held; on -ENOMEM it is left as it was */
+    const char *sd = "[x@1 a=\"b\"][jbridge@32473 id=\"1\"][y@2 c=\"d\"]";
+    for (long n = 0;; n++) {
+        jb_buf b = JB_BUF_INIT;
+        assert_int_equal(jb_buf_append(&b, "[k@1]", 5), 0);
+        tl_fail_after(n);
+        int r = jb_resplit_strip(sd, strlen(sd), 32473, &b);
+        tl_fail_off();
+        if (r == 0) {
+            assert_string_equal(b.data, "[k@1][x@1 a=\"b\"][y@2 c=\"d\"]");
+            jb_buf_done(&b);
+            break;
+        }
+        assert_int_equal(r, -ENOMEM);
+        assert_int_equal(b.len, 5);
+        assert_string_equal(b.data, "[k@1]");
+        jb_buf_done(&b);
+    }
+}
+
+/* Ids are unique per message, the same text from the same host at the same time included;
+ * sequenceIds count each stream apart, from 1, and wrap after JB_SEQUENCE_MAX. */
+static void test_ids_unique(void **state) {
+    (void)state;
+    jb_resplit_ids g, g2;
+    char id1[17], id2[17], id3[17];
+    uint32_t s1, s2, s3;
+    jb_resplit_ids_init(&g);
+    jb_resplit_ids_next(&g, "h", 1, "same", 4, JB_STREAM_AUDIT, id1, &s1);
+    jb_resplit_ids_next(&g, "h", 1, "same", 4, JB_STREAM_AUDIT, id2, &s2);
+    jb_resplit_ids_next(&g, "h", 1, "same", 4, JB_STREAM_APP, id3, &s3);
+    assert_int_equal(strlen(id1), 16);
+    assert_string_not_equal(id1, id2);
+    assert_string_not_equal(id2, id3);
+    assert_int_equal(s1, 1);
+    assert_int_equal(s2, 2);
+    assert_int_equal(s3, 1);
+    /* another instance (a restart) numbers from 1 again, with other ids */
+    g2 = g;
+    g2.salt ^= 1;
+    g2.counter = 0;
+    g2.sequence[0] = g2.sequence[1] = 0;
+    jb_resplit_ids_next(&g2, "h", 1, "same", 4, JB_STREAM_AUDIT, id2, &s2);
+    assert_string_not_equal(id1, id2);
+    assert_int_equal(s2, 1);
+    g.sequence[1] = JB_SEQUENCE_MAX;
+    jb_resplit_ids_next(&g, "h", 1, "same", 4, JB_STREAM_AUDIT, id1, &s1);
+    assert_int_equal(s1, 1);
+    /* 100000 messages with one text: no id twice */
+    enum { N = 100000 };
+    char(*ids)[17] = calloc(N, 17);
+    assert_non_null(ids);
+    for (size_t i = 0; i < N; i++) jb_resplit_ids_next(&g, "h", 1, "same", 4, JB_STREAM_APP, ids[i], &s1);
+    qsort(ids, N, 17, (int (*)(const void *, const void *))strcmp);
+    for (size_t i = 1; i < N; i++) assert_string_not_equal(ids[i - 1], ids[i]);
+    free(ids);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cases),
@@ -206,6 +339,9 @@ int main(void) {
         cmocka_unit_test(test_invalid_sd_is_ignored),
         cmocka_unit_test(test_other_pen),
         cmocka_unit_test(test_record_id_stable),
+        cmocka_unit_test(test_untrusted_never_audit),
+        cmocka_unit_test(test_strip),
+        cmocka_unit_test(test_ids_unique),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
