@@ -183,6 +183,12 @@ rsRetVal jbglue_add_json(smsg_t *pMsg, const jb_record *rec, jbglue_strings *sha
         const char *l = jb_line_kind_name(rec->line);
         CHKiRet(addStringNew(jb, "line", l, strlen(l)));
     }
+    if (rec->untrusted) { /* a writer that is not trusted (issue 15): say who it was */
+        const char *uid = rec->writer_uid ? rec->writer_uid : "", *comm = rec->writer_comm ? rec->writer_comm : "";
+        CHKiRet(addStringNew(jb, "trust", "untrusted", strlen("untrusted")));
+        CHKiRet(addStringNew(jb, "uid", uid, strlen(uid)));
+        CHKiRet(addStringNew(jb, "comm", comm, strlen(comm)));
+    }
     if (rec->container_name[0] != '\0') {
         CHKmalloc(c = json_object_new_object());
         addObjectNew(root, "container", c);

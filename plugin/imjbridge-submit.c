@@ -62,6 +62,7 @@ static void syncStats(instanceConf_t *inst, const jb_stats *s) {
     inst->ctrInvalidations = s->invalidations;
     inst->ctrGaps = s->gaps;
     inst->ctrGapEntries = s->gap_entries;
+    inst->ctrUntrusted = s->entries_untrusted;
 }
 
 static rsRetVal headerField(instanceConf_t *inst, const char *s, jb_header_field f) {

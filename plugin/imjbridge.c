@@ -81,6 +81,8 @@ static struct cnfparamdescr inppdescr[] = {
     {"escapecontrolcharacters", eCmdHdlrBinary, 0},
     {"readahead", eCmdHdlrBinary, 0},
     {"jsonproperties", eCmdHdlrGetWord, 0},
+    {"trust", eCmdHdlrArray, 0},
+    {"untrusted", eCmdHdlrGetWord, 0},
 };
 static struct cnfparamblk inppblk = {CNFPARAMBLK_VERSION, sizeof(inppdescr) / sizeof(struct cnfparamdescr), inppdescr};
 
@@ -91,7 +93,8 @@ static const char *const setting_params[] = {
     [JB_CONFIG_IMAGES] = "images",           [JB_CONFIG_MATCHES] = "match",
     [JB_CONFIG_MARKERS] = "audit.markers",   [JB_CONFIG_PROFILE] = "profile",
     [JB_CONFIG_PATTERNS] = "audit.patterns", [JB_CONFIG_MAX_LINE] = "maxLine",
-    [JB_CONFIG_MAX_PENDING] = "maxPending",
+    [JB_CONFIG_MAX_PENDING] = "maxPending",  [JB_CONFIG_TRUST] = "trust",
+    [JB_CONFIG_UNTRUSTED] = "untrusted",
 };
 
 static void instanceFree(instanceConf_t *inst) {
@@ -103,6 +106,7 @@ static void instanceFree(instanceConf_t *inst) {
     jbglue_strlist_free(&inst->matches);
     jbglue_strlist_free(&inst->markers);
     jbglue_strlist_free(&inst->patterns);
+    jbglue_strlist_free(&inst->trust);
     free(inst->profile);
     free(inst->ruleset_name);
     free(inst->audit_ruleset_name);
@@ -149,6 +153,21 @@ static rsRetVal wordParam(struct cnfparamvals *v, const char *param, const char 
         ABORT_FINALIZE(RS_RET_PARAM_ERROR);
     }
     *ret = (int)k;
+finalize_it:
+    free(s);
+    RETiRet;
+}
+
+/* untrusted="flag|drop", read by the core (trust.h). */
+static rsRetVal untrustedParam(struct cnfparamvals *v, jb_untrusted_action *ret) {
+    DEFiRet;
+    jb_error err = {0};
+    char *s = NULL;
+    CHKmalloc(s = cstr(v));
+    if (jb_untrusted_action_parse(s, ret, &err) < 0) {
+        LogError(0, RS_RET_PARAM_ERROR, "imjbridge: parameter 'untrusted': %s", err.msg);
+        ABORT_FINALIZE(RS_RET_PARAM_ERROR);
+    }
 finalize_it:
     free(s);
     RETiRet;
@@ -229,6 +248,10 @@ static rsRetVal setParam(instanceConf_t *inst, const char *name, struct cnfparam
     } else if (!strcmp(name, "jsonproperties")) {
         CHKiRet(wordParam(v, "jsonProperties", json_props_names, JB_ELEMENTSOF(json_props_names), "all, audit or off",
                           &inst->json_props));
+    } else if (!strcmp(name, "trust")) {
+        CHKiRet(jbglue_strlist_from_array(&inst->trust, v->val.d.ar));
+    } else if (!strcmp(name, "untrusted")) {
+        CHKiRet(untrustedParam(v, &inst->cfg.untrusted));
     }
 finalize_it:
     RETiRet;
@@ -260,6 +283,8 @@ static rsRetVal checkInst(instanceConf_t *inst) {
     c->patterns = (const char *const *)inst->patterns.v;
     c->n_patterns = inst->patterns.n;
     c->profile = inst->profile;
+    c->trust = (const char *const *)inst->trust.v;
+    c->n_trust = inst->trust.n;
     if (jb_config_check(c, &bad, &err) < 0) {
         if (bad == JB_CONFIG_SOURCE)
             LogError(0, RS_RET_PARAM_ERROR,
@@ -405,6 +430,7 @@ static rsRetVal setupStats(instanceConf_t *inst) {
     JB_CTR(ctrSubmitFailed, mutCtrSubmitFailed, "submit.failed");
     JB_CTR(ctrAcked, mutCtrAcked, "acked");
     JB_CTR(ctrInflightWaits, mutCtrInflightWaits, "inflight.waits");
+    JB_CTR(ctrUntrusted, mutCtrUntrusted, "untrusted");
 #undef JB_CTR
     CHKiRet(statsobj.AddCounter(inst->stats, UCHAR_CONSTANT("inflight"), ctrType_Int, CTR_FLAG_NONE, &inst->inflight));
     CHKiRet(statsobj.ConstructFinalize(inst->stats));

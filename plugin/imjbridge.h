@@ -74,7 +74,8 @@ typedef struct instanceConf_s {
     jbglue_strlist files;
     char *name_space;
     jbglue_strlist containers, images, matches, markers, patterns;
-    char *profile; /* recognition profile; NULL: the core's default */
+    jbglue_strlist trust; /* trusted writers added to the core's (trust.h) */
+    char *profile;        /* recognition profile; NULL: the core's default */
     char *ruleset_name, *audit_ruleset_name;
     ruleset_t *ruleset, *audit_ruleset;
     char *state_param; /* as configured */
@@ -109,6 +110,7 @@ typedef struct instanceConf_s {
     STATSCOUNTER_DEF(ctrSubmitFailed, mutCtrSubmitFailed)
     STATSCOUNTER_DEF(ctrAcked, mutCtrAcked)
     STATSCOUNTER_DEF(ctrInflightWaits, mutCtrInflightWaits)
+    STATSCOUNTER_DEF(ctrUntrusted, mutCtrUntrusted)
     int inflight; /* messages of the open groups (gauge: written by the worker only) */
     /* acknowledgement (worker only) */
     ackGroup *cur;         /* the group being filled, NULL until a message needs it */

@@ -10,12 +10,15 @@
 #include "readahead.h"
 #include "route.h"
 #include "timestamp.h"
+#include "trust.h"
 
 struct jb_bridge {
     jb_journal *journal;
     bool read_ahead;
     jb_readahead *ra; /* started by the first jb_bridge_process() after a seek, when read_ahead */
     jb_filter *filter;
+    jb_trust *trust;
+    jb_untrusted_action untrusted;
     jb_partial *partial;
     jb_audit_matcher *matcher;
 
@@ -41,6 +44,7 @@ jb_bridge *jb_bridge_free(jb_bridge *b) {
     jb_readahead_free(b->ra);
     jb_journal_free(b->journal);
     jb_filter_free(b->filter);
+    jb_trust_free(b->trust);
     jb_partial_free(b->partial);
     jb_audit_matcher_free(b->matcher);
     jb_entry_done(&b->entry);
@@ -57,10 +61,12 @@ int jb_bridge_new(const jb_config *c, jb_bridge **ret, jb_error *err) {
     if (!b) return jb_error_set(err, -ENOMEM, "out of memory");
     jb_entry_reset(&b->entry);
     b->read_ahead = c->read_ahead;
+    b->untrusted = c->untrusted;
 
     int r = jb_filter_new(c->containers, c->n_containers, c->images, c->n_images, c->all_entries, &b->filter, err);
     jb_audit_opts ao = {c->profile, c->markers, c->n_markers, c->patterns, c->n_patterns};
     if (r >= 0) r = jb_audit_matcher_new_opts(&ao, &b->matcher, err);
+    if (r >= 0) r = jb_trust_new(c->trust, c->n_trust, &b->trust, err);
     if (r >= 0) {
         r = jb_partial_new(c->max_line, c->max_pending, &b->partial);
         if (r < 0)
@@ -121,7 +127,7 @@ static int deliver_line(const jb_line *line, void *userdata) {
     const jb_entry *e = line->first;
 
     jb_audit_done(&b->audit);
-    int r = jb_audit_recognize(b->matcher, line->text, line->len, &b->audit);
+    int r = e->untrusted ? 0 : jb_audit_recognize(b->matcher, line->text, line->len, &b->audit);
     if (r < 0) return r;
 
     /* Parts of a cut line may end on the same entry: number them so that every record id differs. */
@@ -148,6 +154,9 @@ static int deliver_line(const jb_line *line, void *userdata) {
         .image = jb_str_or_empty(e->image.data),
         .identifier = jb_str_or_empty(e->identifier.data),
         .hostname = jb_str_or_empty(e->hostname.data),
+        .untrusted = e->untrusted,
+        .writer_uid = jb_str_or_empty(e->writer_uid.data),
+        .writer_comm = jb_str_or_empty(e->writer_comm.data),
         .time_usec = e->time_usec,
         .severity = e->severity,
         .facility = e->facility,
@@ -193,6 +202,14 @@ static int next_entry(jb_bridge *b, jb_entry **e, const jb_gap **gap, jb_error *
     return r;
 }
 
+/* Mark a container entry of an untrusted writer (trust.h) and count it. False when it is dropped. */
+static bool trust_check(jb_bridge *b, jb_entry *e) {
+    e->untrusted = e->is_container && !jb_trust_match(b->trust, e);
+    if (!e->untrusted) return true;
+    b->stats.entries_untrusted++;
+    return b->untrusted != JB_UNTRUSTED_DROP;
+}
+
 static void update_journal_stats(jb_bridge *b) {
     b->stats.invalidations = b->ra ? jb_readahead_invalidations(b->ra) : jb_journal_invalidations(b->journal);
     b->stats.lost_positions = b->ra ? jb_readahead_lost_positions(b->ra) : jb_journal_lost_positions(b->journal);
@@ -222,7 +239,7 @@ int jb_bridge_process(jb_bridge *b, size_t max_entries, jb_record_cb cb, void *u
                 if (r < 0) return jb_error_set(err, r, "reporting a gap failed: %s", strerror(-r));
             }
         }
-        if (!jb_filter_match(b->filter, e)) {
+        if (!jb_filter_match(b->filter, e) || !trust_check(b, e)) {
             b->stats.entries_filtered++;
         } else {
             /* A line that starts here remembers the counters as they were before this entry: they

@@ -230,8 +230,10 @@ static int manifest(const jb_bundle *b, const jb_bundle_info *info, uint64_t now
                              {"incomplete", st->lines_incomplete},
                              {"overflow", st->lines_overflow},
                              {"audit_malformed", st->audit_malformed}};
-    const counter entries[] = {
-        {"read", st->entries_read}, {"filtered", st->entries_filtered}, {"out_of_range", b->skipped}};
+    const counter entries[] = {{"read", st->entries_read},
+                               {"filtered", st->entries_filtered},
+                               {"out_of_range", b->skipped},
+                               {"untrusted", st->entries_untrusted}};
 
     jb_json_writer w = {.out = out};
     jb_json_open(&w, NULL, '{');

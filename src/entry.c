@@ -33,10 +33,13 @@ static const size_t all_bufs[] = {
     offsetof(jb_entry, message),           offsetof(jb_entry, container_name), offsetof(jb_entry, container_id),
     offsetof(jb_entry, container_id_full), offsetof(jb_entry, image),          offsetof(jb_entry, identifier),
     offsetof(jb_entry, hostname),          offsetof(jb_entry, cursor),         offsetof(jb_entry, partial_id),
+    offsetof(jb_entry, writer_comm),       offsetof(jb_entry, writer_exe),     offsetof(jb_entry, writer_unit),
+    offsetof(jb_entry, writer_transport),  offsetof(jb_entry, writer_uid),     offsetof(jb_entry, writer_gid),
 };
 
 static void reset_scalars(jb_entry *e) {
     e->is_container = false;
+    e->untrusted = false;
     e->partial = false;
     e->has_partial_last = false;
     e->partial_last = false;
@@ -107,6 +110,14 @@ int jb_entry_set_field(jb_entry *e, const char *name, size_t name_len, const cha
     /* Dispatch on the length first: an entry has about 26 fields, of which most are not used, and
      * each is then rejected by one or two comparisons of a constant length. */
     switch (name_len) {
+    case 4:
+        if (NAME_IS(name, name_len, "_UID")) return set_string(e, &e->writer_uid, value, value_len);
+        if (NAME_IS(name, name_len, "_GID")) return set_string(e, &e->writer_gid, value, value_len);
+        if (NAME_IS(name, name_len, "_EXE")) return set_string(e, &e->writer_exe, value, value_len);
+        break;
+    case 5:
+        if (NAME_IS(name, name_len, "_COMM")) return set_string(e, &e->writer_comm, value, value_len);
+        break;
     case 7:
         if (NAME_IS(name, name_len, "MESSAGE")) return set_string(e, &e->message, value, value_len);
         break;
@@ -123,9 +134,13 @@ int jb_entry_set_field(jb_entry *e, const char *name, size_t name_len, const cha
         break;
     case 10:
         if (NAME_IS(name, name_len, "IMAGE_NAME")) return set_string(e, &e->image, value, value_len);
+        if (NAME_IS(name, name_len, "_TRANSPORT")) return set_string(e, &e->writer_transport, value, value_len);
         break;
     case 12:
         if (NAME_IS(name, name_len, "CONTAINER_ID")) return set_string(e, &e->container_id, value, value_len);
+        break;
+    case 13:
+        if (NAME_IS(name, name_len, "_SYSTEMD_UNIT")) return set_string(e, &e->writer_unit, value, value_len);
         break;
     case 14:
         if (NAME_IS(name, name_len, "CONTAINER_NAME")) {

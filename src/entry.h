@@ -22,8 +22,16 @@ typedef struct jb_entry {
     jb_buf hostname;          /* _HOSTNAME */
     jb_buf cursor;            /* journal cursor */
     jb_buf partial_id;        /* CONTAINER_PARTIAL_ID ("" when absent) */
+    /* the writer, as journald recorded it (trust.h): _COMM, _EXE, _SYSTEMD_UNIT, _TRANSPORT, _UID, _GID */
+    jb_buf writer_comm;
+    jb_buf writer_exe;
+    jb_buf writer_unit;
+    jb_buf writer_transport;
+    jb_buf writer_uid;
+    jb_buf writer_gid;
 
     bool is_container;        /* the entry had CONTAINER_NAME */
+    bool untrusted;           /* a container entry whose writer is not trusted (set by the bridge, trust.h) */
     bool partial;             /* CONTAINER_PARTIAL_MESSAGE=true: a piece that is not the last */
     bool has_partial_last;    /* CONTAINER_PARTIAL_LAST was present */
     bool partial_last;        /* ... and was "true" */

@@ -73,6 +73,9 @@ static void help(void) {
         "      --image=GLOB         keep containers whose image matches (repeatable, any may match)\n"
         "      --match=FIELD=VALUE  journal match, as journalctl (repeatable)\n"
         "      --all                also keep entries that are not from containers\n"
+        "      --trust=SPEC         also trust this writer of container entries, e.g. comm=dockerd,uid=1000\n"
+        "                           (repeatable; keys comm exe uid gid unit transport; none: not dockerd/conmon)\n"
+        "      --untrusted=flag|drop  other writers' container entries: flagged app records (default) or dropped\n"
         "Recognition and output:\n"
         "      --profile=NAME       recognition profile: %s\n"
         "      --marker=TEXT        audit marker (repeatable; default: the profile's, \"[Audit Log]\")\n"
@@ -158,6 +161,8 @@ enum {
     OPT_SINCE,
     OPT_UNTIL,
     OPT_NO_READ_AHEAD,
+    OPT_TRUST,
+    OPT_UNTRUSTED,
 };
 
 static const struct option longopts[] = {
@@ -179,6 +184,8 @@ static const struct option longopts[] = {
     {"state", required_argument, NULL, OPT_STATE},
     {"tail", no_argument, NULL, OPT_TAIL},
     {"no-read-ahead", no_argument, NULL, OPT_NO_READ_AHEAD},
+    {"trust", required_argument, NULL, OPT_TRUST},
+    {"untrusted", required_argument, NULL, OPT_UNTRUSTED},
     {"profile", required_argument, NULL, OPT_PROFILE},
     {"pattern", required_argument, NULL, OPT_PATTERN},
     {"since", required_argument, NULL, OPT_SINCE},
@@ -214,6 +221,7 @@ static int parse_list_option(int c, options *o) {
         {OPT_MATCH, "--match", JB_CONFIG_MATCHES, offsetof(options, matches), offsetof(options, n_matches)},
         {OPT_MARKER, "--marker", JB_CONFIG_MARKERS, offsetof(options, markers), offsetof(options, n_markers)},
         {OPT_PATTERN, "--pattern", JB_CONFIG_PATTERNS, offsetof(options, patterns), offsetof(options, n_patterns)},
+        {OPT_TRUST, "--trust", JB_CONFIG_TRUST, offsetof(options, cfg.trust), offsetof(options, cfg.n_trust)},
     };
     jb_error err = {0};
     for (size_t i = 0; i < JB_ELEMENTSOF(t); i++) {
@@ -278,6 +286,7 @@ static int parse_option(int c, char **argv, options *o, int *sources) {
     case OPT_MATCH:
     case OPT_MARKER:
     case OPT_PATTERN:
+    case OPT_TRUST:
         return parse_list_option(c, o);
     case OPT_SD_PEN:
     case OPT_FAC_APP:
@@ -287,6 +296,10 @@ static int parse_option(int c, char **argv, options *o, int *sources) {
         return parse_number_option(c, o);
     case OPT_ALL:
         o->cfg.all_entries = true;
+        return GO_ON;
+    case OPT_UNTRUSTED:
+        if (jb_untrusted_action_parse(optarg, &o->cfg.untrusted, &err) < 0)
+            return usage_error("--untrusted %s", err.msg);
         return GO_ON;
     case OPT_PROFILE:
         if (jb_config_check_value(JB_CONFIG_PROFILE, optarg, &err) < 0) return usage_error("--profile %s", err.msg);

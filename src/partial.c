@@ -161,10 +161,27 @@ static jb_pline *free_slot(jb_partial *p) {
     return NULL; /* not reached: at most max_pending of the max_pending + 1 slots are in use */
 }
 
+/* Pieces join only pieces of the same writer: trusted or not, same _UID and _COMM (trust.h). */
+static bool same_writer(const jb_entry *a, const jb_entry *b) {
+    return a->untrusted == b->untrusted && buf_eq(&a->writer_uid, &b->writer_uid) &&
+           buf_eq(&a->writer_comm, &b->writer_comm);
+}
+
+/* The pending line to evict so that a line of e can start, when the table is full or e is
+ * untrusted: the oldest untrusted line, else (e trusted) the oldest line. SIZE_MAX: nothing may
+ * be evicted for e (an untrusted piece never evicts a trusted line), or nothing needs to be. */
+static size_t victim(const jb_partial *p, const jb_entry *e) {
+    if (p->n_pending < p->max_pending) return SIZE_MAX;
+    for (size_t i = 0; i < p->n_pending; i++)
+        if (p->pending[i]->first.untrusted) return i;
+    return e->untrusted ? SIZE_MAX : 0;
+}
+
 static jb_pline *find_pending(const jb_partial *p, const jb_entry *e, bool new_form, size_t *ret_index) {
     for (size_t i = 0; i < p->n_pending; i++) {
         jb_pline *l = p->pending[i];
         if (l->new_form != new_form || !buf_eq(&l->first.container_id_full, &e->container_id_full)) continue;
+        if (!same_writer(&l->first, e)) continue;
         if (new_form ? buf_eq(&l->first.partial_id, &e->partial_id) : l->first.severity == e->severity) {
             *ret_index = i;
             return l;
@@ -246,13 +263,17 @@ static int start_line(jb_partial *p, const jb_entry *e, const char *prev_cursor,
     if (r < 0) return r;
     r = prepare_line(p, s, e, e->message.len - tail, prev_cursor, new_form);
     if (r < 0) return r;
+    jb_line_group g = {0, 0};
     if (p->n_pending == p->max_pending) {
-        jb_pline *old = p->pending[0];
+        size_t v = victim(p, e);
+        if (v == SIZE_MAX) /* an untrusted first piece and only trusted lines pending: not held */
+            return emit(cb, userdata, &g, e, msg_at(e, 0), e->message.len, jb_str_or_empty(e->cursor.data),
+                        JB_LINE_INCOMPLETE, 1);
+        jb_pline *old = p->pending[v];
         r = emit_pending(old, JB_LINE_INCOMPLETE, jb_str_or_empty(old->last_cursor.data), old->pieces, cb, userdata);
-        remove_pending(p, 0);
+        remove_pending(p, v);
         if (r < 0) return r;
     }
-    jb_line_group g = {0, 0};
     return deliver_rest(p, e, 0, tail, s, &g, cb, userdata);
 }
 

@@ -9,13 +9,18 @@
  *
  * Memory is bounded: a line longer than max_line is delivered as soon as it reaches that size
  * (kind OVERFLOW) and the following pieces start a new line; when a new split line would make more
- * than max_pending lines pending, the oldest is delivered as INCOMPLETE. Nothing is dropped.
+ * than max_pending lines pending, one is delivered as INCOMPLETE: the oldest line of an untrusted
+ * writer (jb_entry.untrusted) if there is one, else, for a trusted piece, the oldest line. An
+ * untrusted piece never evicts a trusted line: when only trusted lines are pending it is delivered
+ * at once, alone, as INCOMPLETE (pieces 1). Nothing is dropped.
  *
  * Rules:
  * - Entries without CONTAINER_NAME are never reassembled: each is a WHOLE line.
  * - A piece that is not the last: CONTAINER_PARTIAL_MESSAGE=true, or a CONTAINER_PARTIAL_ID with
  *   CONTAINER_PARTIAL_LAST present and not "true". Pieces with a CONTAINER_PARTIAL_ID are keyed by
- *   container id + partial id, others by container id + PRIORITY.
+ *   container id + partial id, others by container id + PRIORITY; and always by the writer
+ *   (issue 15): pieces join only pieces with the same untrusted flag, _UID and _COMM (see trust.h),
+ *   so a local user's forged piece never joins a container runtime's line.
  * - A last piece (or old-form entry without the flag) that finds a line pending under its key
  *   completes it (REASSEMBLED); one that finds none is a WHOLE line, also when it is the tail of a
  *   line whose head was never seen. Pieces are joined in arrival order; CONTAINER_PARTIAL_ORDINAL

@@ -77,6 +77,12 @@ typedef struct jb_record {
     const char *identifier;     /* SYSLOG_IDENTIFIER: the APP-NAME for non-container entries */
     const char *hostname;       /* _HOSTNAME */
 
+    /* A container entry whose writer is not trusted (trust.h): never audit; the writer as
+     * journald recorded it (_UID, _COMM; "" when absent) is shown with it. */
+    bool untrusted;
+    const char *writer_uid;
+    const char *writer_comm;
+
     uint64_t time_usec; /* SYSLOG_TIMESTAMP, else _SOURCE_REALTIME_TIMESTAMP, else receive time */
     int severity;       /* 0-7 */
     int facility;       /* 0-23 from SYSLOG_FACILITY, or -1 when the entry had none (adapter default) */

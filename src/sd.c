@@ -251,6 +251,12 @@ static int sd_build(const jb_record *rec, unsigned pen, jb_sd_cache *cache, jb_b
         r = append_param_str(out, LIT("pieces"), pieces);
         if (r < 0) return r;
     }
+    if (rec->untrusted) { /* issue 15: the writer journald saw, escaped as any SD value */
+        r = append_param_str(out, LIT("trust"), "untrusted");
+        if (r >= 0) r = append_param_str(out, LIT("uid"), jb_str_or_empty(rec->writer_uid));
+        if (r >= 0) r = append_param_str(out, LIT("comm"), jb_str_or_empty(rec->writer_comm));
+        if (r < 0) return r;
+    }
     if (rec->part > 0) {
         char part[16];
         snprintf(part, sizeof part, "%u", rec->part);

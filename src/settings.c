@@ -47,6 +47,12 @@ int jb_config_check_value(jb_config_setting s, const char *value, jb_error *err)
         return jb_error_set(err, -EINVAL, "'%s': expected %s", value, names);
     case JB_CONFIG_PATTERNS:
         return value[0] ? check_pattern(value, err) : jb_error_set(err, -EINVAL, "needs a non-empty pattern");
+    case JB_CONFIG_TRUST:
+        return jb_trust_spec_check(value, err);
+    case JB_CONFIG_UNTRUSTED: {
+        jb_untrusted_action a;
+        return jb_untrusted_action_parse(value, &a, err);
+    }
     case JB_CONFIG_SOURCE:
     case JB_CONFIG_MAX_LINE:
     case JB_CONFIG_MAX_PENDING:
@@ -91,5 +97,5 @@ int jb_config_check(const jb_config *c, jb_config_setting *ret_setting, jb_error
         *ret_setting = JB_CONFIG_MAX_PENDING;
         return jb_error_set(err, -EINVAL, "expected a number from 1 to %d", JB_PARTIAL_MAX_PENDING_LIMIT);
     }
-    return 0;
+    return check_list(JB_CONFIG_TRUST, c->trust, c->n_trust, ret_setting, err);
 }

@@ -63,7 +63,7 @@ with open(sys.argv[1], "w") as f:
         name = "web" if i % 2 == 0 else "api"
         msg = "line %d" % i if i != 5 else '[Audit Log] {"resource":"run","action":"apply","resource_id":"r-5","actor":"a","timestamp":"t","actor_ip":"10.0.0.1"}'
         f.write("__REALTIME_TIMESTAMP=%d\n__MONOTONIC_TIMESTAMP=%d\n_BOOT_ID=5c1b1fa3e1a44b8e9a2c2f3d4e5f6a7b\n"
-                "_HOSTNAME=range-host\nPRIORITY=6\nMESSAGE=%s\nCONTAINER_NAME=%s\nCONTAINER_ID=0123456789ab\n"
+                "_HOSTNAME=range-host\nPRIORITY=6\n_TRANSPORT=journal\n_UID=0\n_GID=0\n_COMM=dockerd\n_EXE=/usr/bin/dockerd\nMESSAGE=%s\nCONTAINER_NAME=%s\nCONTAINER_ID=0123456789ab\n"
                 "IMAGE_NAME=img\nSYSLOG_TIMESTAMP=%s.000000000Z\n\n"
                 % (t * 1000000 + 500, 1000000 * (i + 1), msg, name,
                    __import__("time").strftime("%Y-%m-%dT%H:%M:%S", __import__("time").gmtime(t))))

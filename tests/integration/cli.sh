@@ -68,6 +68,10 @@ usage_error "--max-pending 0" "--max-pending" --max-pending 0
 usage_error "--facility-app 24" "--facility-app" --facility-app 24
 usage_error "--facility-audit -1" "--facility-audit" --facility-audit -1
 usage_error "empty --marker" "--marker" --marker=
+usage_error "--trust with an unknown key" "--trust 'user=root': unknown key" --trust user=root
+usage_error "--trust with a bad uid" "--trust 'comm=dockerd,uid=x': uid must be a number" --trust comm=dockerd,uid=x
+usage_error "--trust empty" "--trust" --trust=
+usage_error "--untrusted bogus" "--untrusted 'ignore': expected flag or drop" --untrusted ignore
 usage_error "empty --container" "--container" --container=
 usage_error "empty --image" "--image" --image=
 usage_error "missing argument" "--app-out" --app-out

@@ -42,6 +42,7 @@ def entry(msg, name="ptfe_atlas", image="hashicorp/ptfe-atlas:latest", extra=())
     n += 1
     e = b"__REALTIME_TIMESTAMP=%d\n__MONOTONIC_TIMESTAMP=%d\n" % (1522187729000000 + n, 86400000000 + n)
     e += b"_BOOT_ID=5c1b1fa3e1a44b8e9a2c2f3d4e5f6a7b\n_HOSTNAME=tfe-host\nPRIORITY=6\n"
+    e += b"_TRANSPORT=journal\n_UID=0\n_GID=0\n_COMM=dockerd\n_EXE=/usr/bin/dockerd\n"  # written by dockerd (trusted)
     e += field("CONTAINER_NAME", name) + field("CONTAINER_ID", "0123456789ab")
     e += field("CONTAINER_ID_FULL", "0123456789ab" + "0" * 52) + field("IMAGE_NAME", image)
     for k, v in extra:

@@ -318,6 +318,21 @@ EOF
         jb_diag "$(cat "$JB_TMP/journald.log")"
         jb_bail_out "systemd-journald did not start"
     fi
+    jb_trusted_writer
+}
+
+# jb_trusted_writer: the genuine "Docker" of the live tests. journald records who wrote an entry
+# (_COMM, _UID, _TRANSPORT) and jbridge trusts only container runtimes (issue 15: by default
+# comm=dockerd or conmon, uid 0, transport journal). There is no dockerd here, so JB_WRITE becomes
+# a copy of jb-write named dockerd, run as root: the defaults trust it exactly as they trust
+# Docker, and no test needs a --trust setting for it. JB_WRITE_PLAIN keeps the original (a writer
+# journald records as comm=jb-write). A forger in a test runs either as an unprivileged uid.
+JB_WRITE_PLAIN=$JB_WRITE
+jb_trusted_writer() {
+    [ -x "$JB_WRITE_PLAIN" ] || return 0
+    mkdir -p "$JB_TMP/trusted-bin" && cp "$JB_WRITE_PLAIN" "$JB_TMP/trusted-bin/dockerd" ||
+        jb_bail_out "cannot copy jb-write as dockerd"
+    JB_WRITE=$JB_TMP/trusted-bin/dockerd
 }
 
 # jb_stop_journald: stop the journald started by jb_start_journald (only that PID).

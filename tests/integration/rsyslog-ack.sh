@@ -43,6 +43,7 @@ for i in range(first, last + 1):
     print("__MONOTONIC_TIMESTAMP=%d" % (1000000 + i * 1000))
     print("_BOOT_ID=5c1b1fa3e1a44b8e9a2c2f3d4e5f6a7b")
     print("_HOSTNAME=tfe-host")
+    print("_TRANSPORT=journal\n_UID=0\n_GID=0\n_COMM=dockerd\n_EXE=/usr/bin/dockerd")
     print("PRIORITY=6")
     print("MESSAGE=" + msg)
     print("CONTAINER_ID=0123456789ab")

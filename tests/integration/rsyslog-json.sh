@@ -25,7 +25,7 @@ awk -v n="$containers" 'BEGIN {
         for (c = 0; c < n; c++) {
             id = sprintf("%012x", 1000003 * (c + 1))
             printf "__REALTIME_TIMESTAMP=%d\n__MONOTONIC_TIMESTAMP=%d\n_BOOT_ID=5c1b1fa3e1a44b8e9a2c2f3d4e5f6a7b\n", 1522187729000000 + e, 86400000000 + e
-            printf "_HOSTNAME=h\nPRIORITY=6\nCONTAINER_NAME=svc-%d\nCONTAINER_ID=%s\n", c, id
+            printf "_HOSTNAME=h\nPRIORITY=6\n_TRANSPORT=journal\n_UID=0\n_GID=0\n_COMM=dockerd\n_EXE=/usr/bin/dockerd\nCONTAINER_NAME=svc-%d\nCONTAINER_ID=%s\n", c, id
             printf "CONTAINER_ID_FULL=%s%052d\nIMAGE_NAME=registry/img-%d:v%d\n", id, 0, c % 7, c % 3
             if (round == 3)
                 printf "MESSAGE=[Audit Log] {\"resource\":\"ws\",\"action\":\"a%d\"}\n\n", c

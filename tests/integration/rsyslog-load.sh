@@ -43,7 +43,7 @@ n1 good 'input(type="imjbridge" ruleset="app" audit.ruleset="aud" containers=["p
   facility.audit="13" ratelimit.interval="5" ratelimit.burst="100" persistStateInterval="100"
   ignorePreviousMessages="on" escapeControlCharacters="on" stateFile="one.state" readAhead="off"
   maxInFlight="5000" maxLine="64k" maxPending="8" profile="tfe" audit.patterns=["AUDIT %{actor} did %{action}"]
-  jsonProperties="audit")
+  jsonProperties="audit" trust=["uid=1000,comm=dockerd", "unit=docker.service"] untrusted="drop")
 input(type="imjbridge" directory="/var/log/journal/remote" ruleset="app" stateFile="two.state")
 action(type="mmjbridge" sd.pen="32473" audit.markers=["[Audit Log]", "AUDIT:"] resplit="on")'
 jb_is "$N1_RC" 0 "rsyslogd -N1 loads imjbridge and mmjbridge with every parameter set"
@@ -82,6 +82,9 @@ bad max-line-big maxLine 'input(type="imjbridge" ruleset="app" maxLine="2g")'
 bad max-pending maxPending 'input(type="imjbridge" ruleset="app" maxPending="2000000")'
 bad profile profile 'input(type="imjbridge" ruleset="app" profile="nosuch")'
 bad patterns audit.patterns 'input(type="imjbridge" ruleset="app" audit.patterns=["%{a}%{b}"])'
+bad trust trust 'input(type="imjbridge" ruleset="app" trust=["user=root"])'
+bad trust-uid trust 'input(type="imjbridge" ruleset="app" trust=["comm=dockerd,uid=x"])'
+bad untrusted untrusted 'input(type="imjbridge" ruleset="app" untrusted="ignore")'
 bad json-properties jsonProperties 'input(type="imjbridge" ruleset="app" jsonProperties="some")'
 
 # every example config validates (module paths pointed at the build, a private work directory,

@@ -17,7 +17,7 @@ gen() {
     awk -v first="$1" -v n="$2" 'BEGIN {
         for (i = first; i < first + n; i++) {
             printf "__REALTIME_TIMESTAMP=%d\n__MONOTONIC_TIMESTAMP=%d\n_BOOT_ID=0123456789abcdef0123456789abcdef\n", 1522187729000000 + i, 1000 + i
-            printf "_HOSTNAME=tfe-host\nCONTAINER_NAME=ptfe_atlas\nCONTAINER_ID=eb47f86d0ef4\nIMAGE_NAME=hashicorp/ptfe-atlas\nPRIORITY=6\n"
+            printf "_HOSTNAME=tfe-host\n_TRANSPORT=journal\n_UID=0\n_GID=0\n_COMM=dockerd\n_EXE=/usr/bin/dockerd\nCONTAINER_NAME=ptfe_atlas\nCONTAINER_ID=eb47f86d0ef4\nIMAGE_NAME=hashicorp/ptfe-atlas\nPRIORITY=6\n"
             if (i % 10 == 0)
                 printf "MESSAGE=2018-03-27 21:55:29 [INFO] [Audit Log] {\"resource\":\"workspace\",\"action\":\"update\",\"resource_id\":\"ws-%d\",\"actor\":\"u\",\"timestamp\":\"2018-03-27T21:55:29Z\",\"actor_ip\":\"10.0.0.1\"}\n\n", i
             else

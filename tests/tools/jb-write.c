@@ -25,6 +25,8 @@
 #define DOCKER_PIECE_SIZE 16384u
 #define MAX_FIELDS 24
 
+static uint64_t n_sent; /* entries sent (see wait_for_journald) */
+
 typedef struct options {
     const char *container;
     const char *image;
@@ -202,6 +204,7 @@ static void fields_clear(fields *f) {
 static void fields_send(fields *f) {
     int r = sd_journal_sendv(f->iov, (int)f->n);
     if (r < 0) die("sd_journal_sendv: %s", strerror(-r));
+    n_sent++;
     fields_clear(f);
 }
 
@@ -509,6 +512,29 @@ static uint64_t parse_u64(const char *opt, const char *s) {
     return v;
 }
 
+/* journald reads the sender's _COMM and _EXE from /proc when it processes an entry, which may be
+ * after sd_journal_sendv() returned and after we exited when it is busy: entries without them are
+ * not trusted by jbridge (issue 15), as Docker's are (dockerd lives on). So we live until journald
+ * has stored every entry we sent: until the journal holds n_sent entries with our _PID (at most
+ * 30 s; best effort: a journal we cannot read is not waited for). `journalctl --sync` is no such
+ * point in systemd 252: it may return before queued datagrams are processed. */
+
+static void wait_for_journald(void) {
+    sd_journal *j = NULL;
+    char match[32];
+    uint64_t seen = 0, deadline = now_usec(CLOCK_MONOTONIC) + 30000000u;
+    if (n_sent == 0 || sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY) < 0) return;
+    snprintf(match, sizeof match, "_PID=%ld", (long)getpid());
+    if (sd_journal_add_match(j, match, 0) >= 0 && sd_journal_seek_head(j) >= 0)
+        while (now_usec(CLOCK_MONOTONIC) < deadline) {
+            int r;
+            while ((r = sd_journal_next(j)) > 0) seen++;
+            if (r < 0 || seen >= n_sent) break;
+            (void)sd_journal_wait(j, 100000);
+        }
+    sd_journal_close(j);
+}
+
 int main(int argc, char **argv) {
     enum {
         OPT_CONTAINER = 1000,
@@ -652,5 +678,6 @@ int main(int argc, char **argv) {
         run_demo(&w);
     else
         run_sequence(&w, &o);
+    wait_for_journald();
     return 0;
 }

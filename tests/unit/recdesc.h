@@ -6,6 +6,7 @@
  * One "key=value" per line; blank lines and lines starting with '#' are ignored. Values take the
  * escapes \n \r \t \\ \0 and \xHH, so binary bytes, NULs and newlines can be written. Keys:
  *   message container_name container_id image identifier hostname cursor record_id reason
+ *   writer_uid writer_comm (these two make the record an untrusted writer's, trust.h)
  *   time_usec=N | time=RFC3339   severity=N facility=N pieces=N sequence=N (meta sequenceId, 0: none)
  *   stream=app|audit   audit=none|ok|malformed   line=whole|reassembled|incomplete|overflow
  *   field=NAME=VALUE   (one audit field, in order; the first raw '=' separates name and value)
@@ -85,6 +86,12 @@ static inline void rd_set(rd_record *d, const char *key, size_t key_len, const c
         r->cursor = v;
     } else if (strcmp(k, "record_id") == 0) {
         r->record_id = v;
+    } else if (strcmp(k, "writer_uid") == 0) {
+        r->untrusted = true;
+        r->writer_uid = v;
+    } else if (strcmp(k, "writer_comm") == 0) {
+        r->untrusted = true;
+        r->writer_comm = v;
     } else if (strcmp(k, "reason") == 0) {
         d->audit.reason = v;
     } else if (strcmp(k, "time_usec") == 0) {

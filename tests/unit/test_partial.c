@@ -3,14 +3,16 @@
  *
  * File-driven cases in tests/unit/data/partial/NAME.in, one command a line ('#' starts a comment):
  *   max_line=N max_pending=M     (first line, optional; defaults 1 MiB / 32)
- *   entry [c=ID] [sev=N] [partial=1] [pid=X] [ord=N] [last=0|1] [cursor=S] [prev=S|-] msg=TEXT
+ *   entry [c=ID] [sev=N] [partial=1] [pid=X] [ord=N] [last=0|1] [cursor=S] [prev=S|-] [uid=N]
+ *         [comm=S] [untrusted=1] msg=TEXT
  *       c= makes a container entry (CONTAINER_ID_FULL and CONTAINER_NAME); without it the entry is
  *       not a container's. cursor defaults to "c<n>" for the n-th entry, prev to the cursor of the
  *       entry before (none for the first; "-" forces none). msg= takes the rest of the line, with
- *       escapes \n \t \r \\ \{ \xHH and runs {X*N} (N times the character X).
+ *       escapes \n \t \r \\ \{ \xHH and runs {X*N} (N times the character X). uid=, comm= set the
+ *       writer (_UID, _COMM), untrusted=1 marks it as the bridge marks an untrusted writer's entry.
  *   flush | expire now=USEC age=USEC | clock=USEC (the arrival clock) | state
  * NAME.out lists, in order, each delivered line:
- *   KIND pieces=N cursor=C first=ID/SEV/FIRST-CURSOR len=L text=TEXT   (runs of 4+ bytes as {X*N})
+ *   KIND pieces=N cursor=C first=ID/SEV/FIRST-CURSOR len=L [untrusted] text=TEXT   (runs as {X*N})
  * plus the echo of flush/expire commands and for `state` the pending count and resume cursor. */
 #include <limits.h>
 #include <time.h>
@@ -79,9 +81,9 @@ static void out_text(out *o, const char *p, size_t n) {
 static int collect(const jb_line *l, void *userdata) {
     out *o = userdata;
     const jb_entry *f = l->first;
-    out_printf(o, "%s pieces=%u part=%u cursor=%s first=%s/%d/%s len=%zu text=", jb_line_kind_name(l->kind), l->pieces,
-               l->part, l->cursor, f->container_id_full.data ? f->container_id_full.data : "", f->severity,
-               f->cursor.data ? f->cursor.data : "", l->len);
+    out_printf(o, "%s pieces=%u part=%u cursor=%s first=%s/%d/%s len=%zu%s text=", jb_line_kind_name(l->kind),
+               l->pieces, l->part, l->cursor, f->container_id_full.data ? f->container_id_full.data : "", f->severity,
+               f->cursor.data ? f->cursor.data : "", l->len, f->untrusted ? " untrusted" : "");
     /* the consumer's mark on the first part is seen by the later parts of a cut line */
     if (l->part == 0)
         *l->tag = 7;
@@ -193,6 +195,12 @@ static void parse_entry(char *line, jb_entry *e, unsigned n, const char *prev, c
         } else if (strcmp(k, "last") == 0) {
             e->has_partial_last = true;
             e->partial_last = strcmp(v, "1") == 0;
+        } else if (strcmp(k, "uid") == 0) {
+            set_str(&e->writer_uid, v);
+        } else if (strcmp(k, "comm") == 0) {
+            set_str(&e->writer_comm, v);
+        } else if (strcmp(k, "untrusted") == 0) {
+            e->untrusted = strcmp(v, "1") == 0;
         } else if (strcmp(k, "cursor") == 0) {
             snprintf(cursor, sizeof cursor, "%s", v);
         } else if (strcmp(k, "prev") == 0) {
