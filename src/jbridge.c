@@ -38,8 +38,8 @@ typedef struct output {
 
 typedef struct options {
     jb_config cfg;
-    const char **files, **containers, **images, **matches, **markers, **patterns;
-    size_t n_files, n_containers, n_images, n_matches, n_markers, n_patterns;
+    const char **files, **containers, **images, **matches, **markers, **patterns, **audit_containers;
+    size_t n_files, n_containers, n_images, n_matches, n_markers, n_patterns, n_audit_containers;
     /* jbridge bundle */
     bool bundle;
     const char *since, *until, *bundle_out;
@@ -78,6 +78,8 @@ static void help(void) {
         "      --marker=TEXT        audit marker (repeatable; default: the profile's, \"[Audit Log]\")\n"
         "      --pattern=PATTERN    audit line pattern, %%{field} for fields (repeatable; default: the\n"
         "                           profile's)\n"
+        "      --audit-container=GLOB  containers audit may come from (repeatable; default: the profile's)\n"
+        "      --audit-anchor=WHERE marker at the line-start (default) or anywhere in the line\n"
         "      --app-out=PATH|-     application records (default -: standard output)\n"
         "      --audit-out=PATH|-   audit records (default -: standard output)\n"
         "      --sd-pen=N           private enterprise number of the SD-IDs (default 32473)\n"
@@ -158,6 +160,8 @@ enum {
     OPT_SINCE,
     OPT_UNTIL,
     OPT_NO_READ_AHEAD,
+    OPT_AUDIT_CONTAINER,
+    OPT_AUDIT_ANCHOR,
 };
 
 static const struct option longopts[] = {
@@ -181,6 +185,8 @@ static const struct option longopts[] = {
     {"no-read-ahead", no_argument, NULL, OPT_NO_READ_AHEAD},
     {"profile", required_argument, NULL, OPT_PROFILE},
     {"pattern", required_argument, NULL, OPT_PATTERN},
+    {"audit-container", required_argument, NULL, OPT_AUDIT_CONTAINER},
+    {"audit-anchor", required_argument, NULL, OPT_AUDIT_ANCHOR},
     {"since", required_argument, NULL, OPT_SINCE},
     {"until", required_argument, NULL, OPT_UNTIL},
     {"output", required_argument, NULL, 'o'},
@@ -214,6 +220,8 @@ static int parse_list_option(int c, options *o) {
         {OPT_MATCH, "--match", JB_CONFIG_MATCHES, offsetof(options, matches), offsetof(options, n_matches)},
         {OPT_MARKER, "--marker", JB_CONFIG_MARKERS, offsetof(options, markers), offsetof(options, n_markers)},
         {OPT_PATTERN, "--pattern", JB_CONFIG_PATTERNS, offsetof(options, patterns), offsetof(options, n_patterns)},
+        {OPT_AUDIT_CONTAINER, "--audit-container", JB_CONFIG_AUDIT_CONTAINERS, offsetof(options, audit_containers),
+         offsetof(options, n_audit_containers)},
     };
     jb_error err = {0};
     for (size_t i = 0; i < JB_ELEMENTSOF(t); i++) {
@@ -278,6 +286,7 @@ static int parse_option(int c, char **argv, options *o, int *sources) {
     case OPT_MATCH:
     case OPT_MARKER:
     case OPT_PATTERN:
+    case OPT_AUDIT_CONTAINER:
         return parse_list_option(c, o);
     case OPT_SD_PEN:
     case OPT_FAC_APP:
@@ -289,8 +298,10 @@ static int parse_option(int c, char **argv, options *o, int *sources) {
         o->cfg.all_entries = true;
         return GO_ON;
     case OPT_PROFILE:
-        if (jb_config_check_value(JB_CONFIG_PROFILE, optarg, &err) < 0) return usage_error("--profile %s", err.msg);
-        o->cfg.profile = optarg;
+    case OPT_AUDIT_ANCHOR: /* a word the core checks */
+        if (jb_config_check_value(c == OPT_PROFILE ? JB_CONFIG_PROFILE : JB_CONFIG_AUDIT_ANCHOR, optarg, &err) < 0)
+            return usage_error("%s %s", c == OPT_PROFILE ? "--profile" : "--audit-anchor", err.msg);
+        *(c == OPT_PROFILE ? &o->cfg.profile : &o->cfg.audit_anchor) = optarg;
         return GO_ON;
     case OPT_SINCE:
     case OPT_UNTIL:
@@ -371,6 +382,7 @@ static int parse_args(int argc, char **argv, options *o) {
     o->cfg.n_markers = o->n_markers;
     o->cfg.patterns = o->patterns;
     o->cfg.n_patterns = o->n_patterns;
+    o->cfg.audit_containers = o->audit_containers, o->cfg.n_audit_containers = o->n_audit_containers;
     return GO_ON;
 }
 
@@ -683,5 +695,6 @@ int main(int argc, char **argv) {
     free(o.matches);
     free(o.markers);
     free(o.patterns);
+    free(o.audit_containers);
     return status;
 }
