@@ -390,8 +390,8 @@ bool jb_audit_in_scope(const jb_audit_matcher *m, const char *container) {
 int jb_audit_recognize_scoped(const jb_audit_matcher *m, const char *container, const char *msg, size_t n,
                               jb_audit *ret) {
     int r = jb_audit_recognize(m, msg, n, ret);
-    if (r < 0 || jb_audit_in_scope(m, container)) return r;
-    if (r == 0 && ret->kind == JB_AUDIT_NONE) return 0;
+    /* Application lines, the bulk, need no scope: only a line with a marker or a pattern does. */
+    if (r < 0 || (r == 0 && ret->kind == JB_AUDIT_NONE) || jb_audit_in_scope(m, container)) return r;
     jb_audit_done(ret);
     return JB_AUDIT_REJECTED;
 }
