@@ -49,6 +49,8 @@ struct jb_audit_matcher {
     size_t n_containers;
     const char *const *components; /* the profile's (static): wrapper components audit may come from */
     size_t n_components;
+    const char *const *wrapped_containers; /* the profile's (static): audit only in the wrapped form */
+    size_t n_wrapped_containers;
 };
 
 int jb_audit_anchor_from_string(const char *s, jb_audit_anchor *ret) {
@@ -115,6 +117,8 @@ static int add_scope(jb_audit_matcher *m, const jb_audit_opts *o, const jb_profi
     m->anchor = o->anchor;
     m->components = prof->components;
     m->n_components = prof->n_components;
+    m->wrapped_containers = prof->wrapped_containers;
+    m->n_wrapped_containers = prof->n_wrapped_containers;
     if (n == 0) return 0;
     m->containers = jb_calloc(n, sizeof *m->containers);
     if (!m->containers) return jb_error_set(err, -ENOMEM, "out of memory");
@@ -345,7 +349,8 @@ static int match_patterns(const jb_audit_matcher *m, const char *p, size_t n, jb
     return 0;
 }
 
-int jb_audit_recognize(const jb_audit_matcher *m, const char *msg, size_t n, jb_audit *ret) {
+/* jb_audit_recognize(); *ret_wrapped: the record is audit found in a wrapper's "log" string. */
+static int recognize(const jb_audit_matcher *m, const char *msg, size_t n, jb_audit *ret, bool *ret_wrapped) {
     jb_audit a = {0};
     int r = 0;
 
@@ -376,7 +381,21 @@ int jb_audit_recognize(const jb_audit_matcher *m, const char *msg, size_t n, jb_
         return r;
     }
     *ret = a;
+    *ret_wrapped = wrapped && a.kind != JB_AUDIT_NONE;
     return a.kind == JB_AUDIT_NONE && (w.marker || (wrapped && hit)) ? JB_AUDIT_REJECTED : 0;
+}
+
+int jb_audit_recognize(const jb_audit_matcher *m, const char *msg, size_t n, jb_audit *ret) {
+    bool wrapped;
+    return recognize(m, msg, n, ret, &wrapped);
+}
+
+/* A container whose audit comes only wrapped (the profile's; not with the anchor anywhere). */
+static bool wrapped_only(const jb_audit_matcher *m, const char *container) {
+    if (m->anchor == JB_AUDIT_ANCHOR_ANYWHERE) return false;
+    for (size_t i = 0; i < m->n_wrapped_containers; i++)
+        if (strcmp(m->wrapped_containers[i], jb_str_or_empty(container)) == 0) return true;
+    return false;
 }
 
 bool jb_audit_in_scope(const jb_audit_matcher *m, const char *container) {
@@ -389,9 +408,11 @@ bool jb_audit_in_scope(const jb_audit_matcher *m, const char *container) {
 
 int jb_audit_recognize_scoped(const jb_audit_matcher *m, const char *container, const char *msg, size_t n,
                               jb_audit *ret) {
-    int r = jb_audit_recognize(m, msg, n, ret);
+    bool wrapped = false;
+    int r = recognize(m, msg, n, ret, &wrapped);
     /* Application lines, the bulk, need no scope: only a line with a marker or a pattern does. */
-    if (r < 0 || (r == 0 && ret->kind == JB_AUDIT_NONE) || jb_audit_in_scope(m, container)) return r;
+    if (r < 0 || (r == 0 && ret->kind == JB_AUDIT_NONE)) return r;
+    if (jb_audit_in_scope(m, container) && (wrapped || !wrapped_only(m, container))) return r;
     jb_audit_done(ret);
     return JB_AUDIT_REJECTED;
 }

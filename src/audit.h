@@ -103,6 +103,9 @@ bool jb_audit_in_scope(const jb_audit_matcher *m, const char *container);
 
 /* jb_audit_recognize() for a line of the container called container: out of scope, the line is
  * never audit (ret: JB_AUDIT_NONE) and JB_AUDIT_REJECTED is returned when it would have been audit
- * or holds a marker. Same return values otherwise. */
+ * or holds a marker. The same for a line of a container whose audit comes only in the wrapped form
+ * (the profile's: terraform-enterprise for "tfe", where every service's line is wrapped and only
+ * the atlas component's may be audit) that is audit without the wrapper, unless the anchor is
+ * anywhere. Same return values otherwise. */
 int jb_audit_recognize_scoped(const jb_audit_matcher *m, const char *container, const char *msg, size_t n,
                               jb_audit *ret);

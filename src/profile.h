@@ -25,6 +25,8 @@ typedef struct jb_profile {
     size_t n_audit_containers;
     const char *const *components; /* wrapped form: the "component" values audit may come from (none: any) */
     size_t n_components;
+    const char *const *wrapped_containers; /* containers whose audit comes only in the wrapped form */
+    size_t n_wrapped_containers;
 } jb_profile;
 
 /* The profile called name (NULL: JB_PROFILE_DEFAULT), or NULL when there is none. Static data. */

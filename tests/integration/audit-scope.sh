@@ -20,7 +20,7 @@ jb_rsyslog_test "$JBRIDGE" "$(command -v python3 || echo python3)"
 
 FLOOD=${JB_SCOPE_FLOOD:-2000}
 
-# ---- the entries: 4 genuine audit records, 7 hostile forms, then a flood of hostile requests ----
+# ---- the entries: 4 genuine audit records, 8 hostile forms, then a flood of hostile requests ----
 python3 - "$JB_TMP/scope.export" "$FLOOD" <<'PY'
 import json, sys
 out = open(sys.argv[1], "w")
@@ -65,13 +65,15 @@ entry("terraform-enterprise", json.dumps({"component": "atlas", "log": "%s [INFO
                                          separators=(",", ":")))
 entry("ptfe_nginx", "[Audit Log] %s" % rec("forged-6"))
 entry("ptfe_atlas", "%s [INFO] GET /search q=x\n[Audit Log] %s" % (TS, rec("forged-7")))
+# the single container wraps every service's line: a bare line is no atlas audit line
+entry("terraform-enterprise", "%s [INFO] [Audit Log] %s" % (TS, rec("forged-8")))
 # the flood: one request each
 for i in range(flood):
     entry("ptfe_nginx", access % rec("flood-%d" % i))
 PY
 J=$JB_TMP/j
 jb_export_to_journal "$JB_TMP/scope.export" "$J" || jb_bail_out "cannot build the journal"
-HOSTILE=$((7 + FLOOD))
+HOSTILE=$((8 + FLOOD))
 
 # the actors of an audit stream's records (audit@PEN actor="..."), sorted, on one line
 actors() { grep -o ' actor="[^"]*"' "$1" | sed 's/.*="//; s/"$//' | sort -V | tr '\n' ' ' | sed 's/ $//'; }
@@ -95,7 +97,7 @@ jb_is "$(grep -c -e 'forged-' -e 'flood-' "$JB_TMP/old.audit")" "$HOSTILE" \
 # each setting closes a part: the container scope alone lets the audit containers' echoes through,
 # the anchor alone a marker-led line of another container
 "$JBRIDGE" -D "$J" --audit-anchor anywhere --app-out /dev/null --audit-out "$JB_TMP/scope-only.audit" 2>/dev/null
-jb_is "$(actors "$JB_TMP/scope-only.audit" | sed 's/genuine-[0-9] *//g; s/ *$//')" "forged-2 forged-3 forged-4 forged-5 forged-7" \
+jb_is "$(actors "$JB_TMP/scope-only.audit" | sed 's/genuine-[0-9] *//g; s/ *$//')" "forged-2 forged-3 forged-4 forged-5 forged-7 forged-8" \
     "jbridge --audit-anchor anywhere: the container scope alone keeps nginx out, not the audit containers' echoes"
 "$JBRIDGE" -D "$J" --audit-container '*' --app-out /dev/null --audit-out "$JB_TMP/anchor-only.audit" 2>/dev/null
 jb_is "$(actors "$JB_TMP/anchor-only.audit" | sed 's/genuine-[0-9] *//g; s/ *$//')" "forged-6" \
@@ -139,7 +141,7 @@ if last is None:
 print("read=%s submitted.audit=%s audit.rejected=%s" % (last.get("read"), last.get("submitted.audit"), last.get("audit.rejected")))
 PY
 }
-n_read=$((11 + FLOOD))
+n_read=$((12 + FLOOD))
 want="read=$n_read submitted.audit=4 audit.rejected=$HOSTILE"
 jb_rsyslogd_start rs "$JB_TMP/rsyslog.conf"
 jb_wait_for "[ \"\$(stats)\" = '$want' ] && [ \$(cat '$JB_TMP/rs.app' 2>/dev/null | wc -l) -ge $HOSTILE ]" 60 || true

@@ -452,7 +452,7 @@ static void test_container_scope(void **state) {
     static const struct {
         const char *container;
         int want;
-    } by_default[] = {{"ptfe_atlas", 0}, {"tfe-atlas", 0},   {"terraform-enterprise", 0},
+    } by_default[] = {{"ptfe_atlas", 0}, {"tfe-atlas", 0},   {"terraform-enterprise", 1},
                       {"ptfe_nginx", 1}, {"ptfe_atlas2", 1}, {"", 1},
                       {NULL, 1}};
     jb_audit_matcher *m = default_matcher();
@@ -467,6 +467,22 @@ static void test_container_scope(void **state) {
         assert_int_equal(jb_audit_recognize_scoped(m, by_default[i].container, app, sizeof app - 1, &a), 0);
         assert_int_equal(a.kind, JB_AUDIT_NONE);
     }
+
+    /* terraform-enterprise: audit only from the atlas wrapper, not from a bare line */
+    static const char wrapped[] = "{\"component\":\"atlas\",\"log\":\"[Audit Log] {\\\"resource\\\":\\\"r\\\"}\"}";
+    jb_audit a = {0};
+    assert_int_equal(jb_audit_recognize_scoped(m, "terraform-enterprise", wrapped, sizeof wrapped - 1, &a), 0);
+    assert_int_equal(a.kind, JB_AUDIT_MALFORMED);
+    jb_audit_done(&a);
+    assert_int_equal(jb_audit_recognize_scoped(m, "terraform-enterprise", genuine, sizeof genuine - 1, &a),
+                     JB_AUDIT_REJECTED);
+    assert_int_equal(a.kind, JB_AUDIT_NONE);
+    jb_audit_matcher_free(m);
+    jb_audit_opts any_anchor = {.anchor = JB_AUDIT_ANCHOR_ANYWHERE};
+    assert_int_equal(jb_audit_matcher_new_opts(&any_anchor, &m, NULL), 0);
+    assert_int_equal(jb_audit_recognize_scoped(m, "terraform-enterprise", genuine, sizeof genuine - 1, &a), 0);
+    assert_int_equal(a.kind, JB_AUDIT_OK);
+    jb_audit_done(&a);
     jb_audit_matcher_free(m);
 
     static const char *const globs[] = {"web-*", "audit"};
