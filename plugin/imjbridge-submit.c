@@ -57,6 +57,7 @@ static rsRetVal enqueueMsg(instanceConf_t *inst, int stream, smsg_t *pMsg) {
 static void syncStats(instanceConf_t *inst, const jb_stats *s) {
     inst->ctrRead = s->entries_read;
     inst->ctrMalformed = s->audit_malformed;
+    inst->ctrRejected = s->audit_rejected;
     inst->ctrReassembled = s->lines_reassembled;
     inst->ctrOverflow = s->lines_overflow;
     inst->ctrInvalidations = s->invalidations;

@@ -72,6 +72,8 @@ static struct cnfparamdescr inppdescr[] = {
     {"audit.markers", eCmdHdlrArray, 0},
     {"audit.patterns", eCmdHdlrArray, 0},
     {"profile", eCmdHdlrGetWord, 0},
+    {"audit.containers", eCmdHdlrArray, 0},
+    {"audit.anchor", eCmdHdlrGetWord, 0},
     {"maxline", eCmdHdlrSize, 0},
     {"maxpending", eCmdHdlrPositiveInt, 0},
     {"facility.app", eCmdHdlrGetWord, 0},
@@ -89,12 +91,19 @@ static struct cnfparamblk inppblk = {CNFPARAMBLK_VERSION, sizeof(inppdescr) / si
 /* The parameter that sets each setting of jb_config, for the messages of jb_config_check() (the
  * source, set by three parameters, has a message of its own). */
 static const char *const setting_params[] = {
-    [JB_CONFIG_SOURCE] = "directory",        [JB_CONFIG_CONTAINERS] = "containers",
-    [JB_CONFIG_IMAGES] = "images",           [JB_CONFIG_MATCHES] = "match",
-    [JB_CONFIG_MARKERS] = "audit.markers",   [JB_CONFIG_PROFILE] = "profile",
-    [JB_CONFIG_PATTERNS] = "audit.patterns", [JB_CONFIG_MAX_LINE] = "maxLine",
-    [JB_CONFIG_MAX_PENDING] = "maxPending",  [JB_CONFIG_TRUST] = "trust",
+    [JB_CONFIG_SOURCE] = "directory",
+    [JB_CONFIG_CONTAINERS] = "containers",
+    [JB_CONFIG_IMAGES] = "images",
+    [JB_CONFIG_MATCHES] = "match",
+    [JB_CONFIG_MARKERS] = "audit.markers",
+    [JB_CONFIG_PROFILE] = "profile",
+    [JB_CONFIG_PATTERNS] = "audit.patterns",
+    [JB_CONFIG_MAX_LINE] = "maxLine",
+    [JB_CONFIG_MAX_PENDING] = "maxPending",
+    [JB_CONFIG_TRUST] = "trust",
     [JB_CONFIG_UNTRUSTED] = "untrusted",
+    [JB_CONFIG_AUDIT_CONTAINERS] = "audit.containers",
+    [JB_CONFIG_AUDIT_ANCHOR] = "audit.anchor",
 };
 
 static void instanceFree(instanceConf_t *inst) {
@@ -107,6 +116,8 @@ static void instanceFree(instanceConf_t *inst) {
     jbglue_strlist_free(&inst->markers);
     jbglue_strlist_free(&inst->patterns);
     jbglue_strlist_free(&inst->trust);
+    jbglue_strlist_free(&inst->audit_containers);
+    free(inst->audit_anchor);
     free(inst->profile);
     free(inst->ruleset_name);
     free(inst->audit_ruleset_name);
@@ -224,6 +235,10 @@ static rsRetVal setParam(instanceConf_t *inst, const char *name, struct cnfparam
         CHKiRet(jbglue_strlist_from_array(&inst->patterns, v->val.d.ar));
     } else if (!strcmp(name, "profile")) {
         CHKmalloc(inst->profile = cstr(v));
+    } else if (!strcmp(name, "audit.containers")) {
+        CHKiRet(jbglue_strlist_from_array(&inst->audit_containers, v->val.d.ar));
+    } else if (!strcmp(name, "audit.anchor")) {
+        CHKmalloc(inst->audit_anchor = cstr(v));
     } else if (!strcmp(name, "maxline")) {
         if (v->val.d.n < 1 || (unsigned long long)v->val.d.n > JB_MAX_LINE_LIMIT) {
             LogError(0, RS_RET_PARAM_ERROR, "imjbridge: parameter 'maxLine': %lld is not from 1 to %llu bytes",
@@ -285,6 +300,9 @@ static rsRetVal checkInst(instanceConf_t *inst) {
     c->profile = inst->profile;
     c->trust = (const char *const *)inst->trust.v;
     c->n_trust = inst->trust.n;
+    c->audit_containers = (const char *const *)inst->audit_containers.v;
+    c->n_audit_containers = inst->audit_containers.n;
+    c->audit_anchor = inst->audit_anchor;
     if (jb_config_check(c, &bad, &err) < 0) {
         if (bad == JB_CONFIG_SOURCE)
             LogError(0, RS_RET_PARAM_ERROR,
@@ -420,6 +438,7 @@ static rsRetVal setupStats(instanceConf_t *inst) {
     JB_CTR(ctrApp, mutCtrApp, "submitted.app");
     JB_CTR(ctrAudit, mutCtrAudit, "submitted.audit");
     JB_CTR(ctrMalformed, mutCtrMalformed, "audit.malformed");
+    JB_CTR(ctrRejected, mutCtrRejected, "audit.rejected");
     JB_CTR(ctrReassembled, mutCtrReassembled, "lines.reassembled");
     JB_CTR(ctrOverflow, mutCtrOverflow, "lines.overflow");
     JB_CTR(ctrRatelimited, mutCtrRatelimited, "ratelimited.app");

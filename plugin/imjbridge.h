@@ -74,8 +74,10 @@ typedef struct instanceConf_s {
     jbglue_strlist files;
     char *name_space;
     jbglue_strlist containers, images, matches, markers, patterns;
-    jbglue_strlist trust; /* trusted writers added to the core's (trust.h) */
-    char *profile;        /* recognition profile; NULL: the core's default */
+    jbglue_strlist trust;            /* trusted writers added to the core's (trust.h) */
+    jbglue_strlist audit_containers; /* audit.containers */
+    char *audit_anchor;              /* audit.anchor */
+    char *profile;                   /* recognition profile; NULL: the core's default */
     char *ruleset_name, *audit_ruleset_name;
     ruleset_t *ruleset, *audit_ruleset;
     char *state_param; /* as configured */
@@ -100,6 +102,7 @@ typedef struct instanceConf_s {
     STATSCOUNTER_DEF(ctrApp, mutCtrApp)
     STATSCOUNTER_DEF(ctrAudit, mutCtrAudit)
     STATSCOUNTER_DEF(ctrMalformed, mutCtrMalformed)
+    STATSCOUNTER_DEF(ctrRejected, mutCtrRejected)
     STATSCOUNTER_DEF(ctrReassembled, mutCtrReassembled)
     STATSCOUNTER_DEF(ctrOverflow, mutCtrOverflow)
     STATSCOUNTER_DEF(ctrRatelimited, mutCtrRatelimited)

@@ -36,6 +36,8 @@ typedef struct _instanceData {
     jbglue_strlist markers;
     char *profile;           /* recognition profile (profile.h); NULL: "tfe" */
     jbglue_strlist patterns; /* audit line patterns (pattern.h) */
+    char *audit_anchor;      /* where a marker stands (audit.h); NULL: line-start. No container scope here:
+                                a message from another input has no container (doc/mmjbridge.md) */
     jb_audit_matcher *matcher;
 } instanceData;
 
@@ -49,9 +51,9 @@ struct modConfData_s {
 };
 
 static struct cnfparamdescr actpdescr[] = {
-    {"sd.pen", eCmdHdlrPositiveInt, 0},   {"audit.markers", eCmdHdlrArray, 0}, {"resplit", eCmdHdlrBinary, 0},
-    {"sd.add", eCmdHdlrBinary, 0},        {"profile", eCmdHdlrGetWord, 0},     {"audit.patterns", eCmdHdlrArray, 0},
-    {"audit.allowed", eCmdHdlrBinary, 0},
+    {"sd.pen", eCmdHdlrPositiveInt, 0},   {"audit.markers", eCmdHdlrArray, 0},  {"resplit", eCmdHdlrBinary, 0},
+    {"sd.add", eCmdHdlrBinary, 0},        {"profile", eCmdHdlrGetWord, 0},      {"audit.patterns", eCmdHdlrArray, 0},
+    {"audit.allowed", eCmdHdlrBinary, 0}, {"audit.anchor", eCmdHdlrGetWord, 0},
 };
 static struct cnfparamblk actpblk = {CNFPARAMBLK_VERSION, sizeof(actpdescr) / sizeof(struct cnfparamdescr), actpdescr};
 
@@ -100,6 +102,7 @@ BEGINfreeInstance
     jbglue_strlist_free(&pData->markers);
     jbglue_strlist_free(&pData->patterns);
     free(pData->profile);
+    free(pData->audit_anchor);
 ENDfreeInstance
 
 BEGINfreeWrkrInstance
@@ -187,15 +190,19 @@ static rsRetVal newMatcher(instanceData *pData) {
     c.n_markers = pData->markers.n;
     c.patterns = (const char *const *)pData->patterns.v;
     c.n_patterns = pData->patterns.n;
+    c.audit_anchor = pData->audit_anchor;
     if (jb_config_check(&c, &bad, &err) < 0) {
         LogError(0, RS_RET_PARAM_ERROR, "mmjbridge: parameter '%s': %s",
-                 bad == JB_CONFIG_PROFILE   ? "profile"
-                 : bad == JB_CONFIG_MARKERS ? "audit.markers"
-                                            : "audit.patterns",
+                 bad == JB_CONFIG_PROFILE        ? "profile"
+                 : bad == JB_CONFIG_MARKERS      ? "audit.markers"
+                 : bad == JB_CONFIG_AUDIT_ANCHOR ? "audit.anchor"
+                                                 : "audit.patterns",
                  err.msg);
         ABORT_FINALIZE(RS_RET_PARAM_ERROR);
     }
-    ao = (jb_audit_opts){c.profile, c.markers, c.n_markers, c.patterns, c.n_patterns};
+    ao = (jb_audit_opts){c.profile,    c.markers, c.n_markers, c.patterns,
+                         c.n_patterns, NULL,      0,           JB_AUDIT_ANCHOR_LINE_START};
+    (void)jb_audit_anchor_from_string(c.audit_anchor, &ao.anchor); /* checked above */
     if (jb_audit_matcher_new_opts(&ao, &pData->matcher, &err) < 0) {
         LogError(0, RS_RET_OUT_OF_MEMORY, "mmjbridge: %s", err.msg);
         ABORT_FINALIZE(RS_RET_OUT_OF_MEMORY);
@@ -226,6 +233,8 @@ BEGINnewActInst
             CHKiRet(jbglue_strlist_from_array(&pData->markers, pvals[i].val.d.ar));
         } else if (!strcmp(actpblk.descr[i].name, "profile")) {
             CHKmalloc(pData->profile = es_str2cstr(pvals[i].val.d.estr, NULL));
+        } else if (!strcmp(actpblk.descr[i].name, "audit.anchor")) {
+            CHKmalloc(pData->audit_anchor = es_str2cstr(pvals[i].val.d.estr, NULL));
         } else if (!strcmp(actpblk.descr[i].name, "audit.patterns")) {
             CHKiRet(jbglue_strlist_from_array(&pData->patterns, pvals[i].val.d.ar));
         }

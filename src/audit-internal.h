@@ -24,7 +24,10 @@ int jb__audit_flat_object(const char *p, size_t n, jb_audit *a);
 int jb__audit_json_object(const char *p, size_t n, jb_audit *a);
 
 /* audit-json.c: rule 1. When p (n bytes) is a JSON object with a string member "log", returns
- * inner(log, log_len, userdata) when that is negative, else 1; 0 when p is not such an object;
- * -ENOMEM. */
-int jb__audit_json_unwrap(const char *p, size_t n, int (*inner)(const char *log, size_t n, void *userdata),
+ * inner(log, log_len, component, component_len, userdata) when that is negative, else 1 (component:
+ * the string member "component", NULL when there is none or it is not a string); 0 when p is not
+ * such an object; -ENOMEM. */
+int jb__audit_json_unwrap(const char *p, size_t n,
+                          int (*inner)(const char *log, size_t n, const char *component, size_t component_len,
+                                       void *userdata),
                           void *userdata);

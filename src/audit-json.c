@@ -222,7 +222,9 @@ int jb__audit_json_object(const char *p, size_t n, jb_audit *a) {
     return 0;
 }
 
-int jb__audit_json_unwrap(const char *p, size_t n, int (*inner)(const char *log, size_t n, void *userdata),
+int jb__audit_json_unwrap(const char *p, size_t n,
+                          int (*inner)(const char *log, size_t n, const char *component, size_t component_len,
+                                       void *userdata),
                           void *userdata) {
     json_t *root = NULL;
     json_error_t error;
@@ -233,7 +235,10 @@ int jb__audit_json_unwrap(const char *p, size_t n, int (*inner)(const char *log,
         json_decref(root);
         return 0;
     }
-    r = inner(json_string_value(log), json_string_length(log), userdata);
+    json_t *component = json_object_get(root, "component"); /* NULL when it is not a string */
+    if (!json_is_string(component)) component = NULL;
+    r = inner(json_string_value(log), json_string_length(log), component ? json_string_value(component) : NULL,
+              component ? json_string_length(component) : 0, userdata);
     json_decref(root);
     return r < 0 ? r : 1;
 }

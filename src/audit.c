@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "audit.h"
 
+#include <fnmatch.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -43,7 +44,24 @@ struct jb_audit_matcher {
     size_t n;
     jb_pattern **patterns; /* tried in order when no marker applies */
     size_t n_patterns;
+    jb_audit_anchor anchor;
+    char **containers; /* globs: the containers audit may come from; none: any */
+    size_t n_containers;
+    const char *const *components; /* the profile's (static): wrapper components audit may come from */
+    size_t n_components;
+    const char *const *wrapped_containers; /* the profile's (static): audit only in the wrapped form */
+    size_t n_wrapped_containers;
 };
+
+int jb_audit_anchor_from_string(const char *s, jb_audit_anchor *ret) {
+    if (!s || strcmp(s, "line-start") == 0)
+        *ret = JB_AUDIT_ANCHOR_LINE_START;
+    else if (strcmp(s, "anywhere") == 0)
+        *ret = JB_AUDIT_ANCHOR_ANYWHERE;
+    else
+        return -EINVAL;
+    return 0;
+}
 
 /* ---- matcher ---- */
 
@@ -92,6 +110,27 @@ static int add_patterns(jb_audit_matcher *m, const char *const *patterns, size_t
     return 0;
 }
 
+/* The container scope: the globs given, else the profile's; the profile's wrapper components. */
+static int add_scope(jb_audit_matcher *m, const jb_audit_opts *o, const jb_profile *prof, jb_error *err) {
+    const char *const *globs = o->n_containers ? o->containers : prof->audit_containers;
+    size_t n = o->n_containers ? o->n_containers : prof->n_audit_containers;
+    m->anchor = o->anchor;
+    m->components = prof->components;
+    m->n_components = prof->n_components;
+    m->wrapped_containers = prof->wrapped_containers;
+    m->n_wrapped_containers = prof->n_wrapped_containers;
+    if (n == 0) return 0;
+    m->containers = jb_calloc(n, sizeof *m->containers);
+    if (!m->containers) return jb_error_set(err, -ENOMEM, "out of memory");
+    for (; m->n_containers < n; m->n_containers++) {
+        const char *g = globs ? globs[m->n_containers] : NULL;
+        if (!g || !g[0]) return jb_error_set(err, -EINVAL, "audit container %zu is empty", m->n_containers + 1);
+        m->containers[m->n_containers] = jb_strdup(g);
+        if (!m->containers[m->n_containers]) return jb_error_set(err, -ENOMEM, "out of memory");
+    }
+    return 0;
+}
+
 int jb_audit_matcher_new_opts(const jb_audit_opts *o, jb_audit_matcher **ret, jb_error *err) {
     static const jb_audit_opts defaults = {0};
     if (!o) o = &defaults;
@@ -129,6 +168,7 @@ int jb_audit_matcher_new_opts(const jb_audit_opts *o, jb_audit_matcher **ret, jb
         }
     }
     int r = add_patterns(m, patterns, n_patterns, err);
+    if (r >= 0) r = add_scope(m, o, prof, err);
     if (r < 0) {
         jb_audit_matcher_free(m);
         return r;
@@ -145,6 +185,9 @@ jb_audit_matcher *jb_audit_matcher_free(jb_audit_matcher *m) {
     if (m->patterns)
         for (size_t i = 0; i < m->n_patterns; i++) jb_pattern_free(m->patterns[i]);
     jb_free(m->patterns);
+    if (m->containers)
+        for (size_t i = 0; i < m->n_containers; i++) jb_free(m->containers[i]);
+    jb_free(m->containers);
     jb_free(m);
     return NULL;
 }
@@ -198,22 +241,96 @@ static int parse_at_marker(const char *hit, size_t mlen, const char *end, jb_aud
     return parse_after_marker(s, (size_t)(end - s), a);
 }
 
-/* Rules 2 and 3 on p (n bytes). */
-static int recognize_text(const jb_audit_matcher *m, const char *p, size_t n, jb_audit *a) {
-    size_t mlen = 0;
-    const char *hit = find_marker(m, p, n, &mlen);
-    return hit ? parse_at_marker(hit, mlen, p + n, a) : 0; /* no marker: JB_AUDIT_NONE */
+/* ---- the anchor ---- */
+
+static bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
+
+static bool is_letter(char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+static size_t skip_blanks(const char *p, size_t i, size_t n) {
+    while (i < n && is_blank(p[i])) i++;
+    return i;
+}
+
+static bool is_time_char(char c) {
+    return is_digit(c) || c == '-' || c == ':' || c == '.' || c == ',' || c == '/' || c == '+' || c == 'T' || c == 'Z';
+}
+
+/* The platform's timestamp at p + i: one or two words (date and time) made of digits and
+ * "-:.,/+TZ", each starting with a digit and followed by a blank ("2018-03-27 21:55:29 ",
+ * "2018-03-27T21:55:29.123Z "). The index after it and its blanks, or i when there is none. */
+static size_t skip_timestamp(const char *p, size_t i, size_t n) {
+    size_t j = i;
+    for (int word = 0; word < 2 && j < n && is_digit(p[j]); word++) {
+        size_t k = j;
+        while (k < n && is_time_char(p[k])) k++;
+        if (k >= n || !is_blank(p[k])) break;
+        j = skip_blanks(p, k, n);
+    }
+    return j;
+}
+
+/* "[LEVEL]" at p + i, LEVEL 1 to 16 letters. The index after it, or i when there is none. */
+static size_t skip_level(const char *p, size_t i, size_t n) {
+    if (i >= n || p[i] != '[') return i;
+    size_t j = i + 1;
+    while (j < n && j - i <= 16 && is_letter(p[j])) j++;
+    return j > i + 1 && j < n && p[j] == ']' ? j + 1 : i;
+}
+
+/* A raw marker that starts exactly at p + i. */
+static const char *marker_at(const jb_audit_matcher *m, const char *p, size_t i, size_t n, size_t *ret_len) {
+    for (size_t k = 0; k < m->n; k++) {
+        const marker *mk = &m->markers[k];
+        if (mk->raw_len <= n - i && memcmp(p + i, mk->raw, mk->raw_len) == 0) {
+            *ret_len = mk->raw_len;
+            return p + i;
+        }
+    }
+    return NULL;
+}
+
+/* The marker where the anchor says it stands in p (n bytes), or NULL. Line-start: after blanks,
+ * then after the timestamp and blanks, then after "[LEVEL]" and blanks (each optional). */
+static const char *find_anchored(const jb_audit_matcher *m, const char *p, size_t n, size_t *ret_len) {
+    if (m->anchor == JB_AUDIT_ANCHOR_ANYWHERE) return find_marker(m, p, n, ret_len);
+    size_t i = skip_blanks(p, 0, n);
+    const char *hit = marker_at(m, p, i, n, ret_len);
+    size_t j = skip_timestamp(p, i, n);
+    if (!hit && j > i) {
+        i = j;
+        hit = marker_at(m, p, i, n, ret_len);
+    }
+    j = skip_level(p, i, n);
+    if (!hit && j > i) hit = marker_at(m, p, skip_blanks(p, j, n), n, ret_len);
+    return hit;
+}
+
+static bool component_allowed(const jb_audit_matcher *m, const char *c, size_t len) {
+    if (m->anchor == JB_AUDIT_ANCHOR_ANYWHERE || m->n_components == 0) return true;
+    for (size_t i = 0; c && i < m->n_components; i++)
+        if (jb_slice_eq(c, len, m->components[i])) return true;
+    return false;
 }
 
 /* Rule 1 on the "log" string of a wrapper. */
 typedef struct wrapper {
     const jb_audit_matcher *m;
     jb_audit *a;
+    bool marker; /* the log string holds a marker (anywhere) */
 } wrapper;
 
-static int recognize_log(const char *log, size_t n, void *userdata) {
-    const wrapper *w = userdata;
-    return recognize_text(w->m, log, n, w->a);
+static int recognize_log(const char *log, size_t n, const char *component, size_t component_len, void *userdata) {
+    wrapper *w = userdata;
+    size_t mlen = 0;
+    w->marker = find_marker(w->m, log, n, &mlen) != NULL;
+    if (!w->marker || !component_allowed(w->m, component, component_len)) return 0;
+    const char *hit = find_anchored(w->m, log, n, &mlen);
+    return hit ? parse_at_marker(hit, mlen, log + n, w->a) : 0; /* no marker: JB_AUDIT_NONE */
 }
 
 /* Rule 3: the first line pattern that matches makes the record audit. */
@@ -232,25 +349,31 @@ static int match_patterns(const jb_audit_matcher *m, const char *p, size_t n, jb
     return 0;
 }
 
-int jb_audit_recognize(const jb_audit_matcher *m, const char *msg, size_t n, jb_audit *ret) {
+/* jb_audit_recognize(); *ret_wrapped: the record is audit found in a wrapper's "log" string. */
+static int recognize(const jb_audit_matcher *m, const char *msg, size_t n, jb_audit *ret, bool *ret_wrapped) {
     jb_audit a = {0};
     int r = 0;
 
     if (!msg) n = 0;
-    size_t lead = 0;
-    while (lead < n && is_blank(msg[lead])) lead++;
+    size_t lead = skip_blanks(msg, 0, n);
 
     size_t mlen = 0;
     const char *hit = n ? find_marker(m, msg, n, &mlen) : NULL;
 
     /* Application lines are the bulk: the JSON parser runs only when some form of a marker is present. */
     bool wrapped = false;
+    wrapper w = {m, &a, false};
     if (lead < n && msg[lead] == '{' && (hit || has_escaped_marker(m, msg, n))) {
-        wrapper w = {m, &a};
         r = jb__audit_json_unwrap(msg + lead, n - lead, recognize_log, &w);
         wrapped = r > 0;
     }
-    if (r >= 0 && !wrapped && hit) r = parse_at_marker(hit, mlen, msg + n, &a);
+    if (r >= 0 && !wrapped && hit) {
+        hit = m->anchor == JB_AUDIT_ANCHOR_ANYWHERE ? hit : find_anchored(m, msg, n, &mlen);
+        if (hit)
+            r = parse_at_marker(hit, mlen, msg + n, &a);
+        else
+            w.marker = true;
+    }
     if (r >= 0 && a.kind == JB_AUDIT_NONE) r = match_patterns(m, msg, n, &a);
     if (r < 0) {
         jb_audit_done(&a);
@@ -258,5 +381,38 @@ int jb_audit_recognize(const jb_audit_matcher *m, const char *msg, size_t n, jb_
         return r;
     }
     *ret = a;
-    return 0;
+    *ret_wrapped = wrapped && a.kind != JB_AUDIT_NONE;
+    return a.kind == JB_AUDIT_NONE && (w.marker || (wrapped && hit)) ? JB_AUDIT_REJECTED : 0;
+}
+
+int jb_audit_recognize(const jb_audit_matcher *m, const char *msg, size_t n, jb_audit *ret) {
+    bool wrapped;
+    return recognize(m, msg, n, ret, &wrapped);
+}
+
+/* A container whose audit comes only wrapped (the profile's; not with the anchor anywhere). */
+static bool wrapped_only(const jb_audit_matcher *m, const char *container) {
+    if (m->anchor == JB_AUDIT_ANCHOR_ANYWHERE) return false;
+    for (size_t i = 0; i < m->n_wrapped_containers; i++)
+        if (strcmp(m->wrapped_containers[i], jb_str_or_empty(container)) == 0) return true;
+    return false;
+}
+
+bool jb_audit_in_scope(const jb_audit_matcher *m, const char *container) {
+    if (m->n_containers == 0) return true;
+    container = jb_str_or_empty(container);
+    for (size_t i = 0; i < m->n_containers; i++)
+        if (fnmatch(m->containers[i], container, 0) == 0) return true;
+    return false;
+}
+
+int jb_audit_recognize_scoped(const jb_audit_matcher *m, const char *container, const char *msg, size_t n,
+                              jb_audit *ret) {
+    bool wrapped = false;
+    int r = recognize(m, msg, n, ret, &wrapped);
+    /* Application lines, the bulk, need no scope: only a line with a marker or a pattern does. */
+    if (r < 0 || (r == 0 && ret->kind == JB_AUDIT_NONE)) return r;
+    if (jb_audit_in_scope(m, container) && (wrapped || !wrapped_only(m, container))) return r;
+    jb_audit_done(ret);
+    return JB_AUDIT_REJECTED;
 }

@@ -64,7 +64,10 @@ int jb_bridge_new(const jb_config *c, jb_bridge **ret, jb_error *err) {
     b->untrusted = c->untrusted;
 
     int r = jb_filter_new(c->containers, c->n_containers, c->images, c->n_images, c->all_entries, &b->filter, err);
-    jb_audit_opts ao = {c->profile, c->markers, c->n_markers, c->patterns, c->n_patterns};
+    jb_audit_opts ao = {c->profile,    c->markers,          c->n_markers,          c->patterns,
+                        c->n_patterns, c->audit_containers, c->n_audit_containers, JB_AUDIT_ANCHOR_LINE_START};
+    if (r >= 0 && jb_audit_anchor_from_string(c->audit_anchor, &ao.anchor) < 0)
+        r = jb_error_set(err, -EINVAL, "invalid audit anchor '%s'", c->audit_anchor);
     if (r >= 0) r = jb_audit_matcher_new_opts(&ao, &b->matcher, err);
     if (r >= 0) r = jb_trust_new(c->trust, c->n_trust, &b->trust, err);
     if (r >= 0) {
@@ -127,8 +130,11 @@ static int deliver_line(const jb_line *line, void *userdata) {
     const jb_entry *e = line->first;
 
     jb_audit_done(&b->audit);
-    int r = e->untrusted ? 0 : jb_audit_recognize(b->matcher, line->text, line->len, &b->audit);
+    int r = e->untrusted ? 0
+                         : jb_audit_recognize_scoped(b->matcher, jb_str_or_empty(e->container_name.data), line->text,
+                                                     line->len, &b->audit);
     if (r < 0) return r;
+    if (r == JB_AUDIT_REJECTED) b->stats.audit_rejected++;
 
     /* Parts of a cut line may end on the same entry: number them so that every record id differs. */
     size_t cl = strlen(line->cursor);

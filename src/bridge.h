@@ -28,6 +28,8 @@ typedef struct jb_stats {
     uint64_t gaps;              /* gaps found: entries vacuumed before they were read (see jb_gap) */
     uint64_t gap_entries;       /* ... the entries in them, in total */
     uint64_t entries_untrusted; /* container entries of untrusted writers (trust.h), flagged or dropped */
+    uint64_t audit_rejected;    /* lines with an audit marker that are not audit (audit.h: the
+                                   anchor or the container scope): delivered as application */
 } jb_stats;
 
 /* The record is borrowed for the duration of the call. A negative return stops processing and is

@@ -17,6 +17,7 @@
 
 #include "bridge.h"
 #include "bundle.h"
+#include "jbridge.h"
 #include "partial.h"
 #include "profile.h"
 #include "resume.h"
@@ -26,7 +27,6 @@
 #include "timespec.h"
 
 #define EXIT_USAGE 2
-#define SAVE_EVERY_ENTRIES 10000
 #define WAIT_USEC 500000u
 #define PARTIAL_MAX_AGE_USEC 5000000u
 
@@ -36,24 +36,11 @@ typedef struct output {
     bool is_stdout;
 } output;
 
-typedef struct options {
-    jb_config cfg;
-    const char **files, **containers, **images, **matches, **markers, **patterns;
-    size_t n_files, n_containers, n_images, n_matches, n_markers, n_patterns;
-    /* jbridge bundle */
-    bool bundle;
-    const char *since, *until, *bundle_out;
-    uint64_t since_usec, until_usec;
-    const char *app_out, *audit_out, *state;
-    bool follow, tail;
-    jb_format_opts fmt;
-} options;
-
-static volatile sig_atomic_t stop_requested;
+volatile sig_atomic_t jb_cli_stop_requested;
 
 static void on_signal(int sig) {
     (void)sig;
-    stop_requested = 1;
+    jb_cli_stop_requested = 1;
 }
 
 static void help(void) {
@@ -81,6 +68,8 @@ static void help(void) {
         "      --marker=TEXT        audit marker (repeatable; default: the profile's, \"[Audit Log]\")\n"
         "      --pattern=PATTERN    audit line pattern, %%{field} for fields (repeatable; default: the\n"
         "                           profile's)\n"
+        "      --audit-container=GLOB  containers audit may come from (repeatable; default: the profile's)\n"
+        "      --audit-anchor=WHERE marker at the line-start (default) or anywhere in the line\n"
         "      --app-out=PATH|-     application records (default -: standard output)\n"
         "      --audit-out=PATH|-   audit records (default -: standard output)\n"
         "      --sd-pen=N           private enterprise number of the SD-IDs (default 32473)\n"
@@ -163,6 +152,8 @@ enum {
     OPT_NO_READ_AHEAD,
     OPT_TRUST,
     OPT_UNTRUSTED,
+    OPT_AUDIT_CONTAINER,
+    OPT_AUDIT_ANCHOR,
 };
 
 static const struct option longopts[] = {
@@ -188,6 +179,8 @@ static const struct option longopts[] = {
     {"untrusted", required_argument, NULL, OPT_UNTRUSTED},
     {"profile", required_argument, NULL, OPT_PROFILE},
     {"pattern", required_argument, NULL, OPT_PATTERN},
+    {"audit-container", required_argument, NULL, OPT_AUDIT_CONTAINER},
+    {"audit-anchor", required_argument, NULL, OPT_AUDIT_ANCHOR},
     {"since", required_argument, NULL, OPT_SINCE},
     {"until", required_argument, NULL, OPT_UNTIL},
     {"output", required_argument, NULL, 'o'},
@@ -222,6 +215,8 @@ static int parse_list_option(int c, options *o) {
         {OPT_MARKER, "--marker", JB_CONFIG_MARKERS, offsetof(options, markers), offsetof(options, n_markers)},
         {OPT_PATTERN, "--pattern", JB_CONFIG_PATTERNS, offsetof(options, patterns), offsetof(options, n_patterns)},
         {OPT_TRUST, "--trust", JB_CONFIG_TRUST, offsetof(options, cfg.trust), offsetof(options, cfg.n_trust)},
+        {OPT_AUDIT_CONTAINER, "--audit-container", JB_CONFIG_AUDIT_CONTAINERS, offsetof(options, audit_containers),
+         offsetof(options, n_audit_containers)},
     };
     jb_error err = {0};
     for (size_t i = 0; i < JB_ELEMENTSOF(t); i++) {
@@ -287,6 +282,7 @@ static int parse_option(int c, char **argv, options *o, int *sources) {
     case OPT_MARKER:
     case OPT_PATTERN:
     case OPT_TRUST:
+    case OPT_AUDIT_CONTAINER:
         return parse_list_option(c, o);
     case OPT_SD_PEN:
     case OPT_FAC_APP:
@@ -302,8 +298,10 @@ static int parse_option(int c, char **argv, options *o, int *sources) {
             return usage_error("--untrusted %s", err.msg);
         return GO_ON;
     case OPT_PROFILE:
-        if (jb_config_check_value(JB_CONFIG_PROFILE, optarg, &err) < 0) return usage_error("--profile %s", err.msg);
-        o->cfg.profile = optarg;
+    case OPT_AUDIT_ANCHOR: /* a word the core checks */
+        if (jb_config_check_value(c == OPT_PROFILE ? JB_CONFIG_PROFILE : JB_CONFIG_AUDIT_ANCHOR, optarg, &err) < 0)
+            return usage_error("%s %s", c == OPT_PROFILE ? "--profile" : "--audit-anchor", err.msg);
+        *(c == OPT_PROFILE ? &o->cfg.profile : &o->cfg.audit_anchor) = optarg;
         return GO_ON;
     case OPT_SINCE:
     case OPT_UNTIL:
@@ -384,6 +382,7 @@ static int parse_args(int argc, char **argv, options *o) {
     o->cfg.n_markers = o->n_markers;
     o->cfg.patterns = o->patterns;
     o->cfg.n_patterns = o->n_patterns;
+    o->cfg.audit_containers = o->audit_containers, o->cfg.n_audit_containers = o->n_audit_containers;
     return GO_ON;
 }
 
@@ -435,7 +434,7 @@ static int write_record(const jb_record *rec, void *userdata) {
 }
 
 /* Entries vacuumed before they were read: said once per gap, on standard error. */
-static int report_gap(const jb_gap *gap, void *userdata) {
+int jb_cli_report_gap(const jb_gap *gap, void *userdata) {
     (void)userdata;
     char msg[512];
     jb_gap_describe(gap, msg, sizeof msg);
@@ -463,7 +462,7 @@ static int save_state(run_ctx *ctx, const options *o, jb_bridge *b) {
     jb_bridge_checkpoint_sequence(b, &st.seq_app, &st.seq_audit);
     jb_error err = {0};
     r = jb_state_write(o->state, &st, &err);
-    if (r < 0 && o->follow && !stop_requested) {
+    if (r < 0 && o->follow && !jb_cli_stop_requested) {
         /* Following goes on: the position stays in memory and is saved at the next checkpoint. */
         if (!ctx->state_failing)
             fprintf(stderr, "jbridge: warning: %s; still following, saving again at each checkpoint\n", err.msg);
@@ -509,7 +508,7 @@ static int run(const options *o, run_ctx *ctx) {
         fprintf(stderr, "jbridge: %s\n", err.msg);
         return r;
     }
-    jb_bridge_set_gap_cb(b, report_gap, NULL);
+    jb_bridge_set_gap_cb(b, jb_cli_report_gap, NULL);
     r = position(o, b);
     bool reported = r < 0; /* position() and save_state() print their own errors */
     uint64_t since_save = 0;
@@ -528,7 +527,7 @@ static int run(const options *o, run_ctx *ctx) {
             }
             since_save = 0;
         }
-        if (stop_requested) break;
+        if (jb_cli_stop_requested) break;
         if (n > 0) continue;
         if (!o->follow) {
             /* One-shot without a state: nothing will continue a split line, deliver it as it is.
@@ -551,104 +550,6 @@ static int run(const options *o, run_ctx *ctx) {
     return r;
 }
 
-/* ---- jbridge bundle: the records of a time range into one .tar.gz (the work is bundle.c's) ---- */
-
-static void describe_source(const jb_source *src, char *buf, size_t n) {
-    switch (src->kind) {
-    case JB_SOURCE_DIRECTORY:
-        snprintf(buf, n, "directory %s", src->directory);
-        break;
-    case JB_SOURCE_FILES:
-        snprintf(buf, n, "%zu journal file%s", src->n_files, src->n_files == 1 ? "" : "s");
-        break;
-    case JB_SOURCE_NAMESPACE:
-        snprintf(buf, n, "namespace %s", src->name_space);
-        break;
-    case JB_SOURCE_SYSTEM:
-    default:
-        snprintf(buf, n, "system journal");
-        break;
-    }
-}
-
-/* The archive goes to a temporary file beside FILE, renamed over it once complete. */
-static int bundle_open_out(const char *path, char *tmp, size_t n) {
-    if (strcmp(path, "-") == 0) {
-        tmp[0] = 0;
-        int fd = dup(STDOUT_FILENO);
-        return fd < 0 ? -errno : fd;
-    }
-    if ((size_t)snprintf(tmp, n, "%s.XXXXXX", path) >= n) return -ENAMETOOLONG;
-    int fd = mkostemp(tmp, O_CLOEXEC);
-    if (fd < 0) return -errno;
-    if (fchmod(fd, 0640) < 0) {
-        int r = -errno;
-        close(fd);
-        unlink(tmp);
-        return r;
-    }
-    return fd;
-}
-
-static int bundle_read(const options *o, jb_bridge *b, jb_bundle *bundle, bool progress, jb_error *err) {
-    int r = jb_bridge_seek_realtime(b, o->since_usec, err);
-    while (r >= 0) {
-        int n = jb_bridge_process(b, SAVE_EVERY_ENTRIES, jb_bundle_add, bundle, err);
-        if (n < 0) return n;
-        if (progress)
-            fprintf(stderr, "\rjbridge bundle: %llu entries read, %llu records taken",
-                    (unsigned long long)jb_bridge_stats(b)->entries_read,
-                    (unsigned long long)jb_bundle_records(bundle));
-        if (stop_requested) return jb_error_set(err, -EINTR, "interrupted: no archive written");
-        if (n == 0) break;
-    }
-    if (r >= 0) r = jb_bridge_flush(b, jb_bundle_add, bundle, err);
-    if (progress) fputc('\n', stderr);
-    return r;
-}
-
-static int run_bundle(const options *o) {
-    jb_error err = {0};
-    jb_bundle_opts bo = {.since_usec = o->since_usec, .until_usec = o->until_usec, .fmt = o->fmt};
-    jb_bundle *bundle = NULL;
-    jb_bridge *b = NULL;
-    bool progress = isatty(STDERR_FILENO);
-    char tmp[PATH_MAX], source[PATH_MAX + 32], host[256] = "";
-    int fd = -1;
-
-    int r = jb_bundle_new(&bo, &bundle, &err);
-    if (r >= 0) r = jb_bridge_new(&o->cfg, &b, &err);
-    if (r >= 0) {
-        jb_bridge_set_gap_cb(b, report_gap, NULL);
-        r = bundle_read(o, b, bundle, progress, &err);
-    }
-    if (r >= 0) {
-        fd = bundle_open_out(o->bundle_out, tmp, sizeof tmp);
-        if (fd < 0) r = jb_error_set(&err, fd, "cannot create %s: %s", o->bundle_out, strerror(-fd));
-    }
-    if (r >= 0) {
-        gethostname(host, sizeof host - 1);
-        describe_source(&o->cfg.source, source, sizeof source);
-        jb_bundle_info info = {.host = host, .source = source, .version = PACKAGE_VERSION, .stats = jb_bridge_stats(b)};
-        int keep = tmp[0] ? dup(fd) : -1; /* to fsync the file after the archive closed fd */
-        r = jb_bundle_write(bundle, fd, &info, &err);
-        if (r >= 0 && keep >= 0 && fsync(keep) < 0)
-            r = jb_error_set(&err, -errno, "cannot write %s: %s", tmp, strerror(errno));
-        if (keep >= 0) close(keep);
-        if (r >= 0 && tmp[0] && rename(tmp, o->bundle_out) < 0)
-            r = jb_error_set(&err, -errno, "cannot rename %s to %s: %s", tmp, o->bundle_out, strerror(errno));
-        if (r < 0 && tmp[0]) unlink(tmp);
-    }
-    if (r < 0)
-        fprintf(stderr, "jbridge: %s\n", err.msg);
-    else if (progress)
-        fprintf(stderr, "jbridge bundle: wrote %s: %llu records\n", o->bundle_out,
-                (unsigned long long)jb_bundle_records(bundle));
-    jb_bridge_free(b);
-    jb_bundle_free(bundle);
-    return r;
-}
-
 int main(int argc, char **argv) {
     options o = {.app_out = "-", .audit_out = "-", .fmt = JB_FORMAT_OPTS_DEFAULT};
     jb_config_init(&o.cfg);
@@ -665,7 +566,7 @@ int main(int argc, char **argv) {
         sigemptyset(&sa.sa_mask);
         sigaction(SIGTERM, &sa, NULL);
         sigaction(SIGINT, &sa, NULL);
-        status = run_bundle(&o) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        status = jb_cli_bundle(&o) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
     } else if (status < 0) {
         jb_sd_cache sd_cache = {0};
         o.fmt.sd_cache = &sd_cache;
@@ -696,5 +597,6 @@ int main(int argc, char **argv) {
     free(o.matches);
     free(o.markers);
     free(o.patterns);
+    free(o.audit_containers);
     return status;
 }

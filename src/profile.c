@@ -8,6 +8,12 @@
 #include "util.h"
 
 static const char *const tfe_markers[] = {JB_AUDIT_DEFAULT_MARKER};
+/* Terraform Enterprise's documentation: "The audit logs are emitted along with other logs by the
+ * ptfe_atlas container" (Replicated installs; tfe-atlas in later ones); the single-container
+ * install (terraform-enterprise) wraps each service's line as {"component":"atlas","log":"..."}. */
+static const char *const tfe_audit_containers[] = {"ptfe_atlas", "tfe-atlas", "terraform-enterprise"};
+static const char *const tfe_components[] = {"atlas"};
+static const char *const tfe_wrapped_containers[] = {"terraform-enterprise"};
 
 /* Cloudify Manager's REST audit log.
  * Newer managers write it as a gunicorn access log with the format
@@ -36,8 +42,10 @@ static const char *const cloudify_patterns[] = {
 };
 
 static const jb_profile profiles[] = {
-    {"tfe", tfe_markers, JB_ELEMENTSOF(tfe_markers), NULL, 0},
-    {"cloudify", NULL, 0, cloudify_patterns, JB_ELEMENTSOF(cloudify_patterns)},
+    {"tfe", tfe_markers, JB_ELEMENTSOF(tfe_markers), NULL, 0, tfe_audit_containers, JB_ELEMENTSOF(tfe_audit_containers),
+     tfe_components, JB_ELEMENTSOF(tfe_components), tfe_wrapped_containers, JB_ELEMENTSOF(tfe_wrapped_containers)},
+    /* Cloudify's logs are files (imfile, mmjbridge), not containers: no container scope. */
+    {"cloudify", NULL, 0, cloudify_patterns, JB_ELEMENTSOF(cloudify_patterns), NULL, 0, NULL, 0, NULL, 0},
 };
 
 const char *const jb_profile_names[] = {"tfe", "cloudify", NULL};

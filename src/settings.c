@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "settings.h"
 
+#include "audit.h"
 #include "partial.h"
 #include "pattern.h"
 #include "profile.h"
@@ -53,6 +54,13 @@ int jb_config_check_value(jb_config_setting s, const char *value, jb_error *err)
         jb_untrusted_action a;
         return jb_untrusted_action_parse(value, &a, err);
     }
+    case JB_CONFIG_AUDIT_CONTAINERS:
+        return value[0] ? 0 : jb_error_set(err, -EINVAL, "needs a non-empty pattern");
+    case JB_CONFIG_AUDIT_ANCHOR: {
+        jb_audit_anchor a;
+        if (jb_audit_anchor_from_string(value, &a) == 0) return 0;
+        return jb_error_set(err, -EINVAL, "'%s': expected " JB_AUDIT_ANCHOR_NAMES, value);
+    }
     case JB_CONFIG_SOURCE:
     case JB_CONFIG_MAX_LINE:
     case JB_CONFIG_MAX_PENDING:
@@ -97,5 +105,12 @@ int jb_config_check(const jb_config *c, jb_config_setting *ret_setting, jb_error
         *ret_setting = JB_CONFIG_MAX_PENDING;
         return jb_error_set(err, -EINVAL, "expected a number from 1 to %d", JB_PARTIAL_MAX_PENDING_LIMIT);
     }
-    return check_list(JB_CONFIG_TRUST, c->trust, c->n_trust, ret_setting, err);
+    if ((r = check_list(JB_CONFIG_TRUST, c->trust, c->n_trust, ret_setting, err)) < 0) return r;
+    if ((r = check_list(JB_CONFIG_AUDIT_CONTAINERS, c->audit_containers, c->n_audit_containers, ret_setting, err)) < 0)
+        return r;
+    if (c->audit_anchor && (r = jb_config_check_value(JB_CONFIG_AUDIT_ANCHOR, c->audit_anchor, err)) < 0) {
+        *ret_setting = JB_CONFIG_AUDIT_ANCHOR;
+        return r;
+    }
+    return 0;
 }

@@ -36,6 +36,11 @@ typedef struct jb_config {
     const char *const *trust;
     size_t n_trust;
     jb_untrusted_action untrusted;
+    /* Audit scope (audit.h): globs on the containers audit may come from (none: the profile's),
+     * and where a marker stands: "line-start" (NULL, the default) or "anywhere". */
+    const char *const *audit_containers;
+    size_t n_audit_containers;
+    const char *audit_anchor;
 } jb_config;
 
 /* The defaults: the system journal, Docker's entries only, the "tfe" profile, the split-line
@@ -44,24 +49,26 @@ void jb_config_init(jb_config *c);
 
 /* The settings jb_config_check() can report. */
 typedef enum jb_config_setting {
-    JB_CONFIG_SOURCE,      /* more than one of source.directory, source.files, source.name_space */
-    JB_CONFIG_CONTAINERS,  /* an empty glob */
-    JB_CONFIG_IMAGES,      /* an empty glob */
-    JB_CONFIG_MATCHES,     /* not FIELD=VALUE (jb_match_valid) */
-    JB_CONFIG_MARKERS,     /* an empty marker: it would match every line */
-    JB_CONFIG_PROFILE,     /* not a built-in profile */
-    JB_CONFIG_PATTERNS,    /* empty, or does not compile (pattern.h) */
-    JB_CONFIG_MAX_LINE,    /* 0 */
-    JB_CONFIG_MAX_PENDING, /* 0, or over JB_PARTIAL_MAX_PENDING_LIMIT */
-    JB_CONFIG_TRUST,       /* not a SPEC (trust.h) */
-    JB_CONFIG_UNTRUSTED    /* not flag or drop (jb_config_check_value only: the config holds the enum) */
+    JB_CONFIG_SOURCE,           /* more than one of source.directory, source.files, source.name_space */
+    JB_CONFIG_CONTAINERS,       /* an empty glob */
+    JB_CONFIG_IMAGES,           /* an empty glob */
+    JB_CONFIG_MATCHES,          /* not FIELD=VALUE (jb_match_valid) */
+    JB_CONFIG_MARKERS,          /* an empty marker: it would match every line */
+    JB_CONFIG_PROFILE,          /* not a built-in profile */
+    JB_CONFIG_PATTERNS,         /* empty, or does not compile (pattern.h) */
+    JB_CONFIG_MAX_LINE,         /* 0 */
+    JB_CONFIG_MAX_PENDING,      /* 0, or over JB_PARTIAL_MAX_PENDING_LIMIT */
+    JB_CONFIG_TRUST,            /* not a SPEC (trust.h) */
+    JB_CONFIG_UNTRUSTED,        /* not flag or drop (jb_config_check_value only: the config holds the enum) */
+    JB_CONFIG_AUDIT_CONTAINERS, /* an empty glob */
+    JB_CONFIG_AUDIT_ANCHOR      /* not "line-start" or "anywhere" */
 } jb_config_setting;
 
-/* Check one value of the list setting s (containers, images, matches, markers, patterns, trust),
- * the profile name or the untrusted action, for an adapter that checks values as it reads them.
- * 0, or -EINVAL with err saying what is wrong without naming the setting (e.g. "'x': expected
- * FIELD=VALUE, FIELD made of A-Z, 0-9 and _", "needs a non-empty text"), so that the adapter puts
- * its own name for it first; -ENOMEM. */
+/* Check one value of the list setting s (containers, images, matches, markers, patterns, trust,
+ * audit containers), the profile name, the untrusted action or the audit anchor, for an adapter
+ * that checks values as it reads them. 0, or -EINVAL with err saying what is wrong without naming
+ * the setting (e.g. "'x': expected FIELD=VALUE, FIELD made of A-Z, 0-9 and _", "needs a non-empty
+ * text"), so that the adapter puts its own name for it first; -ENOMEM. */
 int jb_config_check_value(jb_config_setting s, const char *value, jb_error *err);
 
 /* True when match is FIELD=VALUE with a valid journal field name (A-Z, 0-9, _; not starting with a

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Fuzz target: audit recognition (jb_audit_recognize) on arbitrary lines, then the record it makes
  * through the structured-data builder and the RFC 5424 formatter.
- * Input: one byte choosing the matcher (default marker, or two markers), then the line.
- * Properties: recognition succeeds, and gives the same result with the flat-object fast path and
+ * Input: one byte choosing the matcher (default marker, or two markers; anchored at the line start
+ * or anywhere), then the line.
+ * Properties: recognition succeeds (0, or JB_AUDIT_REJECTED with a NONE result), and gives the
+ * same result with the flat-object fast path and
  * without it (jansson alone); NONE has no fields, OK has every required
  * key and no reason, MALFORMED has a reason; at most JB_AUDIT_MAX_FIELDS fields, each with a valid
  * PARAM-NAME; the structured data validates; the formatted record is one line without control
@@ -14,14 +16,18 @@
 #include "rfc5424.h"
 #include "sd.h"
 
-static jb_audit_matcher *matchers[2];
+static jb_audit_matcher *matchers[4];
 
 static void setup(void) {
     static const char *const two[] = {"AUDIT:", JB_AUDIT_DEFAULT_MARKER};
     static const jb_audit_opts two_markers = {.markers = two, .n_markers = 2};
+    static const jb_audit_opts anywhere = {.anchor = JB_AUDIT_ANCHOR_ANYWHERE};
+    static const jb_audit_opts two_anywhere = {.markers = two, .n_markers = 2, .anchor = JB_AUDIT_ANCHOR_ANYWHERE};
     if (matchers[0]) return;
     FUZZ_CHECK(jb_audit_matcher_new_opts(NULL, &matchers[0], NULL) == 0);
     FUZZ_CHECK(jb_audit_matcher_new_opts(&two_markers, &matchers[1], NULL) == 0);
+    FUZZ_CHECK(jb_audit_matcher_new_opts(&anywhere, &matchers[2], NULL) == 0);
+    FUZZ_CHECK(jb_audit_matcher_new_opts(&two_anywhere, &matchers[3], NULL) == 0);
 }
 
 static int is_param_name(const char *s) {
@@ -121,15 +127,16 @@ static void check_line(const char *msg, size_t n, const jb_audit *a) {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     setup();
     if (size < 1) return 0;
-    const jb_audit_matcher *m = matchers[data[0] & 1];
+    const jb_audit_matcher *m = matchers[data[0] & 3];
     const char *msg = (const char *)data + 1;
     size_t n = size - 1;
 
     jb_audit a = {0}, b = {0};
-    FUZZ_CHECK(jb_audit_recognize(m, msg, n, &a) == 0);
+    int r = jb_audit_recognize(m, msg, n, &a);
+    FUZZ_CHECK(r == 0 || (r == JB_AUDIT_REJECTED && a.kind == JB_AUDIT_NONE), "%d", r);
     check_result(&a);
     jb_audit_fast_path = false; /* the second run takes the jansson path: both must agree */
-    FUZZ_CHECK(jb_audit_recognize(m, msg, n, &b) == 0);
+    FUZZ_CHECK(jb_audit_recognize(m, msg, n, &b) == r);
     jb_audit_fast_path = true;
     FUZZ_CHECK(same_result(&a, &b), "the flat-object fast path and jansson disagree");
     check_line(msg, n, &a);

@@ -101,7 +101,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         /* markers are checked by the parser; patterns and the profile name are checked when the
          * matcher is built (a usage error with a message then, never a crash) */
         jb_audit_matcher *m = NULL;
-        jb_audit_opts ao = {a.cfg.profile, a.cfg.markers, a.cfg.n_markers, a.cfg.patterns, a.cfg.n_patterns};
+        jb_audit_opts ao = {
+            a.cfg.profile,    a.cfg.markers,          a.cfg.n_markers,          a.cfg.patterns,
+            a.cfg.n_patterns, a.cfg.audit_containers, a.cfg.n_audit_containers, JB_AUDIT_ANCHOR_LINE_START};
         int r = jb_audit_matcher_new_opts(&ao, &m, &err);
         FUZZ_CHECK(r == 0 || (r == -EINVAL && err.msg[0]), "matcher: %d %s", r, err.msg);
         jb_audit_matcher_free(m);

@@ -79,8 +79,9 @@ jb_is "$(tar -xzOf "$T/range.tar.gz" api/app.log | sed 's/.* //' | tr '\n' ' ')"
 jb_is "$(manifest "$T/range.tar.gz" "m['range']['since'], m['range']['until'], m['entries']['out_of_range']")" \
     "2018-03-27T21:56:00.000000Z 2018-03-27T21:59:00.000000Z 3" \
     "range: manifest range; entries after --until were read and left out"
-# epoch form, no --until, a container filter, the archive on standard output
-"$JBRIDGE" bundle -D "$T/j/range" --since @1522188000 --container api -o - >"$T/stdout.tar.gz"
+# epoch form, no --until, a container filter, the archive on standard output (api is not a tfe
+# audit container: --audit-container makes its marker line audit)
+"$JBRIDGE" bundle -D "$T/j/range" --since @1522188000 --container api --audit-container api -o - >"$T/stdout.tar.gz"
 jb_is "$(tar -tzf "$T/stdout.tar.gz" | tr '\n' ' ')" "manifest.json api/app.log api/audit.log " \
     "-o -: the archive on standard output, --container applies"
 jb_is "$(tar -xzOf "$T/stdout.tar.gz" api/audit.log | grep -c 'audit@32473 resource="run"')" 1 \

@@ -67,7 +67,7 @@ module(load="$JB_RSYSLOG_MODULES/imjbridge.so")
 ruleset(name="app") { action(type="omfile" file="$JB_TMP/app.log" template="RSYSLOG_SyslogProtocol23Format") }
 ruleset(name="audit" queue.type="LinkedList") { $1 }
 input(type="imjbridge" directory="$J" ruleset="app" audit.ruleset="audit" stateFile="ack.state"
-      persistStateInterval="10" maxInFlight="$MAXIN")
+      persistStateInterval="10" maxInFlight="$MAXIN" audit.containers=["tfe-ack"])
 EOC
 }
 conf "action(type=\"omfwd\" target=\"127.0.0.1\" port=\"$PORT\" protocol=\"tcp\"

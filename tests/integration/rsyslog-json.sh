@@ -47,7 +47,7 @@ ruleset(name="audit" queue.type="LinkedList") {
     set \$!container!name = "changed";
     action(type="omfile" file="$JB_TMP/audit.log" template="t")
 }
-input(type="imjbridge" directory="$J" ruleset="app" audit.ruleset="audit")
+input(type="imjbridge" directory="$J" ruleset="app" audit.ruleset="audit" audit.containers=["svc-*"])
 EOC
 jb_ok "the configuration loads (rsyslogd -N1)" "$RSYSLOGD" -N1 -f "$JB_TMP/rsyslog.conf"
 jb_rsyslogd_start rs "$JB_TMP/rsyslog.conf"

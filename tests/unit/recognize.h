@@ -56,7 +56,11 @@ static inline void rc_case(const char *dir, const char *name) {
     char *got = NULL;
     size_t got_len = 0;
     FILE *f = open_memstream(&got, &got_len);
-    jb_audit_opts o = {h.profile, h.markers, h.n_markers, h.patterns, h.n_patterns};
+    jb_audit_opts o = {.profile = h.profile,
+                       .markers = h.markers,
+                       .n_markers = h.n_markers,
+                       .patterns = h.patterns,
+                       .n_patterns = h.n_patterns};
     jb_audit_matcher *m = NULL;
     jb_error err = {0};
     if (jb_audit_matcher_new_opts(&o, &m, &err) < 0) {

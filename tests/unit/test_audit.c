@@ -2,7 +2,9 @@
 /* audit.c: marker recognition, the wrapped form, flattening, required keys, allocation failure.
  *
  * File-driven cases in data/audit/: NAME.in is the message, byte for byte (NULs and a trailing
- * "\r" included, no newline added), recognized with the default marker. NAME.out is the dump:
+ * "\r" included, no newline added), recognized with the default marker and anchor (line-start;
+ * cases named anywhere_* with JB_AUDIT_ANCHOR_ANYWHERE). NAME.out is the dump:
+ *   rejected               (only when jb_audit_recognize() returned JB_AUDIT_REJECTED)
  *   kind=none|ok|malformed
  *   reason=TEXT            (empty unless malformed)
  *   json=TEXT              (a->json)
@@ -24,6 +26,12 @@
 static int matcher_new(const char *const *markers, size_t n, jb_audit_matcher **ret, jb_error *err) {
     jb_audit_opts o = {.markers = markers, .n_markers = n};
     return jb_audit_matcher_new_opts(&o, ret, err);
+}
+
+/* The same, the marker taken anywhere in the line (the tests of the markers themselves). */
+static int matcher_new_anywhere(const char *const *markers, size_t n, jb_audit_matcher **ret) {
+    jb_audit_opts o = {.markers = markers, .n_markers = n, .anchor = JB_AUDIT_ANCHOR_ANYWHERE};
+    return jb_audit_matcher_new_opts(&o, ret, NULL);
 }
 
 /* ---- dump ---- */
@@ -89,9 +97,12 @@ static void dump_audit(FILE *f, const jb_audit *a) {
 /* Recognize and dump into a new string (caller frees). */
 static char *recognize_dump(const jb_audit_matcher *m, const char *msg, size_t n, size_t *ret_len) {
     jb_audit a = {0};
-    assert_int_equal(jb_audit_recognize(m, msg, n, &a), 0);
+    int r = jb_audit_recognize(m, msg, n, &a);
+    assert_true(r == 0 || r == JB_AUDIT_REJECTED);
+    if (r == JB_AUDIT_REJECTED) assert_int_equal(a.kind, JB_AUDIT_NONE);
     char *got = NULL;
     FILE *f = open_memstream(&got, ret_len);
+    if (r == JB_AUDIT_REJECTED) fputs("rejected\n", f);
     dump_audit(f, &a);
     fclose(f);
     jb_audit_done(&a);
@@ -116,6 +127,15 @@ static jb_audit_matcher *default_matcher(void) {
     return m;
 }
 
+/* The matcher for the file case called name: the default one, anchored anywhere for anywhere_*. */
+static jb_audit_matcher *case_matcher(const char *name) {
+    if (strncmp(name, "anywhere_", 9) != 0) return default_matcher();
+    jb_audit_opts o = {.anchor = JB_AUDIT_ANCHOR_ANYWHERE};
+    jb_audit_matcher *m = NULL;
+    assert_int_equal(jb_audit_matcher_new_opts(&o, &m, NULL), 0);
+    return m;
+}
+
 /* ---- file-driven cases ---- */
 
 /* The message of case NAME.in in a block of exactly its size (caller frees). */
@@ -129,7 +149,7 @@ static char *read_message(const char *dir, const char *name, size_t *len) {
 static void one_case(const char *dir, const char *name) {
     size_t len = 0;
     char *msg = read_message(dir, name, &len);
-    jb_audit_matcher *m = default_matcher();
+    jb_audit_matcher *m = case_matcher(name);
     size_t got_len = 0;
     char *got = recognize_dump(m, msg, len, &got_len);
     tl_expect_case(dir, name, got, got_len);
@@ -155,7 +175,7 @@ static void alloc_case(const char *dir, const char *name) {
 
     size_t len = 0;
     char *msg = read_message(dir, name, &len);
-    jb_audit_matcher *m = default_matcher();
+    jb_audit_matcher *m = case_matcher(name);
     size_t want_len = 0;
     char *want = recognize_dump(m, msg, len, &want_len);
 
@@ -164,10 +184,11 @@ static void alloc_case(const char *dir, const char *name) {
         tl_fail_once_after(n);
         int r = jb_audit_recognize(m, msg, len, &a);
         tl_fail_off();
-        if (r == 0) {
+        if (r >= 0) {
             char *got = NULL;
             size_t got_len = 0;
             FILE *f = open_memstream(&got, &got_len);
+            if (r == JB_AUDIT_REJECTED) fputs("rejected\n", f);
             dump_audit(f, &a);
             fclose(f);
             if (got_len != want_len || memcmp(got, want, got_len) != 0)
@@ -367,7 +388,8 @@ static void test_fast_path_taken(void **state) {
 static jb_audit recognize(const jb_audit_matcher *m, const char *s) {
     jb_audit a = {0};
     char *msg = exact_copy(s, strlen(s));
-    assert_int_equal(jb_audit_recognize(m, msg, strlen(s), &a), 0);
+    int r = jb_audit_recognize(m, msg, strlen(s), &a);
+    assert_true(r == 0 || r == JB_AUDIT_REJECTED);
     free(msg);
     check_audit(&a);
     return a;
@@ -413,7 +435,7 @@ static void test_default_marker(void **state) {
     /* n == 0 means the default marker, whatever the list */
     static const char *const ignored[] = {"AUDIT:"};
     jb_audit_matcher *m = NULL;
-    assert_int_equal(matcher_new(ignored, 0, &m, NULL), 0);
+    assert_int_equal(matcher_new_anywhere(ignored, 0, &m), 0);
     jb_audit a = recognize(m, "x " JB_AUDIT_DEFAULT_MARKER " {" REQUIRED_JSON "}");
     assert_int_equal(a.kind, JB_AUDIT_OK);
     jb_audit_done(&a);
@@ -422,10 +444,82 @@ static void test_default_marker(void **state) {
     jb_audit_matcher_free(m);
 }
 
+/* The container scope: the profile's containers by default, the globs given otherwise; out of
+ * scope a line is never audit and is reported JB_AUDIT_REJECTED when it would have been. */
+static void test_container_scope(void **state) {
+    static const char genuine[] = "2018-03-27 21:55:29 [INFO] [Audit Log] {" REQUIRED_JSON "}";
+    static const char app[] = "2018-03-27 21:55:29 [INFO] Started GET /";
+    static const struct {
+        const char *container;
+        int want;
+    } by_default[] = {{"ptfe_atlas", 0}, {"tfe-atlas", 0},   {"terraform-enterprise", 1},
+                      {"ptfe_nginx", 1}, {"ptfe_atlas2", 1}, {"", 1},
+                      {NULL, 1}};
+    jb_audit_matcher *m = default_matcher();
+    for (size_t i = 0; i < JB_ELEMENTSOF(by_default); i++) {
+        jb_audit a = {0};
+        int r = jb_audit_recognize_scoped(m, by_default[i].container, genuine, sizeof genuine - 1, &a);
+        assert_int_equal(r, by_default[i].want ? JB_AUDIT_REJECTED : 0);
+        assert_int_equal(a.kind, by_default[i].want ? JB_AUDIT_NONE : JB_AUDIT_OK);
+        check_audit(&a);
+        jb_audit_done(&a);
+        /* an application line out of scope is not counted */
+        assert_int_equal(jb_audit_recognize_scoped(m, by_default[i].container, app, sizeof app - 1, &a), 0);
+        assert_int_equal(a.kind, JB_AUDIT_NONE);
+    }
+
+    /* terraform-enterprise: audit only from the atlas wrapper, not from a bare line */
+    static const char wrapped[] = "{\"component\":\"atlas\",\"log\":\"[Audit Log] {\\\"resource\\\":\\\"r\\\"}\"}";
+    jb_audit a = {0};
+    assert_int_equal(jb_audit_recognize_scoped(m, "terraform-enterprise", wrapped, sizeof wrapped - 1, &a), 0);
+    assert_int_equal(a.kind, JB_AUDIT_MALFORMED);
+    jb_audit_done(&a);
+    assert_int_equal(jb_audit_recognize_scoped(m, "terraform-enterprise", genuine, sizeof genuine - 1, &a),
+                     JB_AUDIT_REJECTED);
+    assert_int_equal(a.kind, JB_AUDIT_NONE);
+    jb_audit_matcher_free(m);
+    jb_audit_opts any_anchor = {.anchor = JB_AUDIT_ANCHOR_ANYWHERE};
+    assert_int_equal(jb_audit_matcher_new_opts(&any_anchor, &m, NULL), 0);
+    assert_int_equal(jb_audit_recognize_scoped(m, "terraform-enterprise", genuine, sizeof genuine - 1, &a), 0);
+    assert_int_equal(a.kind, JB_AUDIT_OK);
+    jb_audit_done(&a);
+    jb_audit_matcher_free(m);
+
+    static const char *const globs[] = {"web-*", "audit"};
+    jb_audit_opts o = {.containers = globs, .n_containers = 2};
+    assert_int_equal(jb_audit_matcher_new_opts(&o, &m, NULL), 0);
+    assert_true(jb_audit_in_scope(m, "web-1"));
+    assert_true(jb_audit_in_scope(m, "audit"));
+    assert_false(jb_audit_in_scope(m, "ptfe_atlas"));
+    jb_audit_matcher_free(m);
+
+    /* "*" is every container and every entry (the behaviour before issue 15) */
+    static const char *const any[] = {"*"};
+    o = (jb_audit_opts){.containers = any, .n_containers = 1};
+    assert_int_equal(jb_audit_matcher_new_opts(&o, &m, NULL), 0);
+    assert_true(jb_audit_in_scope(m, "nginx"));
+    assert_true(jb_audit_in_scope(m, ""));
+    jb_audit_matcher_free(m);
+
+    /* cloudify has no container scope */
+    o = (jb_audit_opts){.profile = "cloudify"};
+    assert_int_equal(jb_audit_matcher_new_opts(&o, &m, NULL), 0);
+    assert_true(jb_audit_in_scope(m, "anything"));
+    jb_audit_matcher_free(m);
+
+    static const char *const empty[] = {""};
+    jb_error err = {0};
+    o = (jb_audit_opts){.containers = empty, .n_containers = 1};
+    m = NULL;
+    assert_int_equal(jb_audit_matcher_new_opts(&o, &m, &err), -EINVAL);
+    assert_null(m);
+    assert_non_null(strstr(err.msg, "empty"));
+}
+
 static void test_custom_markers(void **state) {
     static const char *const markers[] = {"AUDIT:", "<<\"audit\">>", "[Journal d\342\200\231audit]"};
     jb_audit_matcher *m = NULL;
-    assert_int_equal(matcher_new(markers, JB_ELEMENTSOF(markers), &m, NULL), 0);
+    assert_int_equal(matcher_new_anywhere(markers, JB_ELEMENTSOF(markers), &m), 0);
 
     static const struct {
         const char *msg;
@@ -628,6 +722,7 @@ int main(void) {
         cmocka_unit_test(test_matcher_rejects_empty_marker),
         cmocka_unit_test(test_default_marker),
         cmocka_unit_test(test_custom_markers),
+        cmocka_unit_test(test_container_scope),
         cmocka_unit_test(test_app_lines_do_not_parse),
         cmocka_unit_test(test_too_many_keys),
         cmocka_unit_test(test_not_nul_terminated),

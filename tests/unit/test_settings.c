@@ -47,6 +47,11 @@ static const struct value_case {
     {JB_CONFIG_PATTERNS, "", "needs a non-empty pattern"},
     {JB_CONFIG_PATTERNS, "%{a}%{b}", "*"},
     {JB_CONFIG_MAX_LINE, "1", "*"}, /* not a list setting */
+    {JB_CONFIG_AUDIT_CONTAINERS, "tfe-*", NULL},
+    {JB_CONFIG_AUDIT_CONTAINERS, "", "needs a non-empty pattern"},
+    {JB_CONFIG_AUDIT_ANCHOR, "line-start", NULL},
+    {JB_CONFIG_AUDIT_ANCHOR, "anywhere", NULL},
+    {JB_CONFIG_AUDIT_ANCHOR, "start", "'start': expected line-start or anywhere"},
 };
 
 static void test_check_value(void **state) {
@@ -112,6 +117,18 @@ static void test_check_whole(void **state) {
     c.n_patterns = 1;
     assert_int_equal(jb_config_check(&c, &bad, &err), -EINVAL);
     assert_int_equal(bad, JB_CONFIG_PATTERNS);
+
+    jb_config_init(&c);
+    c.audit_containers = empty;
+    c.n_audit_containers = 1;
+    assert_int_equal(jb_config_check(&c, &bad, &err), -EINVAL);
+    assert_int_equal(bad, JB_CONFIG_AUDIT_CONTAINERS);
+
+    jb_config_init(&c);
+    c.audit_anchor = "Line-Start";
+    assert_int_equal(jb_config_check(&c, &bad, &err), -EINVAL);
+    assert_int_equal(bad, JB_CONFIG_AUDIT_ANCHOR);
+    assert_string_equal(err.msg, "'Line-Start': expected line-start or anywhere");
 
     jb_config_init(&c);
     c.max_line = 0;
