@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Fuzz target: configuration parsing, the jbridge command's options (parse_args() in
- * src/jbridge.c, compiled here as it is, with its main() renamed so this file can call it).
+ * src/jbridge.c, compiled here as it is, with its main() renamed so this file can call it; the
+ * bundle subcommand, src/jbridge-bundle.c, is linked beside it).
  * The input is split at NUL bytes into up to 64 arguments after "jbridge".
  * Properties: parsing ends with "go on" (-1), success (--help/--version) or a usage error (2),
  * never anything else; parsing the same arguments twice gives the same result (getopt's state is
