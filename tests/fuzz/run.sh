@@ -22,6 +22,7 @@ max_len() {
     case $1 in
     partial) echo 20000 ;; # several 8 KiB messages: lines over max_line, many pieces
     audit) echo 16384 ;;
+    pattern) echo 4096 ;;
     *) echo 4096 ;;
     esac
 }
