@@ -13,6 +13,8 @@ typedef enum item_kind {
 
 typedef struct item {
     item_kind kind;
+    bool span;  /* FIELD, SKIP: %{name*}, the field between the head and the tail */
+    bool word;  /* FIELD: %{name:word}, no blank inside */
     char *name; /* FIELD, CONST */
     char *text; /* LITERAL: the text; CONST: the value */
     size_t len; /* of text */
@@ -22,6 +24,7 @@ struct jb_pattern {
     char *source;
     item items[JB_PATTERN_MAX_ITEMS];
     size_t n;
+    size_t span; /* the index of the spanning field, or n when there is none */
 };
 
 jb_pattern *jb_pattern_free(jb_pattern *p) {
@@ -74,20 +77,50 @@ static int parse_field(jb_pattern *p, const char *s, size_t i, size_t *ret_next,
     size_t blen = (size_t)(close - body);
     const char *eq = memchr(body, '=', blen);
     size_t nlen = eq ? (size_t)(eq - body) : blen;
-    if (blen == 0) {
-        *ret_next = (size_t)(close - s) + 1;
-        return add_item(p, ITEM_SKIP, NULL, 0, NULL, 0, err);
+    bool word = false, span = false;
+    if (!eq && nlen >= 5 && memcmp(body + nlen - 5, ":word", 5) == 0) word = true, nlen -= 5;
+    if (!eq && nlen >= 1 && body[nlen - 1] == '*') span = true, nlen--;
+    *ret_next = (size_t)(close - s) + 1;
+    if (nlen == 0 && !word && (blen == 0 || span)) {
+        int r = add_item(p, ITEM_SKIP, NULL, 0, NULL, 0, err);
+        if (r >= 0) p->items[p->n - 1].span = span;
+        return r;
     }
     if (nlen == 0 || nlen > 32)
         return jb_error_set(err, -EINVAL, "pattern '%s': the field name at offset %zu must have 1 to 32 characters", s,
                             i);
+    if (!eq && memchr(body, ':', nlen))
+        return jb_error_set(err, -EINVAL, "pattern '%s': field at offset %zu: the only type is ':word'", s, i);
     for (size_t k = 0; k < nlen; k++)
         if (!name_char(body[k]))
             return jb_error_set(err, -EINVAL,
                                 "pattern '%s': field name at offset %zu: only A-Z a-z 0-9 _ . - are allowed", s, i);
-    *ret_next = (size_t)(close - s) + 1;
     if (eq) return add_item(p, ITEM_CONST, body, nlen, eq + 1, blen - nlen - 1, err);
-    return add_item(p, ITEM_FIELD, body, nlen, NULL, 0, err);
+    int r = add_item(p, ITEM_FIELD, body, nlen, NULL, 0, err);
+    if (r >= 0) p->items[p->n - 1].span = span, p->items[p->n - 1].word = word;
+    return r;
+}
+
+/* The rules a compiled pattern must keep: no two reading fields side by side, one spanning field
+ * at most (its index in p->span). */
+static int check_items(jb_pattern *p, jb_error *err) {
+    /* Two reading fields with only constants between them cannot be told apart. */
+    bool prev_reads = false;
+    p->span = p->n;
+    for (size_t k = 0; k < p->n; k++) {
+        item_kind kd = p->items[k].kind;
+        if (kd == ITEM_CONST) continue;
+        bool reads = kd == ITEM_FIELD || kd == ITEM_SKIP;
+        if (reads && prev_reads)
+            return jb_error_set(err, -EINVAL, "pattern '%s': two fields side by side need literal text between them",
+                                p->source);
+        prev_reads = reads;
+        if (!p->items[k].span) continue;
+        if (p->span != p->n)
+            return jb_error_set(err, -EINVAL, "pattern '%s': more than one spanning field (%%{name*})", p->source);
+        p->span = k;
+    }
+    return 0;
 }
 
 int jb_pattern_new(const char *text, jb_pattern **ret, jb_error *err) {
@@ -123,17 +156,7 @@ int jb_pattern_new(const char *text, jb_pattern **ret, jb_error *err) {
     jb_buf_done(&lit);
     if (r >= 0 && !any_literal)
         r = jb_error_set(err, -EINVAL, "pattern '%s' has no literal text: it would match every line", text);
-    /* Two reading fields with only constants between them cannot be told apart. */
-    bool prev_reads = false;
-    for (size_t k = 0; r >= 0 && k < p->n; k++) {
-        item_kind kd = p->items[k].kind;
-        if (kd == ITEM_CONST) continue;
-        bool reads = kd == ITEM_FIELD || kd == ITEM_SKIP;
-        if (reads && prev_reads)
-            r = jb_error_set(err, -EINVAL, "pattern '%s': two fields side by side need literal text between them",
-                             text);
-        prev_reads = reads;
-    }
+    if (r >= 0) r = check_items(p, err);
     if (r < 0) {
         jb_pattern_free(p);
         return r;
@@ -146,40 +169,118 @@ static bool trailing_blank(char c) {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-int jb_pattern_match(const jb_pattern *p, const char *line, size_t n, jb_field **ret_fields, size_t *ret_n) {
-    struct span {
-        size_t off, len;
-    } spans[JB_PATTERN_MAX_ITEMS];
-    size_t pos = 0, end = n;
-    if (!line) end = n = 0;
-    while (end > 0 && trailing_blank(line[end - 1])) end--;
+typedef struct span {
+    size_t off, len;
+} span;
 
-    for (size_t i = 0; i < p->n; i++) {
+/* The last occurrence of needle (nn > 0 bytes) in hay (hn bytes), or NULL. O(hn * nn) at worst. */
+static const char *last_occurrence(const char *hay, size_t hn, const char *needle, size_t nn) {
+    while (hn >= nn) {
+        const char *c = memrchr(hay, needle[nn - 1], hn);
+        if (!c) return NULL;
+        size_t at = (size_t)(c - hay) + 1; /* the candidate ends at hay + at */
+        if (at >= nn && memcmp(hay + at - nn, needle, nn) == 0) return hay + at - nn;
+        hn = at - 1;
+    }
+    return NULL;
+}
+
+/* The nearest literal after (dir 1) or before (dir -1) item i, not beyond item stop; NULL if none. */
+static const item *near_literal(const jb_pattern *p, size_t i, int dir, size_t stop) {
+    for (size_t k = i; k != stop;) {
+        k = dir > 0 ? k + 1 : k - 1;
+        if (k < p->n && p->items[k].kind == ITEM_LITERAL) return &p->items[k];
+        if (k == stop) break;
+    }
+    return NULL;
+}
+
+/* The tail: the items after the spanning field, matched from *hi (the end of the line) backward:
+ * a literal must end where the text still unread ends, a field starts after the last occurrence
+ * of the literal before it. Lowers *hi to where the tail starts. false: no match. */
+static bool match_tail(const jb_pattern *p, const char *line, size_t *hi, span *spans) {
+    for (size_t i = p->n - 1; i > p->span; i--) {
         const item *it = &p->items[i];
         if (it->kind == ITEM_CONST) continue;
         if (it->kind == ITEM_LITERAL) {
-            if (end - pos < it->len || memcmp(line + pos, it->text, it->len) != 0) return 0;
+            if (*hi < it->len || memcmp(line + *hi - it->len, it->text, it->len) != 0) return false;
+            *hi -= it->len;
+            continue;
+        }
+        const item *prev = near_literal(p, i, -1, p->span); /* there is one: fields are never side by side */
+        const char *hit = prev ? last_occurrence(line, *hi, prev->text, prev->len) : NULL;
+        if (!hit) return false;
+        size_t start = (size_t)(hit - line) + prev->len;
+        spans[i].off = start;
+        spans[i].len = *hi - start;
+        *hi = start;
+    }
+    return true;
+}
+
+/* The head: the items before the spanning field (all of them when there is none), matched from
+ * the start of the line forward within its first hi bytes: a field ends at the first occurrence
+ * of the literal after it, or at hi when it is the last item. Sets *ret_pos where the head ends. */
+static bool match_head(const jb_pattern *p, const char *line, size_t hi, span *spans, size_t *ret_pos) {
+    size_t pos = 0;
+    for (size_t i = 0; i < p->span; i++) {
+        const item *it = &p->items[i];
+        if (it->kind == ITEM_CONST) continue;
+        if (it->kind == ITEM_LITERAL) {
+            if (hi - pos < it->len || memcmp(line + pos, it->text, it->len) != 0) return false;
             pos += it->len;
             continue;
         }
-        /* A reading field: up to the next literal, or the rest of the line. */
-        const item *next = NULL;
-        for (size_t k = i + 1; k < p->n && !next; k++)
-            if (p->items[k].kind == ITEM_LITERAL) next = &p->items[k];
-        size_t stop = end;
+        const item *next = near_literal(p, i, 1, p->span);
+        size_t stop = hi;
         if (next) {
-            const char *hit = memmem(line + pos, end - pos, next->text, next->len);
-            if (!hit) return 0;
+            const char *hit = memmem(line + pos, hi - pos, next->text, next->len);
+            if (!hit) return false;
             stop = (size_t)(hit - line);
         }
         spans[i].off = pos;
         spans[i].len = stop - pos;
         pos = stop;
     }
-    if (pos != end) return 0;
+    *ret_pos = pos;
+    return true;
+}
+
+/* A field's value: its text without leading and trailing blanks. */
+static void field_value(const item *it, const char *line, const span *sp, const char **ret_v, size_t *ret_len) {
+    const char *v = it->kind == ITEM_CONST ? it->text : line + sp->off;
+    size_t vlen = it->kind == ITEM_CONST ? it->len : sp->len;
+    while (vlen > 0 && trailing_blank(v[0])) v++, vlen--;
+    while (vlen > 0 && trailing_blank(v[vlen - 1])) vlen--;
+    *ret_v = v;
+    *ret_len = vlen;
+}
+
+int jb_pattern_match(const jb_pattern *p, const char *line, size_t n, jb_field **ret_fields, size_t *ret_n) {
+    span spans[JB_PATTERN_MAX_ITEMS];
+    size_t end = n, pos;
+    if (!line) end = n = 0;
+    while (end > 0 && trailing_blank(line[end - 1])) end--;
+
+    if (p->span < p->n && !match_tail(p, line, &end, spans)) return 0;
+    if (!match_head(p, line, end, spans, &pos)) return 0;
+    if (p->span < p->n) {
+        spans[p->span].off = pos;
+        spans[p->span].len = end - pos;
+    } else if (pos != end) {
+        return 0;
+    }
 
     size_t add = 0;
-    for (size_t i = 0; i < p->n; i++) add += p->items[i].kind == ITEM_FIELD || p->items[i].kind == ITEM_CONST;
+    for (size_t i = 0; i < p->n; i++) {
+        const item *it = &p->items[i];
+        if (it->kind != ITEM_FIELD && it->kind != ITEM_CONST) continue;
+        const char *v;
+        size_t vlen;
+        field_value(it, line, &spans[i], &v, &vlen);
+        if (it->word && (memchr(v, ' ', vlen) || memchr(v, '\t', vlen))) return 0;
+        add++;
+    }
     if (add == 0) return 1;
     jb_field *fields = jb_realloc(*ret_fields, (*ret_n + add) * sizeof *fields);
     if (!fields) return -ENOMEM;
@@ -187,10 +288,9 @@ int jb_pattern_match(const jb_pattern *p, const char *line, size_t n, jb_field *
     for (size_t i = 0; i < p->n; i++) {
         const item *it = &p->items[i];
         if (it->kind != ITEM_FIELD && it->kind != ITEM_CONST) continue;
-        const char *v = it->kind == ITEM_CONST ? it->text : line + spans[i].off;
-        size_t vlen = it->kind == ITEM_CONST ? it->len : spans[i].len;
-        while (vlen > 0 && trailing_blank(v[0])) v++, vlen--;
-        while (vlen > 0 && trailing_blank(v[vlen - 1])) vlen--;
+        const char *v;
+        size_t vlen;
+        field_value(it, line, &spans[i], &v, &vlen);
         if (vlen == 0) continue;
         size_t name_len = strlen(it->name);
         if (jb_field_set(&fields[*ret_n], it->name, name_len, it->name, name_len, v, vlen) < 0) return -ENOMEM;

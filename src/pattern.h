@@ -8,14 +8,24 @@
  *   %{name}         a field: the text up to the first occurrence of the literal text that
  *                   follows it in the pattern, or, for a field at the end, the rest of the line;
  *   %{}             the same, but the text is skipped;
+ *   %{name:word}    a field that holds no blank (space, tab) once trimmed: the line does not
+ *                   match otherwise (so that a value with blanks cannot be taken for two fields);
+ *   %{name*}        the spanning field (at most one): the items before it (the head) are matched
+ *                   from the start of the line as above, the items after it (the tail) from the
+ *                   end of the line backward (a field there starts after the LAST occurrence of
+ *                   the literal text before it), and it takes whatever lies between, so that no
+ *                   text inside it can move a field of the head or of the tail; %{*} skips it;
  *   %{name=value}   a constant field: adds name="value" when the pattern matches, reads nothing;
  *   %%              a literal '%'; any other character is literal.
  * name: 1 to 32 characters of A-Z a-z 0-9 _ . - (a valid RFC 5424 PARAM-NAME as it is).
  * A field's text loses its leading and trailing blanks (space, tab, CR, LF); a field left empty is
  * not added. A pattern matches a whole line: from its first byte, and the last literal (if the pattern ends
  * with one) must end the line, trailing blanks, CR and LF aside. There is no backtracking: a
- * field ends at the first occurrence of what follows it. Two reading fields side by side
- * (%{a}%{b}) are ambiguous and rejected, and so is a pattern without any literal text. */
+ * field ends at the first occurrence of what follows it (in the tail: starts at the last
+ * occurrence of what precedes it). With a spanning field the tail is matched first and the head
+ * within what the tail leaves; without one the whole pattern is a head. A match costs O(n * L)
+ * for a line of n bytes and a longest literal of L bytes. Two reading fields side by side (%{a}%{b}) are
+ * ambiguous and rejected, and so is a pattern without any literal text. */
 
 #include <stddef.h>
 

@@ -19,8 +19,16 @@ static const char *const tfe_wrapped_containers[] = {"terraform-enterprise"};
  * Newer managers write it as a gunicorn access log with the format
  *   %(t)s %(h)s %({X-Cloudify-Audit-Username}o)s %({X-Cloudify-Audit-Tenant}o)s
  *   %({X-Cloudify-Audit-Auth-Method}o)s "%(r)s" %(s)s %(b)s "%(a)s" took %(M)sms
- * where %(t)s is "[27/Mar/2018:21:55:29 +0000]" and a missing header gives "-"; the first pattern
- * splits the request line, the second keeps a request line that is not "METHOD PATH PROTOCOL".
+ * where %(t)s is "[27/Mar/2018:21:55:29 +0000]" and a missing header gives "-". gunicorn escapes
+ * nothing: the user agent, the headers (user, tenant, auth method) and the request's path may hold
+ * quotes, "took 1ms" and the like; only the path is free of spaces (gunicorn's request line is
+ * split at them). So the user agent is the spanning field, the duration is read from the end, the
+ * request line and what precedes it from the start, and user, tenant and auth method are taken
+ * apart only when none of them holds a blank (auth_method:word; else they could be told apart in
+ * more than one way). The first pattern splits the request line, the second keeps a request line
+ * that is not "METHOD PATH PROTOCOL"; the third keeps, for a line whose user, tenant or auth method
+ * holds a blank, what is certain (time, origin, duration) and the rest unsplit, so that no audit
+ * line is lost and no hostile value moves another field.
  * Older managers (rest-security-audit.log) wrote flask-securest's messages behind a
  * "[TIME] [LEVEL] " prefix:
  *   user "NAME" authenticated successfully from host [HOST/ADDRESS], authentication provider: METHOD
@@ -28,10 +36,11 @@ static const char *const tfe_wrapped_containers[] = {"terraform-enterprise"};
  *   all authentication methods failed: ... (the reason, on the following lines)
  * where "[HOST/ADDRESS]" is "[ADDRESS]" when the address has no name. */
 static const char *const cloudify_patterns[] = {
-    "[%{time}] %{origin} %{user} %{tenant} %{auth_method} \"%{method} %{path} %{protocol}\" %{status} %{bytes} "
-    "\"%{user_agent}\" took %{duration_ms}ms",
-    "[%{time}] %{origin} %{user} %{tenant} %{auth_method} \"%{request}\" %{status} %{bytes} \"%{user_agent}\" "
-    "took %{duration_ms}ms",
+    "[%{time}] %{origin} %{user} %{tenant} %{auth_method:word} \"%{method} %{path} %{protocol:word}\" %{status} "
+    "%{bytes} \"%{user_agent*}\" took %{duration_ms}ms",
+    "[%{time}] %{origin} %{user} %{tenant} %{auth_method:word} \"%{request}\" %{status} %{bytes} "
+    "\"%{user_agent*}\" took %{duration_ms}ms",
+    "[%{time}] %{origin} %{unsplit*} took %{duration_ms}ms",
     "%{outcome=success}[%{time}] [%{level}] user \"%{user}\" authenticated successfully from host "
     "[%{origin_host}/%{origin}], authentication provider: %{auth_method}",
     "%{outcome=success}[%{time}] [%{level}] user \"%{user}\" authenticated successfully from host [%{origin}], "

@@ -115,7 +115,12 @@ int jb_resplit_message(const jb_audit_matcher *m, const char *msg, size_t msg_le
     r = jb_resplit_find(sd, sd_len, pen, ret_audit, ret_stream);
     if (r < 0) return r;
     if (r > 0) return JB_RESPLIT_SD;
-    r = jb_audit_recognize(m, msg, msg_len, ret_audit);
+    /* A message that came as RFC 3164 (logger, traditional forwarding) starts with the space
+     * that followed its tag: rsyslog keeps it. The line the platform wrote starts after it. */
+    const char *line = msg;
+    size_t line_len = msg_len;
+    if (line_len > 0 && line[0] == ' ') line++, line_len--;
+    r = jb_audit_recognize(m, line, line_len, ret_audit);
     if (r < 0) return r;
     jb_resplit_record(msg, msg_len, ret_audit, JB_STREAM_APP, id, &rec);
     *ret_stream = jb_route(&rec);

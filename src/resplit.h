@@ -28,8 +28,9 @@ typedef enum jb_resplit_source {
 int jb_resplit_find(const char *sd, size_t n, unsigned pen, jb_audit *ret_audit, jb_stream *ret_stream);
 
 /* Classify one message: jb_resplit_find() on sd (may be NULL/empty), else jb_audit_recognize()
- * on the text. Fills *ret_audit (zeroed or cleared before) and *ret_stream (jb_route's decision),
- * returns the source (>= 0) or -ENOMEM. */
+ * on the text, without its first character when that is a space (the separator after the tag
+ * that rsyslog keeps in a RFC 3164 message's text). Fills *ret_audit (zeroed or cleared before) and *ret_stream
+ * (jb_route's decision), returns the source (>= 0) or -ENOMEM. */
 int jb_resplit_message(const jb_audit_matcher *m, const char *msg, size_t msg_len, const char *sd, size_t sd_len,
                        unsigned pen, jb_audit *ret_audit, jb_stream *ret_stream);
 

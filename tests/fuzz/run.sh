@@ -14,7 +14,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:?usage: $0 BUILDDIR [RUNS] [TARGET...]}
 runs=${2:-10000000}
 shift $(($# < 2 ? $# : 2))
-targets=${*:-audit sd partial state cli}
+targets=${*:-audit sd partial state cli pattern}
 work=${JB_FUZZ_WORK:-/tmp/jb-fuzz}
 status=0
 
@@ -22,6 +22,7 @@ max_len() {
     case $1 in
     partial) echo 20000 ;; # several 8 KiB messages: lines over max_line, many pieces
     audit) echo 16384 ;;
+    pattern) echo 4096 ;;
     *) echo 4096 ;;
     esac
 }

@@ -6,6 +6,12 @@
 # (rename to a dated name, a few late lines into the renamed file, a new file): every line arrives
 # exactly once, in the right output (audit.log, app.log, deployments/DEPLOYMENT.log), with the right
 # structured data (audit@32473 fields of the "cloudify" profile, cloudify@32473 file and deployment).
+# rest/audit.log holds hostile REST audit lines (issue 15, attack 4: a user agent of 'x" took 1ms y',
+# one that holds a whole fake request, quotes in the path, user, tenant and auth method, a user
+# name with a blank): each arrives in the audit output with the genuine fields, or unsplit when
+# user, tenant and auth method cannot be told apart. Then the hostile line as RFC 3164 (logger to
+# imuxsock, logger and a plain sender over imtcp), its text starting with the space after the tag:
+# still audit, with the genuine fields.
 
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -125,8 +131,17 @@ for f in files:
                 continue
             if sd_value(sd, "jbridge@32473", "stream") != "audit": fail("%s: no stream=audit in %s" % (f, sd))
             if f == "rest/audit.log":
-                m = re.match(r'\[([^\]]*)\] (\S+) (\S+) (\S+) (\S+) "(\S+) (\S+) (\S+)" (\d+) (\S+) "([^"]*)" took (\d+)ms$', line)
-                want = dict(zip("time origin user tenant auth_method method path protocol status bytes user_agent duration_ms".split(), m.groups()))
+                # gunicorn escapes nothing: the user agent runs to the last '" took', the other
+                # fields hold no blank; a user, tenant or auth method with a blank leaves the rest
+                # unsplit (no field of it may be guessed)
+                m = re.match(r'\[([^\]]*)\] (\S+) (\S+) (\S+) (\S+) "(\S+) (\S+) (\S+)" (\d+) (\S+) "(.*)" took (\d+)ms$', line)
+                names = "time origin user tenant auth_method method path protocol status bytes user_agent duration_ms"
+                if not m:
+                    m = re.match(r'\[([^\]]*)\] (\S+) (.*) took (\d+)ms$', line)
+                    names = "time origin unsplit duration_ms"
+                    for k in ("user", "tenant", "method", "path", "status"):
+                        if k in a: fail("%s: %r has a guessed %s=%r" % (f, line, k, a[k]))
+                want = {k: v for k, v in zip(names.split(), m.groups()) if v != ""}
             else:
                 want = {"outcome": "success" if "successfully" in line else "failure"}
                 m = re.search(r'from host \[(?:([^/\]]*)/)?([^\]]*)\]', line)
@@ -157,6 +172,47 @@ PY
 jb_is "$?" 0 "each line exactly once, in its output, with its structured data" || true
 [ -s "$T/check.log" ] && jb_diag "$(cat "$T/check.log")"
 jb_ok "rsyslogd logged no error" sh -c "! grep -i 'error' '$T/rsyslogd.log'"
+
+# The same REST audit lines sent as RFC 3164, where rsyslog keeps the space after the tag at the
+# start of the message: by logger to a unix socket (imuxsock) and by a plain TCP sender (imtcp),
+# into mmjbridge with the cloudify profile and nothing else deciding the stream.
+T2=$T/rfc3164
+mkdir -p "$T2/work"
+port=$((20000 + $$ % 20000))
+cat >"$T2/rsyslog.conf" <<EOC
+global(workDirectory="$T2/work")
+module(load="imuxsock" SysSock.Use="off")
+module(load="imtcp")
+module(load="$JB_RSYSLOG_MODULES/mmjbridge.so")
+template(name="t" type="string"
+         string="%\$!jbridge!stream%|%\$!audit!user%|%\$!audit!status%|%\$!audit!path%|%\$!audit!user_agent%|%msg%\n")
+ruleset(name="r") {
+    action(type="mmjbridge" profile="cloudify")
+    action(type="omfile" file="$T2/out.log" template="t")
+}
+input(type="imuxsock" socket="$T2/log.sock" ruleset="r")
+input(type="imtcp" port="$port" address="127.0.0.1" ruleset="r")
+EOC
+"$RSYSLOGD" -n -f "$T2/rsyslog.conf" -i "$T2/rsyslogd.pid" >"$T2/rsyslogd.log" 2>&1 &
+RS2_PID=$!
+jb_on_cleanup "kill -TERM $RS2_PID 2>/dev/null"
+jb_wait_for "test -S '$T2/log.sock' && test -s '$T2/rsyslogd.pid'" 30 || jb_diag "rsyslogd: $(cat "$T2/rsyslogd.log")"
+hostile='[27/Mar/2018:21:55:35 +0000] 10.0.0.66 mallory default_tenant token "DELETE /api/v3.1/deployments/prod HTTP/1.1" 204 0 "x" took 1ms y" took 9ms'
+logger -u "$T2/log.sock" -t cloudify-rest-audit -- "$hostile"
+logger --rfc3164 -T -n 127.0.0.1 -P "$port" -t cloudify-rest-audit -- "$hostile"
+printf '<14>Mar 27 21:55:36 manager cloudify-rest-audit: %s\n' "$hostile" | python3 -c '
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(sys.stdin.buffer.read())
+s.close()' "$port"
+jb_wait_for "[ \$(wc -l <'$T2/out.log' 2>/dev/null || echo 0) -ge 3 ]" 30 || jb_diag "not everything arrived: $(cat "$T2/out.log" 2>/dev/null)"
+kill -TERM "$RS2_PID"
+jb_wait_pid_exit "$RS2_PID" 20 || kill -KILL "$RS2_PID"
+jb_is "$(cut -d'|' -f1-5 "$T2/out.log" | sort | uniq -c | tr -s ' ')" \
+    ' 3 audit|mallory|204|/api/v3.1/deployments/prod|x" took 1ms y' \
+    "RFC 3164 (logger to imuxsock, logger and a plain sender over TCP): audit, with the genuine fields"
+jb_is "$(cut -d'|' -f6- "$T2/out.log" | cut -c1 | tr -d '\n' | tr ' ' _)" "___" \
+    "RFC 3164: each message did start with the space after the tag"
 
 # The shipped logrotate policy for the per-deployment outputs parses and selects those files
 # (-d: nothing is rotated and no script runs).

@@ -4,7 +4,7 @@
  *
  * File-driven cases in data/resplit/: NAME.in holds the structured data on its first line ("-"
  * for none) and the message text after it, byte for byte (no newline added or removed after the
- * first). NAME.out is the dump:
+ * first); cases named cloudify-* use the "cloudify" profile. NAME.out is the dump:
  *   source=text|sd
  *   stream=app|audit
  *   kind=none|ok|malformed
@@ -25,6 +25,15 @@
 static jb_audit_matcher *default_matcher(void) {
     jb_audit_matcher *m = NULL;
     assert_int_equal(jb_audit_matcher_new_opts(NULL, &m, NULL), 0);
+    return m;
+}
+
+/* The matcher of a case: the "cloudify" profile for cases named cloudify-*, else the default. */
+static jb_audit_matcher *case_matcher(const char *name) {
+    static const jb_audit_opts cloudify = {.profile = "cloudify"};
+    jb_audit_matcher *m = NULL;
+    if (strncmp(name, "cloudify-", 9) != 0) return default_matcher();
+    assert_int_equal(jb_audit_matcher_new_opts(&cloudify, &m, NULL), 0);
     return m;
 }
 
@@ -101,7 +110,7 @@ static void one_case(const char *dir, const char *name) {
     size_t sd_len, msg_len, got_len = 0;
     int r;
     load_case(dir, name, &sd, &sd_len, &msg, &msg_len);
-    jb_audit_matcher *m = default_matcher();
+    jb_audit_matcher *m = case_matcher(name);
     char *got = classify_dump(m, sd, sd_len, msg, msg_len, &got_len, &r);
     assert_non_null(got);
 
@@ -124,7 +133,7 @@ static void alloc_case(const char *dir, const char *name) {
     size_t sd_len, msg_len, ref_len = 0, got_len = 0;
     int r;
     load_case(dir, name, &sd, &sd_len, &msg, &msg_len);
-    jb_audit_matcher *m = default_matcher();
+    jb_audit_matcher *m = case_matcher(name);
     ref = classify_dump(m, sd, sd_len, msg, msg_len, &ref_len, &r);
     assert_non_null(ref);
     for (long n = 0;; n++) {
