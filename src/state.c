@@ -253,16 +253,17 @@ static int fsync_dir(const char *dir, const char *path, jb_error *err) {
     return 0;
 }
 
-/* Write content to the new temporary file fd (named tmp), sync it and rename it over path. On
- * failure the temporary file is removed. */
-static int write_and_rename(int fd, const char *tmp, const char *path, const jb_buf *content, jb_error *err) {
+/* Write content to the new temporary file fd (named tmp), sync it (unless no_sync) and rename it
+ * over path. On failure the temporary file is removed. */
+static int write_and_rename(int fd, const char *tmp, const char *path, const jb_buf *content, bool no_sync,
+                            jb_error *err) {
     int r;
     const char *what;
     if ((r = fchmod(fd, 0600) < 0 ? -errno : 0) < 0)
         what = "set the mode of";
     else if ((r = jb_write_all(fd, content->data, content->len)) < 0)
         what = "write";
-    else if ((r = fsync(fd) < 0 ? -errno : 0) < 0)
+    else if (!no_sync && (r = fsync(fd) < 0 ? -errno : 0) < 0)
         what = "sync";
     else
         what = "close";
@@ -279,7 +280,14 @@ static int write_and_rename(int fd, const char *tmp, const char *path, const jb_
 }
 
 int jb_state_write(const char *path, const jb_state *s, jb_error *err) {
+    return jb_state_save(path, s, 0, err);
+}
+
+int jb_state_save(const char *path, const jb_state *s, unsigned flags, jb_error *err) {
     const char *cursor = s->cursor;
+    const bool no_sync = (flags & JB_STATE_NO_SYNC) != 0;
+    if ((flags & ~(unsigned)JB_STATE_NO_SYNC) != 0)
+        return jb_error_set(err, -EINVAL, "unknown flags for saving state file %s", path);
     if (!jb_cursor_valid(cursor))
         return jb_error_set(err, -EINVAL, "refusing to save an invalid cursor to state file %s", path);
 
@@ -300,7 +308,7 @@ int jb_state_write(const char *path, const jb_state *s, jb_error *err) {
     int fd = create_temp(path, tmp, size);
     if (fd < 0)
         return jb_error_set(err, fd, "cannot create a temporary file for state file %s: %s", path, strerror(-fd));
-    r = write_and_rename(fd, tmp, path, &content, err);
+    r = write_and_rename(fd, tmp, path, &content, no_sync, err);
     if (r < 0) return r;
-    return fsync_dir(dir, path, err);
+    return no_sync ? 0 : fsync_dir(dir, path, err);
 }

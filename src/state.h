@@ -8,7 +8,9 @@
  * file of an earlier version, which has no such line, still loads: its counters are 0). Written
  * atomically (temporary file in the
  * same directory created with O_EXCL|O_NOFOLLOW and mode 0600, fsync, rename, fsync of the
- * directory), so a crash leaves the old or the new state, never an empty one. */
+ * directory), so a crash leaves the old or the new state, never an empty one. A save without the
+ * fsyncs (JB_STATE_NO_SYNC) gives the same guarantee against a crash of the process, not of the
+ * machine. */
 
 #include "record.h"
 #include "util.h"
@@ -45,9 +47,26 @@ int jb_state_set_aside(const char *path, jb_error *err);
  * failure; the others are still tried). */
 int jb_state_remove_stale(const char *path, jb_error *err);
 
-/* Save s atomically (seq lines only when not 0). 0, -EINVAL (invalid cursor, sequence over
- * JB_SEQUENCE_MAX) or negative errno with err set. */
+/* Save s atomically (seq lines only when not 0), durably: jb_state_save(path, s, 0, err). 0, -EINVAL
+ * (invalid cursor, sequence over JB_SEQUENCE_MAX) or negative errno with err set. */
 int jb_state_write(const char *path, const jb_state *s, jb_error *err);
+
+/* Flags of jb_state_save(). */
+typedef enum jb_state_flags {
+    /* Write the temporary file and rename it over path, without fsync of the file or of its
+     * directory. A crash of the process (SIGKILL, an abort) cannot lose such a save: the data and
+     * the rename are in the kernel's page cache, and every later open sees them. A power loss or
+     * a kernel crash can: the file then holds an older save, or (on a file system that does not
+     * write a file's data before a rename that replaces another, such as ext4 mounted
+     * noauto_da_alloc or data=writeback) it is empty, which jb_state_read() refuses (-EBADMSG).
+     * For frequent saves, with a durable one (flags 0) every so often. */
+    JB_STATE_NO_SYNC = 1 << 0,
+} jb_state_flags;
+
+/* Save s atomically (seq lines only when not 0): a temporary file in the same directory, renamed
+ * over path; with flags 0 durably (fsync of the temporary file before the rename and of the
+ * directory after it). flags: 0 or JB_STATE_NO_SYNC. Returns as jb_state_write(). */
+int jb_state_save(const char *path, const jb_state *s, unsigned flags, jb_error *err);
 
 /* Free what s holds and zero it. NULL-safe. */
 void jb_state_done(jb_state *s);

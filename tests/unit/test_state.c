@@ -344,6 +344,40 @@ static void test_save_invalid_cursor(void **state) {
     free(path);
 }
 
+/* A save without fsync (JB_STATE_NO_SYNC) writes the same file, atomically, with the same mode,
+ * and replaces a durable one; an unknown flag is refused before anything is created. */
+static void test_save_no_sync(void **state) {
+    char *path = path_in(*state, "state");
+    jb_error err = {0};
+    jb_state st = {.cursor = (char *)CURSOR, .seq_app = 7, .seq_audit = 3};
+    assert_int_equal(jb_state_save(path, &st, 1u << 5, &err), -EINVAL);
+    assert_contains(err.msg, path);
+    assert_int_equal(count_entries(*state), 0);
+
+    assert_int_equal(jb_state_save(path, &st, JB_STATE_NO_SYNC, &err), 0);
+    jb_state got = {0};
+    assert_int_equal(jb_state_read(path, &got, &err), 0);
+    assert_string_equal(got.cursor, CURSOR);
+    assert_int_equal(got.seq_app, 7);
+    assert_int_equal(got.seq_audit, 3);
+    jb_state_done(&got);
+    struct stat sb;
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(sb.st_mode & 07777, 0600);
+    assert_int_equal(count_entries(*state), 1); /* no temporary file left */
+
+    /* durable, then not: the newest save is what is read */
+    st.seq_app = 8;
+    assert_int_equal(jb_state_save(path, &st, 0, &err), 0);
+    st.seq_app = 9;
+    assert_int_equal(jb_state_save(path, &st, JB_STATE_NO_SYNC, &err), 0);
+    assert_int_equal(jb_state_read(path, &got, &err), 0);
+    assert_int_equal(got.seq_app, 9);
+    jb_state_done(&got);
+    assert_int_equal(count_entries(*state), 1);
+    free(path);
+}
+
 /* ---- load: not a regular file, too large ---- */
 
 static void test_load_special(void **state) {
@@ -551,6 +585,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_symlink, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_unwritable, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_save_invalid_cursor, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_save_no_sync, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_load_special, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_load_size, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_remove_stale, setup_dir, teardown_dir),
