@@ -20,6 +20,8 @@
 
 #define JB_INFLIGHT_SLEEP_MAX_USEC 50000 /* longest pause while the in-flight bound is reached */
 #define JB_ACK_POLL_USEC 2000            /* how often shutdown looks for acknowledgements */
+#define JB_SYNC_USEC 1000000             /* a saved position is made durable within about this */
+#define JB_IDLE_POLL_MIN_USEC 1000       /* first wait of an idle worker while groups are out */
 
 static ackGroup *groupFree(ackGroup *g) {
     if (g == NULL) return NULL;
@@ -64,6 +66,7 @@ void imjb_group_close(instanceConf_t *inst, jb_bridge *b, sbool ends_interval) {
     if (cp != NULL) g->checkpoint.cursor = strdup(cp);            /* NULL (no memory): acknowledging it moves nothing */
     jb_bridge_checkpoint_sequence(b, &g->checkpoint.seq_app, &g->checkpoint.seq_audit);
     g->ends_interval = ends_interval;
+    inst->ack_poll_usec = 0; /* a new group out: look for its acknowledgement soon */
     if (inst->tail == NULL)
         inst->head = g;
     else
@@ -77,12 +80,14 @@ static int groupDone(ackGroup *g) {
     return !g->broken && (g->prop == NULL || __atomic_load_n(&g->prop->iRefCount, __ATOMIC_ACQUIRE) == 1);
 }
 
-/* Save the newest acknowledged position. */
-void imjb_save_state(instanceConf_t *inst) {
+/* Save the newest acknowledged position: durably (fsync of the file and its directory) or by a
+ * rename only, which a crash of rsyslogd cannot undo (the page cache survives it; only a power
+ * loss can). */
+void imjb_save_state(instanceConf_t *inst, sbool durable) {
     jb_error err = {0};
     if (inst->acked.cursor == NULL) return;
-    inst->acked_unsaved = 0; /* a failure is retried at the next interval, idle moment or shutdown */
-    if (jb_state_write(inst->state_path, &inst->acked, &err) < 0) {
+    inst->acked_unsaved = 0; /* a failure is retried at the next acknowledgement, idle moment or shutdown */
+    if (jb_state_save(inst->state_path, &inst->acked, durable ? 0 : JB_STATE_NO_SYNC, &err) < 0) {
         /* once per failing spell, not at every checkpoint: the input goes on and retries */
         if (!inst->state_failing)
             LogError(-err.code, RS_RET_IO_ERROR,
@@ -93,7 +98,25 @@ void imjb_save_state(instanceConf_t *inst) {
     }
     if (inst->state_failing) LogMsg(0, NO_ERRCODE, LOG_INFO, "imjbridge: state saved again to '%s'", inst->state_path);
     inst->state_failing = 0;
+    inst->saved_unsynced = !durable;
+    if (durable) inst->synced_usec = jb_now_usec(CLOCK_MONOTONIC);
     STATSCOUNTER_INC(inst->ctrSaves, inst->mutCtrSaves);
+}
+
+/* JB_SYNC_USEC since the last durable save (or none yet). */
+static int syncDue(instanceConf_t *inst) {
+    return inst->synced_usec == 0 || jb_now_usec(CLOCK_MONOTONIC) - inst->synced_usec >= JB_SYNC_USEC;
+}
+
+void imjb_save_idle(instanceConf_t *inst) {
+    if (inst->acked_unsaved || (inst->saved_unsynced && syncDue(inst))) imjb_save_state(inst, syncDue(inst));
+}
+
+uint64_t imjb_idle_wait_usec(instanceConf_t *inst, uint64_t max_usec) {
+    if (inst->head == NULL || inst->head->broken) return max_usec;
+    uint64_t usec = inst->ack_poll_usec < JB_IDLE_POLL_MIN_USEC ? JB_IDLE_POLL_MIN_USEC : inst->ack_poll_usec;
+    inst->ack_poll_usec = usec * 2; /* reset when a group is acknowledged */
+    return usec < max_usec ? usec : max_usec;
 }
 
 /* Drop the references of up to max of the oldest held messages that only the module still
@@ -127,8 +150,10 @@ void imjb_hold_msg(instanceConf_t *inst, smsg_t *pMsg) {
     inst->held[(inst->held_first + inst->held_n++) & (JB_HELD_MAX - 1)] = MsgAddRef(pMsg);
 }
 
-/* Acknowledge the completed groups at the front of the FIFO, in order; save the state when one
- * of them ended a persistStateInterval. */
+/* Acknowledge the completed groups at the front of the FIFO, in order, and save the position they
+ * reach: a rename only (enough against a crash of rsyslogd, so that it reads again about one batch
+ * at most), durably when one of them ended a persistStateInterval or JB_SYNC_USEC passed since
+ * the last durable save (against a power loss). */
 void imjb_reap(instanceConf_t *inst) {
     ackGroup *g;
     releaseHeld(inst, SIZE_MAX, 0);
@@ -144,11 +169,13 @@ void imjb_reap(instanceConf_t *inst) {
             inst->acked_unsaved = 1;
         }
         if (g->ends_interval) inst->save_due = 1;
+        inst->ack_poll_usec = 0;
         groupFree(g);
     }
-    if (inst->save_due) {
+    if (inst->save_due || inst->acked_unsaved) {
+        sbool durable = inst->save_due || syncDue(inst);
         inst->save_due = 0;
-        imjb_save_state(inst);
+        imjb_save_state(inst, durable);
     }
 }
 
@@ -206,7 +233,7 @@ void imjb_ack_finish(instanceConf_t *inst, jb_bridge *b) {
     inst->held = NULL;
     inst->held_n = inst->held_first = 0;
     unsigned waited_ms = drainAcks(inst);
-    imjb_save_state(inst);
+    imjb_save_state(inst, 1);
     reportUnacked(inst, waited_ms);
     while (inst->head != NULL) {
         ackGroup *g = inst->head;

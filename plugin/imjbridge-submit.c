@@ -278,8 +278,8 @@ static void readBatch(instanceConf_t *inst, jb_bridge *b, int *since_mark) {
         return;
     }
     if (n == 0) {
-        if (inst->acked_unsaved) imjb_save_state(inst); /* idle: a good moment to record the position */
-        r = jb_bridge_wait(b, JB_WAIT_USEC, &err);
+        imjb_save_idle(inst); /* idle: a good moment to make the position durable */
+        r = jb_bridge_wait(b, imjb_idle_wait_usec(inst, JB_WAIT_USEC), &err);
         if (r < 0) {
             LogError(-r, RS_RET_ERR, "imjbridge: waiting for the journal failed: %s", err.msg);
             srSleep(1, 0);

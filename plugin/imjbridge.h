@@ -116,11 +116,14 @@ typedef struct instanceConf_s {
     STATSCOUNTER_DEF(ctrUntrusted, mutCtrUntrusted)
     int inflight; /* messages of the open groups (gauge: written by the worker only) */
     /* acknowledgement (worker only) */
-    ackGroup *cur;         /* the group being filled, NULL until a message needs it */
-    ackGroup *head, *tail; /* closed groups, oldest first */
-    jb_state acked;        /* the newest acknowledged checkpoint: what the state file gets */
-    sbool acked_unsaved;   /* acked moved since the last save */
-    sbool save_due;        /* an acknowledged group ended a persistStateInterval */
+    ackGroup *cur;          /* the group being filled, NULL until a message needs it */
+    ackGroup *head, *tail;  /* closed groups, oldest first */
+    jb_state acked;         /* the newest acknowledged checkpoint: what the state file gets */
+    sbool acked_unsaved;    /* acked moved since the last save */
+    sbool save_due;         /* an acknowledged group ended a persistStateInterval: a durable save */
+    sbool saved_unsynced;   /* the last save was not made durable (no fsync yet) */
+    uint64_t synced_usec;   /* CLOCK_MONOTONIC of the last durable save (0: none yet) */
+    uint64_t ack_poll_usec; /* how long an idle worker waits while groups are out (see imjb_idle_wait_usec) */
     /* one batch per stream: rsyslog enqueues a batch into the queue of its first message's
      * ruleset, so mixing the streams would put audit records into the application's queue */
     multi_submit_t multiSub[2];
@@ -162,8 +165,15 @@ void imjb_hold_msg(instanceConf_t *inst, smsg_t *pMsg);
 void imjb_reap(instanceConf_t *inst);
 /* Before reading more: wait while maxInFlight messages are out. */
 void imjb_wait_inflight(instanceConf_t *inst);
-/* Save the newest acknowledged position (a failure is said once and retried later). */
-void imjb_save_state(instanceConf_t *inst);
+/* Save the newest acknowledged position, durably (fsync) or not (a rename only: safe against a
+ * crash of rsyslogd, not against a power loss). A failure is said once and retried later. */
+void imjb_save_state(instanceConf_t *inst, sbool durable);
+/* The journal is idle: save a position not saved yet, and make the saved one durable once
+ * JB_SYNC_USEC passed since the last durable save. */
+void imjb_save_idle(instanceConf_t *inst);
+/* How long an idle worker may wait for the journal: briefly (1 ms, doubling) while groups are
+ * out, so their acknowledgement is saved soon after rsyslog finished them; otherwise max_usec. */
+uint64_t imjb_idle_wait_usec(instanceConf_t *inst, uint64_t max_usec);
 /* At shutdown, after the last batches went to rsyslog: close the group, wait a while for rsyslog
  * to finish the open groups, save the position, say what stays unacknowledged, free it all. */
 void imjb_ack_finish(instanceConf_t *inst, jb_bridge *b);
