@@ -115,8 +115,9 @@ void imjb_save_idle(instanceConf_t *inst) {
 uint64_t imjb_idle_wait_usec(instanceConf_t *inst, uint64_t max_usec) {
     if (inst->head == NULL || inst->head->broken) return max_usec;
     uint64_t usec = inst->ack_poll_usec < JB_IDLE_POLL_MIN_USEC ? JB_IDLE_POLL_MIN_USEC : inst->ack_poll_usec;
-    inst->ack_poll_usec = usec * 2; /* reset when a group is acknowledged */
-    return usec < max_usec ? usec : max_usec;
+    if (usec > max_usec) usec = max_usec;
+    inst->ack_poll_usec = usec * 2; /* reset when a group closes or is acknowledged */
+    return usec;
 }
 
 /* Drop the references of up to max of the oldest held messages that only the module still
