@@ -99,7 +99,7 @@ jb_state_output jb_outfile_mark(const jb_outfile *o) {
 
 void jb_outfile_done(jb_outfile *o) {
     if (!o) return;
-    if (o->fd >= 0 && !o->is_stdout) close(o->fd);
+    if (o->path && o->fd >= 0 && !o->is_stdout) close(o->fd); /* a zeroed o was never opened */
     jb_buf_done(&o->buf);
     *o = (jb_outfile){.fd = -1};
 }

@@ -73,5 +73,6 @@ int jb_outfile_flush(jb_outfile *o, bool durable, jb_error *err);
 /* What the state records for o after jb_outfile_flush(): set only when o->cuttable. */
 jb_state_output jb_outfile_mark(const jb_outfile *o);
 
-/* Close o (not standard output) and free its buffer; unwritten bytes are dropped. NULL-safe. */
+/* Close o (not standard output) and free its buffer; unwritten bytes are dropped. NULL-safe; also
+ * for a zeroed o that was never opened. */
 void jb_outfile_done(jb_outfile *o);
