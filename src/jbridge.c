@@ -18,6 +18,7 @@
 #include "bridge.h"
 #include "bundle.h"
 #include "jbridge.h"
+#include "outfile.h"
 #include "partial.h"
 #include "profile.h"
 #include "resume.h"
@@ -29,12 +30,6 @@
 #define EXIT_USAGE 2
 #define WAIT_USEC 500000u
 #define PARTIAL_MAX_AGE_USEC 5000000u
-
-typedef struct output {
-    const char *path;
-    FILE *f;
-    bool is_stdout;
-} output;
 
 volatile sig_atomic_t jb_cli_stop_requested;
 
@@ -386,34 +381,10 @@ static int parse_args(int argc, char **argv, options *o) {
     return GO_ON;
 }
 
-static int output_open(output *out, const char *path) {
-    out->path = path;
-    if (strcmp(path, "-") == 0) {
-        out->f = stdout;
-        out->is_stdout = true;
-        return 0;
-    }
-    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0640);
-    if (fd < 0) return -errno;
-    out->f = fdopen(fd, "a");
-    if (!out->f) {
-        int r = -errno;
-        close(fd);
-        return r;
-    }
-    setvbuf(out->f, NULL, _IOFBF, 1 << 16);
-    return 0;
-}
-
-/* Hand what was written to the kernel; durable: also to the disk, before a state says it was written. */
-static int output_sync(output *out, bool durable) {
-    if (fflush(out->f) != 0) return -errno;
-    if (durable && !out->is_stdout && fsync(fileno(out->f)) < 0 && errno != EINVAL) return -errno;
-    return 0;
-}
-
 typedef struct run_ctx {
-    output app, audit;
+    jb_outfile files[2]; /* the application and the audit output */
+    jb_outfile *out[2];  /* by stream: one of files[]; both the first when they are one file */
+    unsigned said[2];    /* files[i]: the reasons (1 << jb_outfile_status) it is not cut back, said */
     const jb_format_opts *fmt;
     jb_buf line;
     int write_errno;
@@ -425,12 +396,13 @@ static int write_record(const jb_record *rec, void *userdata) {
     jb_buf_reset(&ctx->line);
     int r = jb_rfc5424_format(rec, ctx->fmt, &ctx->line);
     if (r < 0) return r;
-    output *out = rec->stream == JB_STREAM_AUDIT ? &ctx->audit : &ctx->app;
-    if (fwrite(ctx->line.data, 1, ctx->line.len, out->f) != ctx->line.len) {
-        ctx->write_errno = errno ? errno : EIO;
-        return -ctx->write_errno;
+    jb_error err = {0};
+    r = jb_outfile_add(ctx->out[rec->stream == JB_STREAM_AUDIT], ctx->line.data, ctx->line.len, &err);
+    if (r < 0) {
+        ctx->write_errno = -r;
+        fprintf(stderr, "jbridge: %s\n", err.msg);
     }
-    return 0;
+    return r < 0 ? r : 0;
 }
 
 /* Entries vacuumed before they were read: said once per gap, on standard error. */
@@ -442,15 +414,59 @@ int jb_cli_report_gap(const jb_gap *gap, void *userdata) {
     return 0;
 }
 
+/* Say once why files[i] is not cut back: a crash may then leave records twice in it (outfile.h). */
+static void say_not_cut(run_ctx *ctx, int i) {
+    static const char *const why[] = {
+        [JB_OUTFILE_NOT_REGULAR] = "is not a regular file",
+        [JB_OUTFILE_NO_LENGTH] = "has no length in the state file",
+        [JB_OUTFILE_REPLACED] = "is not the file the state file recorded",
+        [JB_OUTFILE_SHORTER] = "is shorter than the state file recorded",
+        [JB_OUTFILE_FOREIGN] = "is appended to by another writer",
+    };
+    const jb_outfile *f = &ctx->files[i];
+    if (f->status == JB_OUTFILE_CUTTABLE || (ctx->said[i] & (1u << f->status))) return;
+    ctx->said[i] |= 1u << f->status;
+    if (f->cuttable) /* only this start: cut back again from the next save on */
+        fprintf(stderr,
+                "jbridge: warning: %s %s: not cut back at this start, records written after the last save "
+                "may appear twice in it\n",
+                f->path, why[f->status]);
+    else
+        fprintf(stderr,
+                "jbridge: warning: %s %s: never cut back, after a crash the records written since the last "
+                "save may appear twice in it\n",
+                f->path, why[f->status]);
+}
+
 static int sync_outputs(run_ctx *ctx, bool durable) {
-    int r = output_sync(&ctx->app, durable);
-    if (r < 0) {
-        fprintf(stderr, "jbridge: cannot write %s: %s\n", ctx->app.path, strerror(-r));
-        return r;
+    for (int i = 0; i < 2; i++) {
+        if (i == 1 && ctx->out[1] == ctx->out[0]) break;
+        jb_error err = {0};
+        int r = jb_outfile_flush(&ctx->files[i], durable, &err);
+        if (r < 0) {
+            fprintf(stderr, "jbridge: %s\n", err.msg);
+            return r;
+        }
+        if (durable) say_not_cut(ctx, i);
     }
-    r = output_sync(&ctx->audit, durable);
-    if (r < 0) fprintf(stderr, "jbridge: cannot write %s: %s\n", ctx->audit.path, strerror(-r));
-    return r;
+    return 0;
+}
+
+/* After positioning: cut each output file back to the length the state recorded with its cursor
+ * (outfile.h), or say once why it is not. */
+static int cut_back(run_ctx *ctx, const options *o, const jb_resume_info *info) {
+    bool start = info->outcome == JB_RESUME_NO_STATE || info->outcome == JB_RESUME_SET_ASIDE;
+    for (int i = 0; i < 2; i++) {
+        if (i == 1 && ctx->out[1] == ctx->out[0]) break;
+        jb_error err = {0};
+        uint64_t cut;
+        if (jb_outfile_cut_back(&ctx->files[i], &info->out[i], start, &cut, &err) < 0) {
+            fprintf(stderr, "jbridge: %s\n", err.msg);
+            return -1;
+        }
+        if (o->state) say_not_cut(ctx, i);
+    }
+    return 0;
 }
 
 /* Flush the outputs, then record how far they go. */
@@ -459,6 +475,7 @@ static int save_state(run_ctx *ctx, const options *o, jb_bridge *b) {
     if (r < 0 || !o->state) return r;
     jb_state st = {.cursor = (char *)jb_bridge_checkpoint(b)};
     if (!st.cursor) return 0;
+    for (int i = 0; i < 2; i++) st.out[i] = jb_outfile_mark(ctx->out[i]);
     jb_bridge_checkpoint_sequence(b, &st.seq_app, &st.seq_audit);
     jb_error err = {0};
     r = jb_state_write(o->state, &st, &err);
@@ -479,10 +496,11 @@ static int save_state(run_ctx *ctx, const options *o, jb_bridge *b) {
 }
 
 /* Position the reader as the core's resume policy says (resume.h), and say what it did. */
-static int position(const options *o, jb_bridge *b) {
+static int position(const options *o, jb_bridge *b, jb_resume_info *ret_info) {
     jb_error err = {0};
     jb_resume_info info;
     int r = jb_bridge_resume(b, o->state, o->tail, &info, &err);
+    *ret_info = info;
     if (info.outcome == JB_RESUME_SET_ASIDE) {
         fprintf(stderr,
                 "jbridge: warning: %s; moved it to %s" JB_STATE_BAD_SUFFIX " and reading from the %s of the journal\n",
@@ -509,7 +527,9 @@ static int run(const options *o, run_ctx *ctx) {
         return r;
     }
     jb_bridge_set_gap_cb(b, jb_cli_report_gap, NULL);
-    r = position(o, b);
+    jb_resume_info info;
+    r = position(o, b, &info);
+    if (r >= 0) r = cut_back(ctx, o, &info);
     bool reported = r < 0; /* position() and save_state() print their own errors */
     uint64_t since_save = 0;
     while (r >= 0) {
@@ -536,13 +556,13 @@ static int run(const options *o, run_ctx *ctx) {
             break;
         }
         r = jb_bridge_expire(b, PARTIAL_MAX_AGE_USEC, write_record, ctx, &err);
+        /* what expired goes out before waiting (after the saved length: cut back after a crash) */
+        if (r >= 0 && (r = sync_outputs(ctx, false)) < 0) reported = true;
         if (r >= 0) r = jb_bridge_wait(b, WAIT_USEC, &err);
     }
     if (r < 0 && !reported) {
-        if (ctx->write_errno)
-            fprintf(stderr, "jbridge: cannot write output: %s\n", strerror(ctx->write_errno));
-        else
-            fprintf(stderr, "jbridge: %s\n", err.msg);
+        if (!ctx->write_errno) fprintf(stderr, "jbridge: %s\n", err.msg); /* a write error was said */
+        (void)sync_outputs(ctx, false); /* the whole records written before the error */
     } else if (r >= 0) {
         r = save_state(ctx, o, b);
     }
@@ -570,15 +590,15 @@ int main(int argc, char **argv) {
     } else if (status < 0) {
         jb_sd_cache sd_cache = {0};
         o.fmt.sd_cache = &sd_cache;
-        run_ctx ctx = {.fmt = &o.fmt};
-        int r = output_open(&ctx.app, o.app_out);
-        if (r < 0) {
-            fprintf(stderr, "jbridge: cannot open %s: %s\n", o.app_out, strerror(-r));
-            status = EXIT_FAILURE;
-        } else if ((r = output_open(&ctx.audit, o.audit_out)) < 0) {
-            fprintf(stderr, "jbridge: cannot open %s: %s\n", o.audit_out, strerror(-r));
+        run_ctx ctx = {.fmt = &o.fmt, .out = {&ctx.files[0], &ctx.files[1]}};
+        jb_error err = {0};
+        if (jb_outfile_open(&ctx.files[0], o.app_out, &err) < 0 ||
+            jb_outfile_open(&ctx.files[1], o.audit_out, &err) < 0) {
+            fprintf(stderr, "jbridge: %s\n", err.msg);
             status = EXIT_FAILURE;
         } else {
+            /* one file for both streams: one writer, so records never interleave mid-line */
+            if (jb_outfile_same(&ctx.files[0], &ctx.files[1])) ctx.out[1] = &ctx.files[0];
             struct sigaction sa = {.sa_handler = on_signal};
             sigemptyset(&sa.sa_mask);
             sigaction(SIGTERM, &sa, NULL);
@@ -586,8 +606,8 @@ int main(int argc, char **argv) {
             signal(SIGPIPE, SIG_IGN);
             status = run(&o, &ctx) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
         }
-        if (ctx.app.f && !ctx.app.is_stdout) fclose(ctx.app.f);
-        if (ctx.audit.f && !ctx.audit.is_stdout) fclose(ctx.audit.f);
+        jb_outfile_done(&ctx.files[0]);
+        jb_outfile_done(&ctx.files[1]);
         jb_buf_done(&ctx.line);
         jb_sd_cache_done(&sd_cache);
     }

@@ -10,10 +10,13 @@ int jb_bridge_resume(jb_bridge *b, const char *state_path, bool at_tail, jb_resu
     info->outcome = JB_RESUME_NO_STATE;
     info->bad = (jb_error){0};
     info->aside = (jb_error){0};
+    info->out[0] = info->out[1] = (jb_state_output){0};
     if (state_path) r = jb_state_read(state_path, &st, &info->bad);
     if (r == 0) {
         /* the counters go on from the saved values: records read again get their old numbers */
         jb_bridge_set_sequence(b, st.seq_app, st.seq_audit);
+        info->out[0] = st.out[0];
+        info->out[1] = st.out[1];
         r = jb_bridge_seek_cursor(b, st.cursor, err);
         if (r < 0) return r;
         info->outcome = r == 0 ? JB_RESUMED_AFTER_GONE : JB_RESUMED;

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 
 #include "bridge.h"
+#include "state.h"
 #include "util.h"
 
 typedef enum jb_resume_outcome {
@@ -22,8 +23,9 @@ typedef enum jb_resume_outcome {
 
 typedef struct jb_resume_info {
     jb_resume_outcome outcome;
-    jb_error bad;   /* JB_RESUME_SET_ASIDE: why the state file is unusable */
-    jb_error aside; /* JB_RESUME_SET_ASIDE: code 0, or why it could not be moved (it then stays) */
+    jb_error bad;           /* JB_RESUME_SET_ASIDE: why the state file is unusable */
+    jb_error aside;         /* JB_RESUME_SET_ASIDE: code 0, or why it could not be moved (it then stays) */
+    jb_state_output out[2]; /* JB_RESUMED*: the output files as the state recorded them (outfile.h) */
 } jb_resume_info;
 
 /* Position b as the policy above says. state_path: the state file, NULL for none; at_tail: without

@@ -18,23 +18,56 @@
 #define STATE_CURSOR "cursor="
 #define STATE_SEQ_APP "seq.app="
 #define STATE_SEQ_AUDIT "seq.audit="
+#define STATE_OUT_APP "out.app="
+#define STATE_OUT_AUDIT "out.audit="
 #define STATE_MAX_SIZE (64u * 1024u)
 #define TEMP_TRIES 16
 
 /* ---- load ---- */
 
-/* The optional lines after the cursor: "seq.app=N" and "seq.audit=N", each at most once, in any
- * order, N from 0 to JB_SEQUENCE_MAX. Anything else is refused. */
-static int parse_seq_lines(const char *path, const char *p, size_t left, uint32_t ret_seq[2], jb_error *err) {
-    static const char *const keys[2] = {STATE_SEQ_APP, STATE_SEQ_AUDIT};
-    bool seen[2] = {false, false};
+/* A decimal number of 1 to 20 digits, at most max, ending at end or at a space. */
+static bool parse_u64(const char **p, const char *end, uint64_t max, uint64_t *ret) {
+    const char *q = *p;
+    uint64_t v = 0;
+    while (q < end && *q >= '0' && *q <= '9' && q - *p < 20) {
+        unsigned d = (unsigned)(*q - '0');
+        if (v > (max - d) / 10) return false;
+        v = v * 10 + d;
+        q++;
+    }
+    if (q == *p || (q < end && *q != ' ')) return false;
+    *ret = v;
+    *p = q;
+    return true;
+}
+
+/* The value of an "out." line: "LENGTH DEV INO". */
+static bool parse_out(const char *v, size_t vlen, jb_state_output *ret) {
+    const char *end = v + vlen;
+    uint64_t f[3];
+    for (int i = 0; i < 3; i++) {
+        if (i > 0 && (v >= end || *v++ != ' ')) return false;
+        if (!parse_u64(&v, end, i == 0 ? (uint64_t)INT64_MAX : UINT64_MAX, &f[i])) return false;
+    }
+    if (v != end) return false;
+    *ret = (jb_state_output){.set = true, .length = f[0], .dev = f[1], .ino = f[2]};
+    return true;
+}
+
+/* The optional lines after the cursor: "seq.app=N", "seq.audit=N" (N from 0 to JB_SEQUENCE_MAX),
+ * "out.app=LENGTH DEV INO" and "out.audit=LENGTH DEV INO", each at most once, in any order.
+ * Anything else is refused. */
+static int parse_seq_lines(const char *path, const char *p, size_t left, jb_state *ret, jb_error *err) {
+    static const char *const keys[4] = {STATE_SEQ_APP, STATE_SEQ_AUDIT, STATE_OUT_APP, STATE_OUT_AUDIT};
+    bool seen[4] = {false, false, false, false};
     uint32_t seq[2] = {0, 0};
+    jb_state_output out[2] = {{0}, {0}};
 
     while (left > 0) {
         const char *nl = memchr(p, '\n', left);
         size_t len = nl ? (size_t)(nl - p) : left;
         int k = -1;
-        for (int i = 0; i < 2; i++)
+        for (int i = 0; i < 4; i++)
             if (len >= strlen(keys[i]) && memcmp(p, keys[i], strlen(keys[i])) == 0) k = i;
         if (k < 0) return jb_error_set(err, -EBADMSG, "state file %s has data after the cursor line", path);
         if (!nl) return jb_error_set(err, -EBADMSG, "state file %s is truncated", path);
@@ -45,20 +78,21 @@ static int parse_seq_lines(const char *path, const char *p, size_t left, uint32_
         const char *v = p + strlen(keys[k]);
         size_t vlen = len - strlen(keys[k]);
         uint64_t val = 0;
-        bool ok = vlen > 0 && vlen <= 10;
-        for (size_t i = 0; ok && i < vlen; i++) {
-            ok = v[i] >= '0' && v[i] <= '9';
-            val = val * 10 + (uint64_t)(v[i] - '0');
-        }
-        if (!ok || val > JB_SEQUENCE_MAX)
+        if (k >= 2 && !parse_out(v, vlen, &out[k - 2]))
+            return jb_error_set(err, -EBADMSG, "state file %s: %.*s is not \"LENGTH DEV INO\"", path,
+                                (int)strlen(keys[k]) - 1, keys[k]);
+        const char *vend = v + vlen;
+        if (k < 2 && (vlen > 10 || !parse_u64(&v, vend, JB_SEQUENCE_MAX, &val) || v != vend))
             return jb_error_set(err, -EBADMSG, "state file %s: %.*s is not a number from 0 to %u", path,
                                 (int)strlen(keys[k]) - 1, keys[k], JB_SEQUENCE_MAX);
-        seq[k] = (uint32_t)val;
+        if (k < 2) seq[k] = (uint32_t)val;
         left -= len + 1;
         p = nl + 1;
     }
-    ret_seq[0] = seq[0];
-    ret_seq[1] = seq[1];
+    ret->seq_app = seq[0];
+    ret->seq_audit = seq[1];
+    ret->out[0] = out[0];
+    ret->out[1] = out[1];
     return 0;
 }
 
@@ -94,8 +128,8 @@ static int parse_state(const char *path, const char *d, size_t n, jb_state *ret,
     nl = memchr(p, '\n', left);
     if (!nl) return jb_error_set(err, -EBADMSG, "state file %s is truncated", path);
     size_t clen = (size_t)(nl - p);
-    uint32_t seq[2] = {0, 0};
-    int r = parse_seq_lines(path, nl + 1, left - clen - 1, seq, err);
+    jb_state lines = {0};
+    int r = parse_seq_lines(path, nl + 1, left - clen - 1, &lines, err);
     if (r < 0) return r;
 
     char *cursor = jb_strndup(p, clen);
@@ -104,9 +138,8 @@ static int parse_state(const char *path, const char *d, size_t n, jb_state *ret,
         jb_free(cursor);
         return jb_error_set(err, -EBADMSG, "state file %s holds an invalid cursor", path);
     }
-    ret->cursor = cursor;
-    ret->seq_app = seq[0];
-    ret->seq_audit = seq[1];
+    lines.cursor = cursor;
+    *ret = lines;
     return 0;
 }
 
@@ -296,9 +329,17 @@ int jb_state_save(const char *path, const jb_state *s, unsigned flags, jb_error 
     if (s->seq_app > JB_SEQUENCE_MAX || s->seq_audit > JB_SEQUENCE_MAX)
         return jb_error_set(err, -EINVAL, "refusing to save a sequence number over %u to state file %s",
                             JB_SEQUENCE_MAX, path);
+    if ((s->out[0].set && s->out[0].length > INT64_MAX) || (s->out[1].set && s->out[1].length > INT64_MAX))
+        return jb_error_set(err, -EINVAL, "refusing to save an output length over %" PRId64 " to state file %s",
+                            INT64_MAX, path);
     int r = jb_buf_printf(&content, STATE_MAGIC STATE_VERSION STATE_CURSOR "%s\n", cursor);
     if (r >= 0 && s->seq_app > 0) r = jb_buf_printf(&content, STATE_SEQ_APP "%" PRIu32 "\n", s->seq_app);
     if (r >= 0 && s->seq_audit > 0) r = jb_buf_printf(&content, STATE_SEQ_AUDIT "%" PRIu32 "\n", s->seq_audit);
+    static const char *const out_keys[2] = {STATE_OUT_APP, STATE_OUT_AUDIT};
+    for (int i = 0; i < 2; i++)
+        if (r >= 0 && s->out[i].set)
+            r = jb_buf_printf(&content, "%s%" PRIu64 " %" PRIu64 " %" PRIu64 "\n", out_keys[i], s->out[i].length,
+                              s->out[i].dev, s->out[i].ino);
     if (r < 0) return jb_error_set(err, -ENOMEM, "out of memory");
     size_t size = strlen(path) + 32;
     _cleanup_free_ char *tmp = jb_malloc(size);

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #pragma once
 
-/* The state file: the journal cursor up to which every entry was delivered, and the last sequence
- * number given in each stream up to there.
+/* The state file: the journal cursor up to which every entry was delivered, the last sequence
+ * number given in each stream up to there, and (the command) how long each output file was then.
  * Format (text): "jbridge-state 1\ncursor=CURSOR\n", then optionally "seq.app=N\n" and
  * "seq.audit=N\n" (each at most once, any order, 0..2147483647; written only when not 0, so a
- * file of an earlier version, which has no such line, still loads: its counters are 0). Written
- * atomically (temporary file in the
+ * file of an earlier version, which has no such line, still loads: its counters are 0), and
+ * optionally "out.app=LENGTH DEV INO\n" and "out.audit=LENGTH DEV INO\n" (decimal: the length in
+ * bytes of that stream's output file, 0..INT64_MAX, and its st_dev and st_ino; written only for an
+ * output that can be cut back, see outfile.h; a file without them loads with out[].set false).
+ * Written atomically (temporary file in the
  * same directory created with O_EXCL|O_NOFOLLOW and mode 0600, fsync, rename, fsync of the
  * directory), so a crash leaves the old or the new state, never an empty one. A save without the
  * fsyncs (JB_STATE_NO_SYNC) gives the same guarantee against a crash of the process, not of the
@@ -15,10 +18,19 @@
 #include "record.h"
 #include "util.h"
 
+/* An output file as it was when the state was saved: the records up to the cursor end at length. */
+typedef struct jb_state_output {
+    bool set;        /* false: no such line (an older state, or an output that cannot be cut back) */
+    uint64_t length; /* bytes, at most INT64_MAX */
+    uint64_t dev;    /* st_dev and st_ino of the file */
+    uint64_t ino;
+} jb_state_output;
+
 typedef struct jb_state {
-    char *cursor;       /* owned */
-    uint32_t seq_app;   /* last sequenceId of the application stream up to the cursor (0: none) */
-    uint32_t seq_audit; /* ... of the audit stream */
+    char *cursor;           /* owned */
+    uint32_t seq_app;       /* last sequenceId of the application stream up to the cursor (0: none) */
+    uint32_t seq_audit;     /* ... of the audit stream */
+    jb_state_output out[2]; /* by jb_stream: the application and the audit output file */
 } jb_state;
 
 /* Load a state file into *ret (zeroed or done before; written only on success, ret->cursor new).
@@ -47,8 +59,9 @@ int jb_state_set_aside(const char *path, jb_error *err);
  * failure; the others are still tried). */
 int jb_state_remove_stale(const char *path, jb_error *err);
 
-/* Save s atomically (seq lines only when not 0), durably: jb_state_save(path, s, 0, err). 0, -EINVAL
- * (invalid cursor, sequence over JB_SEQUENCE_MAX) or negative errno with err set. */
+/* Save s atomically (seq lines only when not 0, out lines only when set), durably:
+ * jb_state_save(path, s, 0, err). 0, -EINVAL (invalid cursor, sequence over JB_SEQUENCE_MAX,
+ * length over INT64_MAX) or negative errno with err set. */
 int jb_state_write(const char *path, const jb_state *s, jb_error *err);
 
 /* Flags of jb_state_save(). */

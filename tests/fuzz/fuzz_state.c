@@ -4,11 +4,13 @@
  * Properties: a file is either accepted or refused with -EBADMSG and a message, nothing else
  * (ret untouched on refusal); an accepted file starts with "jbridge-state 1\ncursor=CURSOR\n" for
  * a CURSOR that jb_cursor_valid() accepts, ends with a newline, and has a "seq.app=" or
- * "seq.audit=" line for every non-zero counter and no other kind of line; writing that state with
+ * "seq.audit=" line for every non-zero counter, an "out.app=" or "out.audit=" line for every output
+ * length set, and no other kind of line; writing that state with
  * jb_state_write() and reading it again gives it back, in a file of mode 0600.
  * jb_cursor_valid() also gets the raw input as a string. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -33,6 +35,10 @@ static void cleanup(void) {
     rmdir(dir);
 }
 
+static bool same_out(const jb_state_output *a, const jb_state_output *b) {
+    return a->set == b->set && a->length == b->length && a->dev == b->dev && a->ino == b->ino;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (!dir[0]) {
         setup();
@@ -54,25 +60,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         FUZZ_CHECK(size >= hl + cl + 1 && memcmp(data, head, hl) == 0 && memcmp(data + hl, st.cursor, cl) == 0 &&
                        data[hl + cl] == '\n' && data[size - 1] == '\n',
                    "accepted a file that does not start with the state format");
-        /* the rest: only seq lines */
+        /* the rest: only seq and out lines */
         for (size_t i = hl + cl + 1; i < size;) {
             const uint8_t *nl = memchr(data + i, '\n', size - i);
             FUZZ_CHECK(nl != NULL);
             size_t len = (size_t)(nl - (data + i));
             FUZZ_CHECK((len > 8 && memcmp(data + i, "seq.app=", 8) == 0) ||
-                           (len > 10 && memcmp(data + i, "seq.audit=", 10) == 0),
-                       "accepted a line that is not a seq line");
+                           (len > 10 && memcmp(data + i, "seq.audit=", 10) == 0) ||
+                           (len > 8 && memcmp(data + i, "out.app=", 8) == 0) ||
+                           (len > 10 && memcmp(data + i, "out.audit=", 10) == 0),
+                       "accepted a line that is not a seq or out line");
             i += len + 1;
         }
         if (st.seq_app) FUZZ_CHECK(memmem(data, size, "\nseq.app=", 9) != NULL);
         if (st.seq_audit) FUZZ_CHECK(memmem(data, size, "\nseq.audit=", 11) != NULL);
+        if (st.out[0].set) FUZZ_CHECK(memmem(data, size, "\nout.app=", 9) != NULL);
+        if (st.out[1].set) FUZZ_CHECK(memmem(data, size, "\nout.audit=", 11) != NULL);
+        FUZZ_CHECK(st.out[0].length <= INT64_MAX && st.out[1].length <= INT64_MAX);
 
         jb_state again = {0};
         FUZZ_CHECK(jb_state_write(saved, &st, &err) == 0, "write: %s", err.msg);
         FUZZ_CHECK(jb_state_read(saved, &again, &err) == 0, "read of the written file: %s", err.msg);
-        FUZZ_CHECK(
-            strcmp(again.cursor, st.cursor) == 0 && again.seq_app == st.seq_app && again.seq_audit == st.seq_audit,
-            "the state does not round-trip");
+        FUZZ_CHECK(strcmp(again.cursor, st.cursor) == 0 && again.seq_app == st.seq_app &&
+                       again.seq_audit == st.seq_audit && same_out(&again.out[0], &st.out[0]) &&
+                       same_out(&again.out[1], &st.out[1]),
+                   "the state does not round-trip");
         struct stat sb;
         FUZZ_CHECK(stat(saved, &sb) == 0 && (sb.st_mode & 07777) == 0600, "saved state mode %o", sb.st_mode & 07777);
         jb_state_done(&again);
@@ -80,7 +92,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     } else {
         FUZZ_CHECK(r == -EBADMSG, "unexpected error %d: %s", r, err.msg);
         FUZZ_CHECK(err.code == r && err.msg[0] != 0, "refused without a message");
-        FUZZ_CHECK(st.cursor == NULL && st.seq_app == 0 && st.seq_audit == 0, "ret written on failure");
+        FUZZ_CHECK(st.cursor == NULL && st.seq_app == 0 && st.seq_audit == 0 && !st.out[0].set && !st.out[1].set,
+                   "ret written on failure");
     }
 
     char *s = jb_strndup((const char *)data, size);

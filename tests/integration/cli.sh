@@ -119,6 +119,7 @@ jb_is "$RC" 0 "--no-read-ahead exits 0"
 jb_ok "--no-read-ahead writes exactly what read-ahead writes" cmp "$OUT" "$JB_TMP/ahead.out"
 run -D "$J" --state "$JB_TMP/st-ahead" --app-out "$JB_TMP/a1" --audit-out "$JB_TMP/b1"
 run -D "$J" --state "$JB_TMP/st-plain" --app-out "$JB_TMP/a2" --audit-out "$JB_TMP/b2" --no-read-ahead
-jb_ok "... and saves the same state" cmp "$JB_TMP/st-ahead" "$JB_TMP/st-plain"
+# the same cursor and counters (the out lines name each run's own output files)
+jb_ok "... and saves the same state" cmp <(grep -v '^out\.' "$JB_TMP/st-ahead") <(grep -v '^out\.' "$JB_TMP/st-plain")
 
 jb_done

@@ -123,6 +123,7 @@ static void test_resumed(void **state) {
     assert_true(jb_bridge_process(b, 2, count, &n, &err) == 2);
     jb_state st = {.cursor = (char *)jb_bridge_checkpoint(b)};
     jb_bridge_checkpoint_sequence(b, &st.seq_app, &st.seq_audit);
+    st.out[1] = (jb_state_output){.set = true, .length = 4096, .dev = 2049, .ino = 77};
     assert_int_equal(jb_state_write(state_path, &st, &err), 0);
     uint32_t app = st.seq_app, audit = st.seq_audit;
     size_t all = n + read_all(b);
@@ -132,6 +133,12 @@ static void test_resumed(void **state) {
     b = new_bridge();
     assert_int_equal(jb_bridge_resume(b, state_path, false, &info, &err), 0);
     assert_int_equal(info.outcome, JB_RESUMED);
+    /* the output lengths saved with the cursor come back for the command to cut its files */
+    assert_false(info.out[0].set);
+    assert_true(info.out[1].set);
+    assert_int_equal(info.out[1].length, 4096);
+    assert_int_equal(info.out[1].dev, 2049);
+    assert_int_equal(info.out[1].ino, 77);
     uint32_t a2, u2;
     jb_bridge_checkpoint_sequence(b, &a2, &u2);
     assert_int_equal(a2, app);

@@ -7,6 +7,7 @@
 #include "testlib.h"
 
 #include <fcntl.h>
+#include <inttypes.h>
 #include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -95,11 +96,16 @@ static void one_case(const char *dir, const char *name) {
 
     char *got = NULL;
     if (r == 0) {
+        char outs[2][96] = {"", ""};
+        for (int i = 0; i < 2; i++)
+            if (st.out[i].set)
+                snprintf(outs[i], sizeof outs[i], " out.%s=%" PRIu64 ",%" PRIu64 ",%" PRIu64, i ? "audit" : "app",
+                         st.out[i].length, st.out[i].dev, st.out[i].ino);
         if (st.seq_app || st.seq_audit)
-            assert_true(asprintf(&got, "ok %s seq.app=%u seq.audit=%u\n", st.cursor, (unsigned)st.seq_app,
-                                 (unsigned)st.seq_audit) > 0);
+            assert_true(asprintf(&got, "ok %s seq.app=%u seq.audit=%u%s%s\n", st.cursor, (unsigned)st.seq_app,
+                                 (unsigned)st.seq_audit, outs[0], outs[1]) > 0);
         else
-            assert_true(asprintf(&got, "ok %s\n", st.cursor) > 0);
+            assert_true(asprintf(&got, "ok %s%s%s\n", st.cursor, outs[0], outs[1]) > 0);
         /* load_cursor() gives the same cursor */
         char *cursor = NULL;
         assert_int_equal(load_cursor(path, &cursor, &err), 0);
