@@ -271,14 +271,15 @@ int jb_pattern_match(const jb_pattern *p, const char *line, size_t n, jb_field *
         return 0;
     }
 
-    size_t add = 0;
+    /* the values once: a :word field with a blank fails the match before anything is allocated */
+    const char *v[JB_PATTERN_MAX_ITEMS];
+    size_t vlen[JB_PATTERN_MAX_ITEMS], add = 0;
     for (size_t i = 0; i < p->n; i++) {
         const item *it = &p->items[i];
+        vlen[i] = 0;
         if (it->kind != ITEM_FIELD && it->kind != ITEM_CONST) continue;
-        const char *v;
-        size_t vlen;
-        field_value(it, line, &spans[i], &v, &vlen);
-        if (it->word && (memchr(v, ' ', vlen) || memchr(v, '\t', vlen))) return 0;
+        field_value(it, line, &spans[i], &v[i], &vlen[i]);
+        if (it->word && (memchr(v[i], ' ', vlen[i]) || memchr(v[i], '\t', vlen[i]))) return 0;
         add++;
     }
     if (add == 0) return 1;
@@ -286,14 +287,10 @@ int jb_pattern_match(const jb_pattern *p, const char *line, size_t n, jb_field *
     if (!fields) return -ENOMEM;
     *ret_fields = fields;
     for (size_t i = 0; i < p->n; i++) {
-        const item *it = &p->items[i];
-        if (it->kind != ITEM_FIELD && it->kind != ITEM_CONST) continue;
-        const char *v;
-        size_t vlen;
-        field_value(it, line, &spans[i], &v, &vlen);
-        if (vlen == 0) continue;
-        size_t name_len = strlen(it->name);
-        if (jb_field_set(&fields[*ret_n], it->name, name_len, it->name, name_len, v, vlen) < 0) return -ENOMEM;
+        if (vlen[i] == 0) continue; /* not a field, or empty */
+        size_t name_len = strlen(p->items[i].name);
+        if (jb_field_set(&fields[*ret_n], p->items[i].name, name_len, p->items[i].name, name_len, v[i], vlen[i]) < 0)
+            return -ENOMEM;
         (*ret_n)++;
     }
     return 1;

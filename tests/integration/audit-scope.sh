@@ -123,24 +123,7 @@ input(type="imjbridge" directory="$J" ruleset="app" audit.ruleset="audit" stateF
 EOC
 mkdir -p "$JB_TMP/work"
 # the last impstats values of the input: read submitted.audit audit.rejected
-stats() {
-    [ -f "$JB_TMP/stats.json" ] || return 1
-    python3 - "$JB_TMP/stats.json" <<'PY'
-import json, sys
-last = None
-for line in open(sys.argv[1]):
-    i = line.find("{")
-    try:
-        o = json.loads(line[i:]) if i >= 0 else {}
-    except ValueError:
-        continue
-    if o.get("origin") == "imjbridge":
-        last = o
-if last is None:
-    sys.exit(1)
-print("read=%s submitted.audit=%s audit.rejected=%s" % (last.get("read"), last.get("submitted.audit"), last.get("audit.rejected")))
-PY
-}
+stats() { jb_impstats "$JB_TMP/stats.json" read submitted.audit audit.rejected; }
 n_read=$((12 + FLOOD))
 want="read=$n_read submitted.audit=4 audit.rejected=$HOSTILE"
 jb_rsyslogd_start rs "$JB_TMP/rsyslog.conf"

@@ -74,3 +74,33 @@ jb_rsyslogd_stop() {
         kill -KILL "$1" 2>/dev/null || true
     fi
 }
+
+# jb_impstats FILE KEY...: imjbridge's counters in the last impstats report of FILE (format json),
+# as "KEY=VALUE" pairs in the order given; a KEY written NAME>0 prints NAME>0=True or False. Fails
+# when FILE holds no report of the input yet.
+jb_impstats() {
+    [ -f "$1" ] || return 1
+    python3 - "$@" <<'PY'
+import json, sys
+last = None
+for line in open(sys.argv[1]):
+    i = line.find("{")
+    if i < 0:
+        continue
+    try:
+        o = json.loads(line[i:])
+    except ValueError:
+        continue
+    if o.get("origin") == "imjbridge":
+        last = o
+if last is None:
+    sys.exit(1)
+out = []
+for k in sys.argv[2:]:
+    if k.endswith(">0"):
+        out.append("%s=%s" % (k, last.get(k[:-2], 0) > 0))
+    else:
+        out.append("%s=%s" % (k, last.get(k)))
+print(" ".join(out))
+PY
+}

@@ -50,26 +50,8 @@ EOC
 
 # the last impstats line of the input, as "name=value" pairs in a fixed order
 stats() {
-    [ -f "$JB_TMP/stats.json" ] || return 1
-    python3 - "$JB_TMP/stats.json" <<'PY'
-import json, sys
-last = None
-for line in open(sys.argv[1]):
-    i = line.find("{")
-    if i < 0:
-        continue
-    try:
-        o = json.loads(line[i:])
-    except ValueError:
-        continue
-    if o.get("origin") == "imjbridge":
-        last = o
-if last is None:
-    sys.exit(1)
-keys = ["read", "submitted.app", "submitted.audit", "audit.malformed", "lines.reassembled", "lines.overflow",
-        "ratelimited.app", "gaps", "submit.failed", "acked", "inflight"]
-print(" ".join("%s=%s" % (k, last.get(k)) for k in keys), "state.saves>0=%s" % (last.get("state.saves", 0) > 0))
-PY
+    jb_impstats "$JB_TMP/stats.json" read submitted.app submitted.audit audit.malformed lines.reassembled \
+        lines.overflow ratelimited.app gaps submit.failed acked inflight 'state.saves>0'
 }
 want="read=$n_read submitted.app=2 submitted.audit=$n_audit audit.malformed=$n_malformed"
 want="$want lines.reassembled=$n_reassembled lines.overflow=0 ratelimited.app=$((n_app - 2)) gaps=0 submit.failed=0"
