@@ -23,6 +23,10 @@ struct jb_journal {
     jb_gap gap;
     char **matches; /* copies of the journal matches, to look past them when checking a gap */
     size_t n_matches;
+
+    /* latency: see jb_journal_wait */
+    bool read_since_wait;  /* an entry was returned since the last wait */
+    uint64_t active_until; /* CLOCK_MONOTONIC: until then, waits poll every JB_JOURNAL_POLL_USEC */
 };
 
 int jb_journal_open(const jb_source *src, jb_journal **ret, jb_error *err) {
@@ -286,10 +290,20 @@ int jb_journal_next(jb_journal *j, jb_entry *e, jb_error *err) {
     e->cursor_hash = jb_cursor_hash(e->cursor.data, e->cursor.len);
     e->has_cursor_hash = true;
     jb_entry_finish(e, rt);
+    j->read_since_wait = true;
     return 1;
 }
 
 int jb_journal_wait(jb_journal *j, uint64_t timeout_usec, jb_error *err) {
+    /* journald tells readers about new entries through inotify only when its post-change timer
+     * fires (every 250 ms in systemd 252), not at each entry: a reader that only waited for that
+     * would see a busy journal's entries up to a quarter of a second late. While entries keep
+     * coming, look again every JB_JOURNAL_POLL_USEC (sd_journal_next sees appended entries without
+     * a notification); an idle journal is waited for as asked, so idling costs no wake-ups. */
+    uint64_t now = jb_now_usec(CLOCK_MONOTONIC);
+    if (j->read_since_wait) j->active_until = now + JB_JOURNAL_ACTIVE_USEC;
+    j->read_since_wait = false;
+    if (now < j->active_until && timeout_usec > JB_JOURNAL_POLL_USEC) timeout_usec = JB_JOURNAL_POLL_USEC;
     int r = sd_journal_wait(j->j, timeout_usec);
     if (r == -EINTR) return 0; /* a signal: let the caller look at its flags */
     if (r < 0) return jb_error_set(err, r, "cannot wait for the journal: %s", strerror(-r));

@@ -48,7 +48,12 @@ int jb_journal_seek_cursor(jb_journal *j, const char *cursor, jb_error *err);
 /* Read the next entry into e. 1: an entry; 0: no more for now; negative errno. */
 int jb_journal_next(jb_journal *j, jb_entry *e, jb_error *err);
 
-/* Wait up to timeout_usec for changes. Rotation and vacuum (SD_JOURNAL_INVALIDATE) are handled
+/* After an entry was read, waits last at most JB_JOURNAL_POLL_USEC for JB_JOURNAL_ACTIVE_USEC:
+ * the latency of a busy journal does not hang on journald's change notifications. */
+#define JB_JOURNAL_POLL_USEC 5000u
+#define JB_JOURNAL_ACTIVE_USEC 2000000u
+
+/* Wait up to timeout_usec for changes (less while entries keep coming, see above). Rotation and vacuum (SD_JOURNAL_INVALIDATE) are handled
  * here: the reader is put back after the last entry it returned, so nothing is lost or repeated.
  * Returns 0 (nothing / appended) or 1 (the journal files changed), or a negative errno. */
 int jb_journal_wait(jb_journal *j, uint64_t timeout_usec, jb_error *err);

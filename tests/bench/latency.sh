@@ -1,0 +1,85 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# Latency row of the benchmark: from a container's write to its output line, for rsyslogd +
+# imjbridge and rsyslogd + imjournal side by side, on a real systemd-journald (tmpfs, rate limit
+# off) in a private mount namespace. jb-bench-latency (latency.c) sends Docker-style entries at a
+# fixed rate, every tenth an audit line, and tails the outputs; each row prints p50/p99/max.
+#
+# Rates: LAT_RATES (default "10000 0"; 0 is as fast as journald takes them, the highest rate it
+# accepts here). LAT_COUNT entries per run (default 50000), LAT_RUNS runs per row (default 3).
+# From the build tree (after make):   ../tests/bench/latency.sh
+# Figures go to tests/bench/RESULTS.md by hand, with this command.
+
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+JB_SRCDIR=${JB_SRCDIR:-$(cd "$here/../.." && pwd)}
+JB_BUILDDIR=${JB_BUILDDIR:-$PWD}
+# shellcheck source=tests/integration/lib.sh
+. "$JB_SRCDIR/tests/integration/lib.sh"
+
+IMJBRIDGE=${IMJBRIDGE:-$JB_BUILDDIR/.libs/imjbridge.so}
+RSYSLOGD=${RSYSLOGD:-/usr/sbin/rsyslogd}
+RATES=${LAT_RATES:-10000 0}
+COUNT=${LAT_COUNT:-50000}
+RUNS=${LAT_RUNS:-3}
+LAT=$JB_BUILDDIR/tests/bench/jb-bench-latency
+if [ ! -x "$LAT" ]; then
+    make -C "$JB_BUILDDIR" tests/bench/jb-bench-latency >/dev/null || jb_bail_out "cannot build jb-bench-latency"
+fi
+[ -f "$IMJBRIDGE" ] || jb_bail_out "no imjbridge.so at $IMJBRIDGE (make first, or set IMJBRIDGE)"
+
+jb_live_setup "$RSYSLOGD" -- "$@"
+# the sender is the trusted "Docker" (lib.sh, jb_trusted_writer): a copy named dockerd, as root
+mkdir -p "$JB_TMP/trusted-bin" && cp "$LAT" "$JB_TMP/trusted-bin/dockerd" || jb_bail_out "cannot copy the sender"
+SENDER=$JB_TMP/trusted-bin/dockerd
+
+# conf ROW DIR: an rsyslog.conf for ROW (imjbridge or imjournal) writing DIR/app.log and
+# DIR/audit.log, reading from the end of the journal
+conf() {
+    local row=$1 d=$2
+    mkdir -p "$d/work"
+    {
+        echo "global(workDirectory=\"$d/work\")"
+        if [ "$row" = imjbridge ]; then
+            echo "module(load=\"$IMJBRIDGE\")"
+        else
+            echo 'module(load="imjournal" StateFile="imjournal.state" Ratelimit.Interval="0" IgnorePreviousMessages="on")'
+        fi
+        echo "ruleset(name=\"app\") { action(type=\"omfile\" file=\"$d/app.log\" template=\"RSYSLOG_SyslogProtocol23Format\") }"
+        echo "ruleset(name=\"audit\") { action(type=\"omfile\" file=\"$d/audit.log\" template=\"RSYSLOG_SyslogProtocol23Format\") }"
+        if [ "$row" = imjbridge ]; then
+            echo 'input(type="imjbridge" ruleset="app" audit.ruleset="audit" ignorePreviousMessages="on")'
+        else
+            # imjournal has no audit stream: the audit lines go by their text
+            echo 'if $msg contains "[Audit Log]" then { call audit stop }'
+            echo 'call app'
+        fi
+    } >"$d/rsyslog.conf"
+}
+
+printf '%-10s %-8s %-6s %10s %10s %10s %10s\n' row rate run sent_rate p50_ms p99_ms max_ms
+rc=0
+for rate in $RATES; do
+    for row in imjbridge imjournal; do
+        for run in $(seq 1 "$RUNS"); do
+            d=$JB_TMP/$row-$rate-$run
+            conf "$row" "$d"
+            : >"$d/app.log"
+            : >"$d/audit.log"
+            "$RSYSLOGD" -n -f "$d/rsyslog.conf" -i "$d/pid" >"$d/rsyslogd.log" 2>&1 &
+            pid=$!
+            jb_wait_for "test -s '$d/pid'" 30 || jb_bail_out "rsyslogd ($row) did not start: $(cat "$d/rsyslogd.log")"
+            sleep 1 # the input has opened the journal at its end
+            out=$("$SENDER" --rate "$rate" --count "$COUNT" --audit-every 10 --timeout 60 "$d/app.log" "$d/audit.log")
+            r=$?
+            kill -TERM "$pid" 2>/dev/null
+            wait "$pid" 2>/dev/null
+            [ $r -eq 0 ] || rc=1
+            read -r _ _ _ _ _ srate _ _ _ p50 _ p99 _ max <<<"$out"
+            printf '%-10s %-8s %-6s %10s %10s %10s %10s\n' "$row" "$rate" "$run" "$srate" "$p50" "$p99" "$max"
+            [ $r -eq 0 ] || echo "  ($row: not every entry arrived within 60 s: $out)"
+        done
+    done
+done
+exit $rc
