@@ -63,6 +63,17 @@ if [ "$rows" != "1 5" ]; then
     jb_ok "the memory part prints RssAnon at 10%, 50%, 100%" \
         grep -q '^memory, rsyslogd+imjbridge RssAnon MB.*idle [0-9.]*, backlog at 10% [0-9.]*, 50% [0-9.]*, 100% [0-9.]*' "$out"
     jb_ok "the live part delivered every entry" grep -q '^live: journald accepted 2000 entries .* delivered 2000$' "$out"
+    # the latency row (tests/bench/latency.sh): every entry seen, both inputs, figures printed
+    lat=$JB_TMP/latency.out
+    if LAT_RATES=2000 LAT_COUNT=500 LAT_RUNS=1 RSYSLOGD=$RSYSLOGD IMJBRIDGE=$JB_RSYSLOG_MODULES/imjbridge.so \
+        bash "$JB_SRCDIR/tests/bench/latency.sh" >"$lat" 2>&1; then
+        jb_pass "latency.sh exits 0 (every entry reached the outputs)"
+    else
+        jb_fail "latency.sh exits 0 (every entry reached the outputs)"
+        jb_diag "$(tail -n 20 "$lat")"
+    fi
+    jb_ok "latency.sh prints p50/p99/max for imjbridge" grep -Eq '^imjbridge +2000 +1 +[0-9]+ +[0-9.]+ +[0-9.]+ +[0-9.]+$' "$lat"
+    jb_ok "latency.sh prints p50/p99/max for imjournal" grep -Eq '^imjournal +2000 +1 +[0-9]+ +[0-9.]+ +[0-9.]+ +[0-9.]+$' "$lat"
 else
     jb_diag "not root: rows 2, 4, live and memory not run"
 fi
