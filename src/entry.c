@@ -45,6 +45,7 @@ static void reset_scalars(jb_entry *e) {
     e->partial_last = false;
     e->partial_ordinal = 0;
     e->time_usec = 0;
+    e->receive_usec = 0;
     e->severity = JB_SEVERITY_DEFAULT;
     e->facility = -1;
     e->syslog_ts_usec = 0;
@@ -200,8 +201,9 @@ void jb_entry_finish(jb_entry *e, uint64_t receive_usec) {
         e->time_usec = e->source_ts_usec;
     else
         e->time_usec = receive_usec;
+    e->receive_usec = receive_usec;
 
-    if (e->message.len > 0 && e->message.data[e->message.len - 1] == '\r') {
+    if (e->message.len > 0 && e->message.data[e->message.len - 1] == '\r' && !jb_entry_more_pieces(e)) {
         e->message.len--;
         e->message.data[e->message.len] = 0;
     }
