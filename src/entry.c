@@ -203,7 +203,13 @@ void jb_entry_finish(jb_entry *e, uint64_t receive_usec) {
         e->time_usec = receive_usec;
     e->receive_usec = receive_usec;
 
-    if (e->message.len > 0 && e->message.data[e->message.len - 1] == '\r' && !jb_entry_more_pieces(e)) {
+    /* Podman's conmon keeps the newline at the end of a container's line (Docker does not) */
+    bool more = jb_entry_more_pieces(e);
+    if (e->is_container && !more && e->message.len > 0 && e->message.data[e->message.len - 1] == '\n') {
+        e->message.len--;
+        e->message.data[e->message.len] = 0;
+    }
+    if (e->message.len > 0 && e->message.data[e->message.len - 1] == '\r' && !more) {
         e->message.len--;
         e->message.data[e->message.len] = 0;
     }

@@ -13,7 +13,7 @@
 #define JB_SEVERITY_DEFAULT 6 /* info: used when PRIORITY is missing or not 0-7 */
 
 typedef struct jb_entry {
-    jb_buf message; /* MESSAGE, binary-safe; a TTY's trailing '\r' removed (not from a piece, see jb_entry_finish) */
+    jb_buf message;           /* MESSAGE, binary-safe; conmon's '\n' and a TTY's '\r' removed (see jb_entry_finish) */
     jb_buf container_name;    /* CONTAINER_NAME */
     jb_buf container_id;      /* CONTAINER_ID, else the first 12 characters of CONTAINER_ID_FULL */
     jb_buf container_id_full; /* CONTAINER_ID_FULL, else CONTAINER_ID */
@@ -80,7 +80,8 @@ void jb_entry_done(jb_entry *e);
 int jb_entry_set_field(jb_entry *e, const char *name, size_t name_len, const char *value, size_t value_len);
 
 /* After all fields, once: choose the time (SYSLOG_TIMESTAMP, else _SOURCE_REALTIME_TIMESTAMP, else
- * receive_usec), strip a TTY's trailing '\r' (one) unless the entry is a piece that is not the last
+ * receive_usec), strip from a container's line the trailing '\n' Podman's conmon keeps (one), then
+ * a TTY's trailing '\r' (one) from any entry, both unless the entry is a piece that is not the last
  * of its line (jb_entry_more_pieces(): there the '\r' is text that Docker cut at 16 KiB; the
  * reassembler strips it from the finished line), derive the short id from the full one and the
  * full id from the short one when missing or empty. Never allocates: jb_entry_set_field() reserves

@@ -23,9 +23,9 @@
  *   so a local user's forged piece never joins a container runtime's line.
  * - Pending lines are indexed by key (a hash table of max_pending + 1 buckets or more): a piece
  *   finds its line in constant time however many are pending.
- * - A trailing '\r' (a TTY's) is removed from the finished line only (jb_entry_finish() leaves it
- *   on pieces that are not the last): a '\r' that Docker's 16 KiB cut left at the end of a piece
- *   is text.
+ * - A trailing '\n' (Podman's conmon keeps it), then a trailing '\r' (a TTY's), is removed from the
+ *   finished line only (jb_entry_finish() leaves them on pieces that are not the last): a '\r'
+ *   that Docker's 16 KiB cut left at the end of a piece is text.
  * - A last piece (or old-form entry without the flag) that finds a line pending under its key
  *   completes it (REASSEMBLED); one that finds none is a WHOLE line, also when it is the tail of a
  *   line whose head was never seen. Pieces are joined in arrival order; CONTAINER_PARTIAL_ORDINAL
