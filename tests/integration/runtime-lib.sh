@@ -62,3 +62,34 @@ jb_podman() {
     podman --root "$d/root" --runroot "$d/run" --tmpdir "$d/tmp" --cgroup-manager=cgroupfs \
         --events-backend=file "$@"
 }
+
+# ---------------------------------------------------------------- checking what readers delivered
+
+# NAME|SEVERITY|MESSAGE of every record in the files given, sorted.
+records() {
+    cat "$@" 2>/dev/null | LC_ALL=C sed -E -n 's/^<([0-9]+)>1 [^ ]+ [^ ]+ ([^ ]+) .*\[meta sequenceId="[0-9]+"\] ?(.*)$/\1|\2|\3/p' |
+        LC_ALL=C awk -F'|' 'BEGIN { OFS = "|" } { p = $1; $1 = ""; sub(/^\|/, ""); n = $1; $1 = ""; sub(/^\|/, ""); print n, p % 8, $0 }' |
+        LC_ALL=C sort
+}
+flagged() { cat "$@" 2>/dev/null | grep -a -c 'line="incomplete"'; }
+ids() { cat "$@" 2>/dev/null | grep -a -o 'jbridge@32473 id="[0-9a-f]*"' | sort | uniq -d | wc -l; }
+
+# check READER FILES...: exactly the lines of $JB_TMP/expected, $JB_EXPECT_INCOMPLETE (default 2)
+# flagged incomplete, ids distinct, as many audit records as audit lines.
+check() {
+    local reader=$1
+    shift
+    records "$@" >"$JB_TMP/got.$reader"
+    jb_diag "$reader: $(wc -l <"$JB_TMP/got.$reader") records delivered"
+    jb_files_equal "$JB_TMP/got.$reader" "$JB_TMP/expected" "$reader: every line once, whole, with its container and severity"
+    jb_is "$(flagged "$@")" "${JB_EXPECT_INCOMPLETE:-2}" "$reader: only the unterminated and the crashed line are flagged incomplete"
+    jb_is "$(ids "$@")" 0 "$reader: record ids are distinct"
+    jb_is "$(cat "$@" | grep -a -c 'stream="audit"')" "$(grep -c '\[Audit Log\]' "$JB_TMP/expected")" \
+        "$reader: the split audit lines are in the audit stream"
+}
+
+# jb_stop_podman: remove the containers (conmon processes) and podman's mounts under JB_TMP.
+jb_stop_podman() {
+    jb_podman rm -af >/dev/null 2>&1 || true
+    grep " $JB_TMP/podman" /proc/mounts | cut -d' ' -f2 | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
+}
