@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "cursor.h"
 #include "entry.h"
 #include "filter.h"
 #include "partial.h"
@@ -26,11 +27,13 @@ struct jb_bridge {
     jb_buf prev_cursor;      /* cursor of the last entry read, filtered or not */
     char *start_cursor;      /* where reading started (NULL: head, or an empty tail) */
     jb_audit audit;          /* recognition result of the record being delivered (reused) */
-    jb_buf id_cursor;        /* cursor of the last record delivered; id_seq records before it ended there */
     const jb_entry *feeding; /* the entry being fed to the reassembler, NULL outside of it */
-    unsigned id_seq;
-    uint32_t seq[2]; /* last sequenceId given per stream (jb_stream index); 0: none yet */
+    uint32_t seq[2];         /* last sequenceId given per stream (jb_stream index); 0: none yet */
     jb_stats stats;
+    uint64_t newest_receive_usec; /* the latest journal receive time read (jb_bridge_expire_journal) */
+    char *replay_cursor;          /* set: replaying up to this entry, delivering nothing (set_replay) */
+    jb_cursor_pos replay_pos;     /* ... its position; replay_pos_ok: it parsed */
+    bool replay_pos_ok;
 
     jb_record_cb cb; /* set for the duration of one process/flush/expire call */
     void *userdata;
@@ -49,8 +52,8 @@ jb_bridge *jb_bridge_free(jb_bridge *b) {
     jb_audit_matcher_free(b->matcher);
     jb_entry_done(&b->entry);
     jb_buf_done(&b->prev_cursor);
-    jb_buf_done(&b->id_cursor);
     jb_free(b->start_cursor);
+    jb_free(b->replay_cursor);
     jb_audit_done(&b->audit);
     jb_free(b);
     return NULL;
@@ -95,6 +98,9 @@ static jb_journal *journal_of(jb_bridge *b) {
 static int set_start(jb_bridge *b, const char *cursor, jb_error *err) {
     jb_free(b->start_cursor);
     b->start_cursor = NULL;
+    jb_free(b->replay_cursor);
+    b->replay_cursor = NULL;
+    b->newest_receive_usec = 0;
     jb_buf_reset(&b->prev_cursor);
     if (!cursor) return 0;
     b->start_cursor = jb_strdup(cursor);
@@ -136,22 +142,14 @@ static int deliver_line(const jb_line *line, void *userdata) {
     if (r < 0) return r;
     if (r == JB_AUDIT_REJECTED) b->stats.audit_rejected++;
 
-    /* Parts of a cut line may end on the same entry: number them so that every record id differs. */
-    size_t cl = strlen(line->cursor);
-    if (b->id_cursor.len == cl && memcmp(b->id_cursor.data, line->cursor, cl) == 0) {
-        b->id_seq++;
-    } else {
-        jb_buf_reset(&b->id_cursor);
-        r = jb_buf_append(&b->id_cursor, line->cursor, cl);
-        if (r < 0) return r;
-        b->id_seq = 0;
-    }
+    /* Parts of a cut line may end on the same entry: their part numbers make the record ids differ
+     * (record.h), also for a remainder delivered incomplete long after the part before it. */
     char id[17];
     const jb_entry *cur = b->feeding;
     if (cur && cur->has_cursor_hash && line->cursor == cur->cursor.data) /* ends on the entry just read */
-        jb_record_id_hashed(cur->cursor_hash, b->id_seq, id);
+        jb_record_id_hashed(cur->cursor_hash, line->part, id);
     else
-        jb_record_id(line->cursor, b->id_seq, id);
+        jb_record_id(line->cursor, line->part, id);
     jb_record rec = {
         .message = line->text,
         .message_len = line->len,
@@ -178,6 +176,7 @@ static int deliver_line(const jb_line *line, void *userdata) {
     if (line->part == 0) *line->tag = (int)rec.stream;
     b->seq[rec.stream] = jb_sequence_next(b->seq[rec.stream]);
     rec.sequence = b->seq[rec.stream];
+    if (b->replay_cursor) return 0; /* delivered before the state was saved */
 
     if (rec.stream == JB_STREAM_AUDIT) {
         b->stats.records_audit++;
@@ -221,6 +220,48 @@ static void update_journal_stats(jb_bridge *b) {
     b->stats.lost_positions = b->ra ? jb_readahead_lost_positions(b->ra) : jb_journal_lost_positions(b->journal);
 }
 
+static int expire_journal(jb_bridge *b, jb_error *err) {
+    if (b->newest_receive_usec == 0) return 0;
+    int r = jb_partial_expire_journal(b->partial, b->newest_receive_usec, JB_SPLIT_MAX_AGE_USEC, deliver_line, b);
+    if (r < 0) return jb_error_set(err, r, "delivering a record failed: %s", strerror(-r));
+    return 0;
+}
+
+/* The replay is over: repeat the expiry that preceded the save (silently), then deliver again. */
+static int end_replay(jb_bridge *b, jb_error *err) {
+    if (!b->replay_cursor) return 0;
+    int r = expire_journal(b, err);
+    jb_free(b->replay_cursor);
+    b->replay_cursor = NULL;
+    return r;
+}
+
+/* Replaying, e is past the position of the replay cursor (whose entry is then gone). */
+static bool past_replay(const jb_bridge *b, const jb_entry *e) {
+    jb_cursor_pos pos;
+    if (!b->replay_pos_ok || !e->cursor.data || !jb_cursor_parse(e->cursor.data, &pos)) return false;
+    if (jb_cursor_same_journal(&pos, &b->replay_pos)) return pos.seqnum > b->replay_pos.seqnum;
+    return pos.realtime && b->replay_pos.realtime && pos.realtime > b->replay_pos.realtime;
+}
+
+static bool is_replay_cursor(const jb_bridge *b, const jb_entry *e) {
+    size_t n = strlen(b->replay_cursor);
+    return e->cursor.len == n && memcmp(e->cursor.data, b->replay_cursor, n) == 0;
+}
+
+int jb_bridge_set_replay(jb_bridge *b, const char *read_cursor, jb_error *err) {
+    jb_free(b->replay_cursor);
+    b->replay_cursor = jb_strdup(read_cursor);
+    if (!b->replay_cursor) return jb_error_set(err, -ENOMEM, "out of memory");
+    b->replay_pos_ok = jb_cursor_parse(b->replay_cursor, &b->replay_pos);
+    return 0;
+}
+
+const char *jb_bridge_read_cursor(const jb_bridge *b) {
+    if (b->replay_cursor) return b->replay_cursor;
+    return b->prev_cursor.len ? b->prev_cursor.data : b->start_cursor;
+}
+
 int jb_bridge_process(jb_bridge *b, size_t max_entries, jb_record_cb cb, void *userdata, jb_error *err) {
     b->cb = cb;
     b->userdata = userdata;
@@ -237,6 +278,8 @@ int jb_bridge_process(jb_bridge *b, size_t max_entries, jb_record_cb cb, void *u
         if (r == 0) break;
         n++;
         b->stats.entries_read++;
+        if (b->replay_cursor && past_replay(b, e) && (r = end_replay(b, err)) < 0) return r;
+        if (e->receive_usec > b->newest_receive_usec) b->newest_receive_usec = e->receive_usec;
         if (gap) {
             b->stats.gaps++;
             b->stats.gap_entries += gap->count;
@@ -256,6 +299,7 @@ int jb_bridge_process(jb_bridge *b, size_t max_entries, jb_record_cb cb, void *u
             b->feeding = NULL;
             if (r < 0) return jb_error_set(err, r, "delivering a record failed: %s", strerror(-r));
         }
+        if (b->replay_cursor && is_replay_cursor(b, e) && (r = end_replay(b, err)) < 0) return r;
         /* The entry is now delivered or held by the reassembler: it becomes the previous one. The
          * buffers are swapped, not copied (a read-ahead slot is the caller's until the next entry). */
         jb_buf t = b->prev_cursor;
@@ -269,7 +313,9 @@ int jb_bridge_process(jb_bridge *b, size_t max_entries, jb_record_cb cb, void *u
 int jb_bridge_flush(jb_bridge *b, jb_record_cb cb, void *userdata, jb_error *err) {
     b->cb = cb;
     b->userdata = userdata;
-    int r = jb_partial_flush(b->partial, deliver_line, b);
+    int r = end_replay(b, err); /* caught up without meeting the replay cursor's entry: it is gone */
+    if (r < 0) return r;
+    r = jb_partial_flush(b->partial, deliver_line, b);
     if (r < 0) return jb_error_set(err, r, "delivering a record failed: %s", strerror(-r));
     return 0;
 }
@@ -278,9 +324,18 @@ int jb_bridge_expire(jb_bridge *b, uint64_t max_age_usec, jb_record_cb cb, void 
     uint64_t now = jb_now_usec(CLOCK_MONOTONIC);
     b->cb = cb;
     b->userdata = userdata;
-    int r = jb_partial_expire(b->partial, now, max_age_usec, deliver_line, b);
+    int r = end_replay(b, err);
+    if (r < 0) return r;
+    r = jb_partial_expire(b->partial, now, max_age_usec, deliver_line, b);
     if (r < 0) return jb_error_set(err, r, "delivering a record failed: %s", strerror(-r));
     return 0;
+}
+
+int jb_bridge_expire_journal(jb_bridge *b, jb_record_cb cb, void *userdata, jb_error *err) {
+    b->cb = cb;
+    b->userdata = userdata;
+    if (b->replay_cursor) return 0; /* the replay repeats this expiry where it ends */
+    return expire_journal(b, err);
 }
 
 void jb_bridge_stop_reading(jb_bridge *b) {

@@ -56,8 +56,34 @@ int jb_bridge_process(jb_bridge *b, size_t max_entries, jb_record_cb cb, void *u
 /* Deliver every pending split line as incomplete: call at the end of a one-shot read. */
 int jb_bridge_flush(jb_bridge *b, jb_record_cb cb, void *userdata, jb_error *err);
 
+/* How long a split line waits for its next piece before it is delivered flagged incomplete: by the
+ * wall clock when following (jb_bridge_expire()), by journal time at each save of a state
+ * (jb_bridge_expire_journal()). On real Docker such a line is almost always a container's last
+ * output without a newline: Docker never sends the rest. */
+#define JB_SPLIT_MAX_AGE_USEC 5000000u
+
 /* Deliver pending split lines that saw no new piece for max_age_usec (following mode). */
 int jb_bridge_expire(jb_bridge *b, uint64_t max_age_usec, jb_record_cb cb, void *userdata, jb_error *err);
+
+/* Deliver as incomplete the pending split lines whose newest piece the journal received more than
+ * JB_SPLIT_MAX_AGE_USEC before the newest entry read. The outcome depends only on the entries read,
+ * so a replay (jb_bridge_set_replay()) repeats it: call it right before every save of a state
+ * that records jb_bridge_read_cursor(). */
+int jb_bridge_expire_journal(jb_bridge *b, jb_record_cb cb, void *userdata, jb_error *err);
+
+/* The cursor of the last entry read (the state's read= line): every record that ended up to it has
+ * been delivered, except the split lines still pending (jb_bridge_checkpoint() stays before them).
+ * NULL when nothing was read. Borrowed until the next call on b. */
+const char *jb_bridge_read_cursor(const jb_bridge *b);
+
+/* After resuming at a state's cursor (before the first jb_bridge_process()): the entries up to
+ * read_cursor were read before, and every record they completed then was delivered. They are read
+ * again to gather the split lines that were pending, but what they complete is not delivered again
+ * (its sequence numbers and record ids are given as the first time); once read_cursor's entry is
+ * read (or the first entry after its position, if it is gone), jb_bridge_expire_journal() is
+ * repeated silently and delivery goes on. So a state saved with pending lines does not make the
+ * next run deliver twice what followed them. 0 or -ENOMEM. */
+int jb_bridge_set_replay(jb_bridge *b, const char *read_cursor, jb_error *err);
 
 /* Reading is over (the caller is stopping): a read-ahead thread is asked to stop now, without
  * waiting for it, so that jb_bridge_free() does not wait for its journal call later. Only the

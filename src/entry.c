@@ -45,6 +45,7 @@ static void reset_scalars(jb_entry *e) {
     e->partial_last = false;
     e->partial_ordinal = 0;
     e->time_usec = 0;
+    e->receive_usec = 0;
     e->severity = JB_SEVERITY_DEFAULT;
     e->facility = -1;
     e->syslog_ts_usec = 0;
@@ -200,8 +201,15 @@ void jb_entry_finish(jb_entry *e, uint64_t receive_usec) {
         e->time_usec = e->source_ts_usec;
     else
         e->time_usec = receive_usec;
+    e->receive_usec = receive_usec;
 
-    if (e->message.len > 0 && e->message.data[e->message.len - 1] == '\r') {
+    /* Podman's conmon keeps the newline at the end of a container's line (Docker does not) */
+    bool more = jb_entry_more_pieces(e);
+    if (e->is_container && !more && e->message.len > 0 && e->message.data[e->message.len - 1] == '\n') {
+        e->message.len--;
+        e->message.data[e->message.len] = 0;
+    }
+    if (e->message.len > 0 && e->message.data[e->message.len - 1] == '\r' && !more) {
         e->message.len--;
         e->message.data[e->message.len] = 0;
     }

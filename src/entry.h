@@ -13,7 +13,7 @@
 #define JB_SEVERITY_DEFAULT 6 /* info: used when PRIORITY is missing or not 0-7 */
 
 typedef struct jb_entry {
-    jb_buf message;           /* MESSAGE, binary-safe; a TTY's trailing '\r' removed */
+    jb_buf message;           /* MESSAGE, binary-safe; conmon's '\n' and a TTY's '\r' removed (see jb_entry_finish) */
     jb_buf container_name;    /* CONTAINER_NAME */
     jb_buf container_id;      /* CONTAINER_ID, else the first 12 characters of CONTAINER_ID_FULL */
     jb_buf container_id_full; /* CONTAINER_ID_FULL, else CONTAINER_ID */
@@ -37,9 +37,10 @@ typedef struct jb_entry {
     bool partial_last;        /* ... and was "true" */
     uint64_t partial_ordinal; /* CONTAINER_PARTIAL_ORDINAL, 0 when absent */
 
-    uint64_t time_usec; /* resolved by jb_entry_finish() */
-    int severity;       /* 0-7 */
-    int facility;       /* 0-23, or -1 */
+    uint64_t time_usec;    /* resolved by jb_entry_finish() */
+    uint64_t receive_usec; /* __REALTIME_TIMESTAMP, when journald received it (set by jb_entry_finish()) */
+    int severity;          /* 0-7 */
+    int facility;          /* 0-23, or -1 */
 
     /* raw time sources, resolved by jb_entry_finish() */
     uint64_t syslog_ts_usec;
@@ -79,10 +80,19 @@ void jb_entry_done(jb_entry *e);
 int jb_entry_set_field(jb_entry *e, const char *name, size_t name_len, const char *value, size_t value_len);
 
 /* After all fields, once: choose the time (SYSLOG_TIMESTAMP, else _SOURCE_REALTIME_TIMESTAMP, else
- * receive_usec), strip a TTY's trailing '\r' (one), derive the short id from the full one and the
+ * receive_usec), strip from a container's line the trailing '\n' Podman's conmon keeps (one), then
+ * a TTY's trailing '\r' (one) from any entry, both unless the entry is a piece that is not the last
+ * of its line (jb_entry_more_pieces(): there the '\r' is text that Docker cut at 16 KiB; the
+ * reassembler strips it from the finished line), derive the short id from the full one and the
  * full id from the short one when missing or empty. Never allocates: jb_entry_set_field() reserves
  * the room it needs. */
 void jb_entry_finish(jb_entry *e, uint64_t receive_usec);
+
+/* A container's piece that is not the last of its line: CONTAINER_PARTIAL_MESSAGE=true, or a
+ * CONTAINER_PARTIAL_ID with CONTAINER_PARTIAL_LAST present and not "true" (see partial.h). */
+static inline bool jb_entry_more_pieces(const jb_entry *e) {
+    return e->is_container && (e->partial || (e->partial_id.len > 0 && e->has_partial_last && !e->partial_last));
+}
 
 /* The bytes the entry's fields hold (their lengths, cursor included). */
 size_t jb_entry_bytes(const jb_entry *e);

@@ -29,7 +29,6 @@
 
 #define EXIT_USAGE 2
 #define WAIT_USEC 500000u
-#define PARTIAL_MAX_AGE_USEC 5000000u
 
 volatile sig_atomic_t jb_cli_stop_requested;
 
@@ -471,13 +470,19 @@ static int cut_back(run_ctx *ctx, const options *o, const jb_resume_info *info) 
 
 /* Flush the outputs, then record how far they go. */
 static int save_state(run_ctx *ctx, const options *o, jb_bridge *b) {
-    int r = sync_outputs(ctx, o->state != NULL);
+    jb_error err = {0};
+    /* split lines that got no piece for 5 s of journal time go out before each save (bridge.h) */
+    int r = o->state ? jb_bridge_expire_journal(b, write_record, ctx, &err) : 0;
+    if (r < 0) {
+        if (!ctx->write_errno) fprintf(stderr, "jbridge: %s\n", err.msg);
+        return r;
+    }
+    r = sync_outputs(ctx, o->state != NULL);
     if (r < 0 || !o->state) return r;
-    jb_state st = {.cursor = (char *)jb_bridge_checkpoint(b)};
+    jb_state st = {.cursor = (char *)jb_bridge_checkpoint(b), .read_cursor = (char *)jb_bridge_read_cursor(b)};
     if (!st.cursor) return 0;
     for (int i = 0; i < 2; i++) st.out[i] = jb_outfile_mark(ctx->out[i]);
     jb_bridge_checkpoint_sequence(b, &st.seq_app, &st.seq_audit);
-    jb_error err = {0};
     r = jb_state_write(o->state, &st, &err);
     if (r < 0 && o->follow && !jb_cli_stop_requested) {
         /* Following goes on: the position stays in memory and is saved at the next checkpoint. */
@@ -551,11 +556,13 @@ static int run(const options *o, run_ctx *ctx) {
         if (n > 0) continue;
         if (!o->follow) {
             /* One-shot without a state: nothing will continue a split line, deliver it as it is.
-             * With a state, pending pieces stay for the next run (the state points before them). */
+             * With a state, the save delivers the lines that got no piece for 5 s of journal time;
+             * younger ones stay for the next run, which reads them again without delivering twice
+             * what followed them (the state's read= line, jb_bridge_set_replay()). */
             if (!o->state) r = jb_bridge_flush(b, write_record, ctx, &err);
             break;
         }
-        r = jb_bridge_expire(b, PARTIAL_MAX_AGE_USEC, write_record, ctx, &err);
+        r = jb_bridge_expire(b, JB_SPLIT_MAX_AGE_USEC, write_record, ctx, &err);
         /* what expired goes out before waiting (after the saved length: cut back after a crash) */
         if (r >= 0 && (r = sync_outputs(ctx, false)) < 0) reported = true;
         if (r >= 0) r = jb_bridge_wait(b, WAIT_USEC, &err);

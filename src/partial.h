@@ -21,6 +21,11 @@
  *   container id + partial id, others by container id + PRIORITY; and always by the writer
  *   (issue 15): pieces join only pieces with the same untrusted flag, _UID and _COMM (see trust.h),
  *   so a local user's forged piece never joins a container runtime's line.
+ * - Pending lines are indexed by key (a hash table of max_pending + 1 buckets or more): a piece
+ *   finds its line in constant time however many are pending.
+ * - A trailing '\n' (Podman's conmon keeps it), then a trailing '\r' (a TTY's), is removed from the
+ *   finished line only (jb_entry_finish() leaves them on pieces that are not the last): a '\r'
+ *   that Docker's 16 KiB cut left at the end of a piece is text.
  * - A last piece (or old-form entry without the flag) that finds a line pending under its key
  *   completes it (REASSEMBLED); one that finds none is a WHOLE line, also when it is the tail of a
  *   line whose head was never seen. Pieces are joined in arrival order; CONTAINER_PARTIAL_ORDINAL
@@ -94,6 +99,12 @@ int jb_partial_flush(jb_partial *p, jb_line_cb cb, void *userdata);
  * max_age_usec before now_usec. Arrival is taken from CLOCK_MONOTONIC (see jb_partial_set_clock()),
  * so now_usec must come from the same clock. */
 int jb_partial_expire(jb_partial *p, uint64_t now_usec, uint64_t max_age_usec, jb_line_cb cb, void *userdata);
+
+/* Deliver as INCOMPLETE, oldest first, the pending lines whose newest piece was received by the
+ * journal (jb_entry.receive_usec) more than max_age_usec before now_usec, a journal time too
+ * (normally the receive time of the newest entry read). Unlike jb_partial_expire() the outcome
+ * depends only on the entries fed, so reading the same entries again expires the same lines. */
+int jb_partial_expire_journal(jb_partial *p, uint64_t now_usec, uint64_t max_age_usec, jb_line_cb cb, void *userdata);
 
 /* The clock (microseconds) jb_partial_feed() stamps arrivals with: CLOCK_MONOTONIC by default;
  * tests replace it. NULL restores the default. */

@@ -114,8 +114,10 @@ typedef struct jb_record {
 uint32_t jb_sequence_next(uint32_t last);
 
 /* The record id: 16 lowercase hex digits + NUL into out, from the cursor of the record's last entry
- * and seq, the number of records delivered before it that ended on the same entry (parts of a line
- * cut at the maximum line size). seq 0 hashes the cursor alone. */
+ * and seq, the record's part number (jb_record.part): the records that end on one entry are the
+ * parts of one line cut at the maximum line size, each with its own number, whenever each is
+ * delivered (the remainder of a cut line may be delivered incomplete much later). seq 0 hashes the
+ * cursor alone. The same entries always give the same ids. */
 void jb_record_id(const char *cursor, unsigned seq, char out[17]);
 /* The same from jb_hash64(cursor) computed before (the journal reader does it, see jb_entry). */
 void jb_record_id_hashed(uint64_t cursor_hash, unsigned seq, char out[17]);

@@ -20,6 +20,8 @@ int jb_bridge_resume(jb_bridge *b, const char *state_path, bool at_tail, jb_resu
         r = jb_bridge_seek_cursor(b, st.cursor, err);
         if (r < 0) return r;
         info->outcome = r == 0 ? JB_RESUMED_AFTER_GONE : JB_RESUMED;
+        /* split lines were pending at the save: what followed them was delivered, read it silently */
+        if (st.read_cursor) return jb_bridge_set_replay(b, st.read_cursor, err);
         return 0;
     }
     if (r == -EBADMSG) {

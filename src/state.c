@@ -20,6 +20,7 @@
 #define STATE_SEQ_AUDIT "seq.audit="
 #define STATE_OUT_APP "out.app="
 #define STATE_OUT_AUDIT "out.audit="
+#define STATE_READ "read="
 #define STATE_MAX_SIZE (64u * 1024u)
 #define TEMP_TRIES 16
 
@@ -54,12 +55,25 @@ static bool parse_out(const char *v, size_t vlen, jb_state_output *ret) {
     return true;
 }
 
+/* The value of the "read=" line: a cursor, new in *ret. */
+static int parse_read(const char *path, const char *v, size_t vlen, char **ret, jb_error *err) {
+    char *c = jb_strndup(v, vlen);
+    if (!c) return jb_error_set(err, -ENOMEM, "out of memory");
+    if (strlen(c) != vlen || !jb_cursor_valid(c)) {
+        jb_free(c);
+        return jb_error_set(err, -EBADMSG, "state file %s: read= is not a journal cursor", path);
+    }
+    *ret = c;
+    return 0;
+}
+
 /* The optional lines after the cursor: "seq.app=N", "seq.audit=N" (N from 0 to JB_SEQUENCE_MAX),
- * "out.app=LENGTH DEV INO" and "out.audit=LENGTH DEV INO", each at most once, in any order.
- * Anything else is refused. */
+ * "out.app=LENGTH DEV INO", "out.audit=LENGTH DEV INO" and "read=CURSOR", each at most once, in
+ * any order. Anything else is refused. ret->read_cursor is new on success. */
 static int parse_seq_lines(const char *path, const char *p, size_t left, jb_state *ret, jb_error *err) {
-    static const char *const keys[4] = {STATE_SEQ_APP, STATE_SEQ_AUDIT, STATE_OUT_APP, STATE_OUT_AUDIT};
-    bool seen[4] = {false, false, false, false};
+    static const char *const keys[5] = {STATE_SEQ_APP, STATE_SEQ_AUDIT, STATE_OUT_APP, STATE_OUT_AUDIT, STATE_READ};
+    bool seen[5] = {false, false, false, false, false};
+    _cleanup_free_ char *read_cursor = NULL;
     uint32_t seq[2] = {0, 0};
     jb_state_output out[2] = {{0}, {0}};
 
@@ -67,7 +81,7 @@ static int parse_seq_lines(const char *path, const char *p, size_t left, jb_stat
         const char *nl = memchr(p, '\n', left);
         size_t len = nl ? (size_t)(nl - p) : left;
         int k = -1;
-        for (int i = 0; i < 4; i++)
+        for (int i = 0; i < 5; i++)
             if (len >= strlen(keys[i]) && memcmp(p, keys[i], strlen(keys[i])) == 0) k = i;
         if (k < 0) return jb_error_set(err, -EBADMSG, "state file %s has data after the cursor line", path);
         if (!nl) return jb_error_set(err, -EBADMSG, "state file %s is truncated", path);
@@ -78,6 +92,13 @@ static int parse_seq_lines(const char *path, const char *p, size_t left, jb_stat
         const char *v = p + strlen(keys[k]);
         size_t vlen = len - strlen(keys[k]);
         uint64_t val = 0;
+        if (k == 4) {
+            int r = parse_read(path, v, vlen, &read_cursor, err);
+            if (r < 0) return r;
+            left -= len + 1;
+            p = nl + 1;
+            continue;
+        }
         if (k >= 2 && !parse_out(v, vlen, &out[k - 2]))
             return jb_error_set(err, -EBADMSG, "state file %s: %.*s is not \"LENGTH DEV INO\"", path,
                                 (int)strlen(keys[k]) - 1, keys[k]);
@@ -93,6 +114,8 @@ static int parse_seq_lines(const char *path, const char *p, size_t left, jb_stat
     ret->seq_audit = seq[1];
     ret->out[0] = out[0];
     ret->out[1] = out[1];
+    ret->read_cursor = read_cursor;
+    read_cursor = NULL;
     return 0;
 }
 
@@ -136,6 +159,7 @@ static int parse_state(const char *path, const char *d, size_t n, jb_state *ret,
     if (!cursor) return jb_error_set(err, -ENOMEM, "out of memory");
     if (strlen(cursor) != clen || !jb_cursor_valid(cursor)) {
         jb_free(cursor);
+        jb_free(lines.read_cursor);
         return jb_error_set(err, -EBADMSG, "state file %s holds an invalid cursor", path);
     }
     lines.cursor = cursor;
@@ -250,6 +274,7 @@ int jb_state_read(const char *path, jb_state *ret, jb_error *err) {
 void jb_state_done(jb_state *s) {
     if (!s) return;
     jb_free(s->cursor);
+    jb_free(s->read_cursor);
     *s = (jb_state){0};
 }
 
@@ -321,7 +346,7 @@ int jb_state_save(const char *path, const jb_state *s, unsigned flags, jb_error 
     const bool no_sync = (flags & JB_STATE_NO_SYNC) != 0;
     if ((flags & ~(unsigned)JB_STATE_NO_SYNC) != 0)
         return jb_error_set(err, -EINVAL, "unknown flags for saving state file %s", path);
-    if (!jb_cursor_valid(cursor))
+    if (!jb_cursor_valid(cursor) || (s->read_cursor && !jb_cursor_valid(s->read_cursor)))
         return jb_error_set(err, -EINVAL, "refusing to save an invalid cursor to state file %s", path);
 
     /* Everything is allocated before the file system is touched: -ENOMEM changes nothing. */
@@ -340,6 +365,8 @@ int jb_state_save(const char *path, const jb_state *s, unsigned flags, jb_error 
         if (r >= 0 && s->out[i].set)
             r = jb_buf_printf(&content, "%s%" PRIu64 " %" PRIu64 " %" PRIu64 "\n", out_keys[i], s->out[i].length,
                               s->out[i].dev, s->out[i].ino);
+    if (r >= 0 && s->read_cursor && strcmp(s->read_cursor, cursor) != 0)
+        r = jb_buf_printf(&content, STATE_READ "%s\n", s->read_cursor);
     if (r < 0) return jb_error_set(err, -ENOMEM, "out of memory");
     size_t size = strlen(path) + 32;
     _cleanup_free_ char *tmp = jb_malloc(size);

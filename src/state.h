@@ -8,7 +8,9 @@
  * file of an earlier version, which has no such line, still loads: its counters are 0), and
  * optionally "out.app=LENGTH DEV INO\n" and "out.audit=LENGTH DEV INO\n" (decimal: the length in
  * bytes of that stream's output file, 0..INT64_MAX, and its st_dev and st_ino; written only for an
- * output that can be cut back, see outfile.h; a file without them loads with out[].set false).
+ * output that can be cut back, see outfile.h; a file without them loads with out[].set false), and
+ * optionally "read=CURSOR\n" (issue 17: the last entry read, when it differs from the cursor
+ * because split lines were still being gathered; see jb_bridge_set_replay()).
  * Written atomically (temporary file in the
  * same directory created with O_EXCL|O_NOFOLLOW and mode 0600, fsync, rename, fsync of the
  * directory), so a crash leaves the old or the new state, never an empty one. A save without the
@@ -31,6 +33,9 @@ typedef struct jb_state {
     uint32_t seq_app;       /* last sequenceId of the application stream up to the cursor (0: none) */
     uint32_t seq_audit;     /* ... of the audit stream */
     jb_state_output out[2]; /* by jb_stream: the application and the audit output file */
+    char *read_cursor;      /* owned; NULL: the cursor. The last entry read: every record that ended
+                             * up to it was delivered, except the split lines still pending after
+                             * the cursor (read again from the cursor, see jb_bridge_set_replay()) */
 } jb_state;
 
 /* Load a state file into *ret (zeroed or done before; written only on success, ret->cursor new).

@@ -22,6 +22,9 @@ PACKAGES="$PACKAGES valgrind"
 # clang's sanitizer runtimes (the ThreadSanitizer build): only recommended by clang, so
 # --no-install-recommends on a minimal Debian skips them
 PACKAGES="$PACKAGES libclang-rt-14-dev"
+# real container runtimes (tests/integration/docker.sh, podman.sh): dockerd and podman with the
+# journald log driver, busybox-static for the images made without a registry
+PACKAGES="$PACKAGES docker.io podman busybox-static"
 
 missing=""
 for p in $PACKAGES; do

@@ -10,7 +10,9 @@
  *       entry before (none for the first; "-" forces none). msg= takes the rest of the line, with
  *       escapes \n \t \r \\ \{ \xHH and runs {X*N} (N times the character X). uid=, comm= set the
  *       writer (_UID, _COMM), untrusted=1 marks it as the bridge marks an untrusted writer's entry.
- *   flush | expire now=USEC age=USEC | clock=USEC (the arrival clock) | state
+ *         [rt=USEC] (the journal receive time)
+ *   flush | expire now=USEC age=USEC | expire-journal now=USEC age=USEC | clock=USEC (the arrival
+ *   clock) | state
  * NAME.out lists, in order, each delivered line:
  *   KIND pieces=N cursor=C first=ID/SEV/FIRST-CURSOR len=L [untrusted] text=TEXT   (runs as {X*N})
  * plus the echo of flush/expire commands and for `state` the pending count and resume cursor. */
@@ -201,6 +203,8 @@ static void parse_entry(char *line, jb_entry *e, unsigned n, const char *prev, c
             set_str(&e->writer_comm, v);
         } else if (strcmp(k, "untrusted") == 0) {
             e->untrusted = strcmp(v, "1") == 0;
+        } else if (strcmp(k, "rt") == 0) {
+            e->receive_usec = strtoull(v, NULL, 10);
         } else if (strcmp(k, "cursor") == 0) {
             snprintf(cursor, sizeof cursor, "%s", v);
         } else if (strcmp(k, "prev") == 0) {
@@ -260,6 +264,11 @@ static void run_case(const char *dir, const char *name) {
             assert_int_equal(sscanf(line, "expire now=%llu age=%llu", &now, &age), 2);
             out_printf(&o, "> %s\n", line);
             assert_int_equal(jb_partial_expire(p, now, age, collect, &o), 0);
+        } else if (strncmp(line, "expire-journal ", 15) == 0) {
+            unsigned long long now, age;
+            assert_int_equal(sscanf(line, "expire-journal now=%llu age=%llu", &now, &age), 2);
+            out_printf(&o, "> %s\n", line);
+            assert_int_equal(jb_partial_expire_journal(p, now, age, collect, &o), 0);
         } else if (strncmp(line, "clock=", 6) == 0) {
             fake_now = strtoull(line + 6, NULL, 10);
         } else if (strcmp(line, "state") == 0) {

@@ -101,11 +101,13 @@ static void one_case(const char *dir, const char *name) {
             if (st.out[i].set)
                 snprintf(outs[i], sizeof outs[i], " out.%s=%" PRIu64 ",%" PRIu64 ",%" PRIu64, i ? "audit" : "app",
                          st.out[i].length, st.out[i].dev, st.out[i].ino);
+        char rd[256] = "";
+        if (st.read_cursor) snprintf(rd, sizeof rd, " read=%s", st.read_cursor);
         if (st.seq_app || st.seq_audit)
-            assert_true(asprintf(&got, "ok %s seq.app=%u seq.audit=%u%s%s\n", st.cursor, (unsigned)st.seq_app,
-                                 (unsigned)st.seq_audit, outs[0], outs[1]) > 0);
+            assert_true(asprintf(&got, "ok %s seq.app=%u seq.audit=%u%s%s%s\n", st.cursor, (unsigned)st.seq_app,
+                                 (unsigned)st.seq_audit, outs[0], outs[1], rd) > 0);
         else
-            assert_true(asprintf(&got, "ok %s%s%s\n", st.cursor, outs[0], outs[1]) > 0);
+            assert_true(asprintf(&got, "ok %s%s%s%s\n", st.cursor, outs[0], outs[1], rd) > 0);
         /* load_cursor() gives the same cursor */
         char *cursor = NULL;
         assert_int_equal(load_cursor(path, &cursor, &err), 0);
