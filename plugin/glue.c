@@ -167,6 +167,25 @@ finalize_it:
     RETiRet;
 }
 
+/* Issue 17: $!container!tag, $!container!component and $!container!FIELD for the fields named by
+ * the setting "container fields" (the journal field's name), each only when the record has it. */
+static rsRetVal addContainerExtras(struct json_object *c, const jb_record *rec) {
+    DEFiRet;
+    if (rec->container_tag != NULL && rec->container_tag[0] != '\0')
+        CHKiRet(addStringNew(c, "tag", rec->container_tag, strlen(rec->container_tag)));
+    if (rec->component != NULL && rec->component[0] != '\0')
+        CHKiRet(addStringNew(c, "component", rec->component, strlen(rec->component)));
+    for (size_t i = 0; i < rec->n_container_fields; i++) {
+        /* the name is borrowed from the record and may repeat: copied, a repeated field's last value */
+        const jb_container_field *f = &rec->container_fields[i];
+        struct json_object *v = json_object_new_string_len(f->value, (int)f->value_len);
+        if (v == NULL) ABORT_FINALIZE(RS_RET_OUT_OF_MEMORY);
+        json_object_object_add(c, f->name, v);
+    }
+finalize_it:
+    RETiRet;
+}
+
 rsRetVal jbglue_add_json(smsg_t *pMsg, const jb_record *rec, jbglue_strings *shared) {
     DEFiRet;
     struct json_object *root = NULL, *jb = NULL, *c = NULL, *s;
@@ -193,6 +212,7 @@ rsRetVal jbglue_add_json(smsg_t *pMsg, const jb_record *rec, jbglue_strings *sha
         CHKmalloc(c = json_object_new_object());
         addObjectNew(root, "container", c);
         CHKiRet(addContainer(c, rec, shared));
+        CHKiRet(addContainerExtras(c, rec));
     }
     CHKiRet(addAudit(root, rec->audit));
     iRet = submitJson(pMsg, root);

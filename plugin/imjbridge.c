@@ -85,6 +85,9 @@ static struct cnfparamdescr inppdescr[] = {
     {"jsonproperties", eCmdHdlrGetWord, 0},
     {"trust", eCmdHdlrArray, 0},
     {"untrusted", eCmdHdlrGetWord, 0},
+    {"container.fields", eCmdHdlrArray, 0},
+    {"components", eCmdHdlrArray, 0},
+    {"message", eCmdHdlrGetWord, 0},
 };
 static struct cnfparamblk inppblk = {CNFPARAMBLK_VERSION, sizeof(inppdescr) / sizeof(struct cnfparamdescr), inppdescr};
 
@@ -104,6 +107,9 @@ static const char *const setting_params[] = {
     [JB_CONFIG_UNTRUSTED] = "untrusted",
     [JB_CONFIG_AUDIT_CONTAINERS] = "audit.containers",
     [JB_CONFIG_AUDIT_ANCHOR] = "audit.anchor",
+    [JB_CONFIG_CONTAINER_FIELDS] = "container.fields",
+    [JB_CONFIG_COMPONENTS] = "components",
+    [JB_CONFIG_MESSAGE] = "message",
 };
 
 static void instanceFree(instanceConf_t *inst) {
@@ -118,6 +124,9 @@ static void instanceFree(instanceConf_t *inst) {
     jbglue_strlist_free(&inst->trust);
     jbglue_strlist_free(&inst->audit_containers);
     free(inst->audit_anchor);
+    jbglue_strlist_free(&inst->container_fields);
+    jbglue_strlist_free(&inst->components);
+    free(inst->message);
     free(inst->profile);
     free(inst->ruleset_name);
     free(inst->audit_ruleset_name);
@@ -267,6 +276,12 @@ static rsRetVal setParam(instanceConf_t *inst, const char *name, struct cnfparam
         CHKiRet(jbglue_strlist_from_array(&inst->trust, v->val.d.ar));
     } else if (!strcmp(name, "untrusted")) {
         CHKiRet(untrustedParam(v, &inst->cfg.untrusted));
+    } else if (!strcmp(name, "container.fields")) {
+        CHKiRet(jbglue_strlist_from_array(&inst->container_fields, v->val.d.ar));
+    } else if (!strcmp(name, "components")) {
+        CHKiRet(jbglue_strlist_from_array(&inst->components, v->val.d.ar));
+    } else if (!strcmp(name, "message")) {
+        CHKmalloc(inst->message = cstr(v));
     }
 finalize_it:
     RETiRet;
@@ -303,6 +318,11 @@ static rsRetVal checkInst(instanceConf_t *inst) {
     c->audit_containers = (const char *const *)inst->audit_containers.v;
     c->n_audit_containers = inst->audit_containers.n;
     c->audit_anchor = inst->audit_anchor;
+    c->container_fields = (const char *const *)inst->container_fields.v;
+    c->n_container_fields = inst->container_fields.n;
+    c->components = (const char *const *)inst->components.v;
+    c->n_components = inst->components.n;
+    c->message = inst->message;
     if (jb_config_check(c, &bad, &err) < 0) {
         if (bad == JB_CONFIG_SOURCE)
             LogError(0, RS_RET_PARAM_ERROR,

@@ -77,6 +77,9 @@ typedef struct instanceConf_s {
     jbglue_strlist trust;            /* trusted writers added to the core's (trust.h) */
     jbglue_strlist audit_containers; /* audit.containers */
     char *audit_anchor;              /* audit.anchor */
+    jbglue_strlist container_fields; /* container.fields (issue 17) */
+    jbglue_strlist components;       /* components (issue 17) */
+    char *message;                   /* message: line or inner (issue 17) */
     char *profile;                   /* recognition profile; NULL: the core's default */
     char *ruleset_name, *audit_ruleset_name;
     ruleset_t *ruleset, *audit_ruleset;

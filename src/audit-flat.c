@@ -150,3 +150,59 @@ int jb__audit_flat_object(const char *p, size_t n, jb_audit *a) {
     a->kind = a->reason ? JB_AUDIT_MALFORMED : JB_AUDIT_OK;
     return 1;
 }
+
+/* A string whose opening quote is just before *s, escapes allowed (not decoded): moves *s past
+ * the closing quote. A control character or a bad escape is not JSON. */
+static bool skip_string(const char **s, const char *end) {
+    for (const char *q = *s; q < end; q++) {
+        unsigned char c = (unsigned char)*q;
+        if (c < 0x20) return false;
+        if (c == '"') {
+            *s = q + 1;
+            return true;
+        }
+        if (c == '\\') {
+            if (++q >= end || !strchr("\"\\/bfnrtu", *q)) return false;
+        }
+    }
+    return false;
+}
+
+void jb__audit_flat_wrapper(const char *p, size_t n, jb_audit *a) {
+    const char *s = skip_json_ws(p, p + n), *end = p + n;
+    span key, component = {NULL, 0};
+    bool has_log = false;
+    if (s >= end || *s != '{') return;
+    s++;
+    for (;;) {
+        s = skip_json_ws(s, end);
+        if (s >= end || *s != '"') return;
+        s++;
+        if (!fast_string(&s, end, &key)) return;
+        s = skip_json_ws(s, end);
+        if (s >= end || *s != ':') return;
+        s = skip_json_ws(s + 1, end);
+        bool is_log = key.n == 3 && !memcmp(key.p, "log", 3);
+        bool is_component = key.n == 9 && !memcmp(key.p, "component", 9);
+        span v;
+        if (s < end && *s == '"') {
+            const char *body = ++s;
+            if (!skip_string(&s, end)) return;
+            if (is_log) has_log = true;
+            /* a component with escapes is left out (the JSON library's path keeps it) */
+            if (is_component && !memchr(body, '\\', (size_t)(s - 1 - body)))
+                component = (span){body, (size_t)(s - 1 - body)};
+        } else if (!fast_value(&s, end, &v)) {
+            return; /* nesting, reals: not the wrapped form this path knows */
+        } else if (is_log || is_component) {
+            return; /* not strings */
+        }
+        s = skip_json_ws(s, end);
+        if (s < end && *s == '}') break;
+        if (s >= end || *s != ',') return;
+        s++;
+    }
+    if (!has_log || skip_json_ws(s + 1, end) != end) return;
+    a->wrapped = true;
+    jb__audit_set_component(a, component.p, component.n);
+}

@@ -19,6 +19,16 @@ const char *jb__audit_missing_key(bool (*has)(const void *ctx, const char *key),
  * done), -ENOMEM. */
 int jb__audit_flat_object(const char *p, size_t n, jb_audit *a);
 
+/* audit-flat.c: the wrapped form without a JSON library (issue 17): when p (n bytes, JSON
+ * whitespace around it) is one JSON object with a string member "log", whose keys are plain
+ * strings and whose values strings or scalars (no nesting), set a->wrapped and its component
+ * (jb__audit_set_component()). Never allocates; anything else leaves a as it was. */
+void jb__audit_flat_wrapper(const char *p, size_t n, jb_audit *a);
+
+/* audit.c: the component c (len bytes; NULL: none) into a when it has 1 to JB_COMPONENT_MAX bytes
+ * and no NUL, else "". */
+void jb__audit_set_component(jb_audit *a, const char *c, size_t len);
+
 /* audit-json.c: rule 2 on the text after a marker (p, n bytes, blanks skipped): fill a (kind
  * MALFORMED with its reason, or OK with the fields). 0 or -ENOMEM. */
 int jb__audit_json_object(const char *p, size_t n, jb_audit *a);

@@ -324,9 +324,30 @@ typedef struct wrapper {
     bool marker; /* the log string holds a marker (anywhere) */
 } wrapper;
 
+/* Keep n bytes at p (NUL-terminated, may hold NULs) in *ret. */
+static int keep_copy(const char *p, size_t n, char **ret, size_t *ret_len) {
+    char *c = jb_malloc(n + 1);
+    if (!c) return -ENOMEM;
+    if (n) memcpy(c, p, n);
+    c[n] = 0;
+    *ret = c;
+    *ret_len = n;
+    return 0;
+}
+
+/* The wrapper's parts into a: its component (when it fits), a copy of its log string. */
+static int keep_wrapper(const char *log, size_t n, const char *component, size_t component_len, jb_audit *a) {
+    a->wrapped = true;
+    jb__audit_set_component(a, component, component_len);
+    return keep_copy(log, n, &a->wrap_log, &a->wrap_log_len);
+}
+
 static int recognize_log(const char *log, size_t n, const char *component, size_t component_len, void *userdata) {
     wrapper *w = userdata;
     size_t mlen = 0;
+    /* The component and the inner text (issue 17), from this one parse of the wrapper. */
+    int r = keep_wrapper(log, n, component, component_len, w->a);
+    if (r < 0) return r;
     w->marker = find_marker(w->m, log, n, &mlen) != NULL;
     if (!w->marker || !component_allowed(w->m, component, component_len)) return 0;
     const char *hit = find_anchored(w->m, log, n, &mlen);
@@ -366,6 +387,8 @@ static int recognize(const jb_audit_matcher *m, const char *msg, size_t n, jb_au
     if (lead < n && msg[lead] == '{' && (hit || has_escaped_marker(m, msg, n))) {
         r = jb__audit_json_unwrap(msg + lead, n - lead, recognize_log, &w);
         wrapped = r > 0;
+    } else if (lead < n && msg[lead] == '{') {
+        jb__audit_flat_wrapper(msg + lead, n - lead, &a); /* issue 17: the component, no allocation */
     }
     if (r >= 0 && !wrapped && hit) {
         hit = m->anchor == JB_AUDIT_ANCHOR_ANYWHERE ? hit : find_anchored(m, msg, n, &mlen);
@@ -413,6 +436,32 @@ int jb_audit_recognize_scoped(const jb_audit_matcher *m, const char *container, 
     /* Application lines, the bulk, need no scope: only a line with a marker or a pattern does. */
     if (r < 0 || (r == 0 && ret->kind == JB_AUDIT_NONE)) return r;
     if (jb_audit_in_scope(m, container) && (wrapped || !wrapped_only(m, container))) return r;
+    /* Not audit, but still the wrapped form: keep what the parse found. */
+    jb_audit keep = {.wrapped = ret->wrapped, .wrap_log = ret->wrap_log, .wrap_log_len = ret->wrap_log_len};
+    jb__audit_set_component(&keep, ret->wrap_component, ret->wrap_component_len);
+    ret->wrap_log = NULL;
     jb_audit_done(ret);
+    *ret = keep;
     return JB_AUDIT_REJECTED;
+}
+
+static int inner_log(const char *log, size_t n, const char *component, size_t component_len, void *userdata) {
+    (void)component;
+    (void)component_len;
+    jb_audit *a = userdata;
+    return keep_copy(log, n, &a->wrap_log, &a->wrap_log_len);
+}
+
+int jb_audit_inner(const char *msg, size_t n, jb_audit *a) {
+    if (!a->wrapped || a->wrap_log) return 0;
+    size_t lead = skip_blanks(msg, 0, n);
+    int r = jb__audit_json_unwrap(msg + lead, n - lead, inner_log, a);
+    return r < 0 ? r : 0;
+}
+
+void jb__audit_set_component(jb_audit *a, const char *c, size_t len) {
+    bool ok = c && len >= 1 && len <= JB_COMPONENT_MAX && !memchr(c, 0, len);
+    a->wrap_component_len = ok ? len : 0;
+    if (ok) memcpy(a->wrap_component, c, len);
+    a->wrap_component[a->wrap_component_len] = 0;
 }

@@ -97,6 +97,12 @@ jb_audit_matcher *jb_audit_matcher_free(jb_audit_matcher *m);
 extern bool jb_audit_fast_path;
 int jb_audit_recognize(const jb_audit_matcher *m, const char *msg, size_t n, jb_audit *ret);
 
+/* The inner text of the wrapped form (issue 17): when a (the result of recognizing msg, n bytes)
+ * is wrapped and holds no copy of the "log" string yet, parse the wrapper (the JSON library, once)
+ * and keep it in a->wrap_log. Returns 0 (also when a is not wrapped, or the wrapper does not parse:
+ * a->wrap_log stays NULL) or -ENOMEM. */
+int jb_audit_inner(const char *msg, size_t n, jb_audit *a);
+
 /* Whether audit may come from the container called container (NUL-terminated; "" for an entry
  * that is not a container's): true when the matcher has no container list or a glob matches. */
 bool jb_audit_in_scope(const jb_audit_matcher *m, const char *container);

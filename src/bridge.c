@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "container.h"
 #include "cursor.h"
 #include "entry.h"
 #include "filter.h"
@@ -40,6 +41,11 @@ struct jb_bridge {
 
     jb_gap_cb gap_cb;
     void *gap_userdata;
+
+    /* issue 17: the message written, and the record's container fields (reused) */
+    jb_message_kind message;
+    jb_container_field *fields;
+    size_t fields_cap;
 };
 
 jb_bridge *jb_bridge_free(jb_bridge *b) {
@@ -55,6 +61,7 @@ jb_bridge *jb_bridge_free(jb_bridge *b) {
     jb_free(b->start_cursor);
     jb_free(b->replay_cursor);
     jb_audit_done(&b->audit);
+    jb_free(b->fields);
     jb_free(b);
     return NULL;
 }
@@ -79,7 +86,12 @@ int jb_bridge_new(const jb_config *c, jb_bridge **ret, jb_error *err) {
             jb_error_set(err, r, "invalid split-line limits (max line %zu, max pending %zu)", c->max_line,
                          c->max_pending);
     }
+    if (r >= 0) r = jb_filter_set_components(b->filter, c->components, c->n_components, err);
+    if (r >= 0 && jb_message_kind_from_string(c->message, &b->message) < 0)
+        r = jb_error_set(err, -EINVAL, "invalid message kind '%s'", c->message);
     if (r >= 0) r = jb_journal_open(&c->source, &b->journal, err);
+    if (r >= 0 && jb_journal_set_extra_fields(b->journal, c->container_fields, c->n_container_fields) < 0)
+        r = jb_error_set(err, -ENOMEM, "out of memory");
     for (size_t i = 0; r >= 0 && i < c->n_matches; i++) r = jb_journal_add_match(b->journal, c->matches[i], err);
     if (r < 0) {
         jb_bridge_free(b);
@@ -144,6 +156,18 @@ static int deliver_line(const jb_line *line, void *userdata) {
 
     /* Parts of a cut line may end on the same entry: their part numbers make the record ids differ
      * (record.h), also for a remainder delivered incomplete long after the part before it. */
+    /* The component filter (issue 17), before the sequence numbers, so that a stream's numbers
+     * have no holes; record ids do not depend on it. */
+    jb_audit *a = &b->audit;
+    if (!jb_filter_component(b->filter, a->wrap_component, a->wrap_component_len)) {
+        b->stats.records_filtered++;
+        return 0;
+    }
+    size_t n_fields = 0;
+    if (e->extra.len > 0 && (r = jb_container_fields(e, &b->fields, &b->fields_cap, &n_fields)) < 0) return r;
+    if (b->message == JB_MESSAGE_INNER && (r = jb_audit_inner(line->text, line->len, a)) < 0) return r;
+    bool inner = b->message == JB_MESSAGE_INNER && a->wrap_log;
+
     char id[17];
     const jb_entry *cur = b->feeding;
     if (cur && cur->has_cursor_hash && line->cursor == cur->cursor.data) /* ends on the entry just read */
@@ -151,13 +175,17 @@ static int deliver_line(const jb_line *line, void *userdata) {
     else
         jb_record_id(line->cursor, line->part, id);
     jb_record rec = {
-        .message = line->text,
-        .message_len = line->len,
+        .message = inner ? a->wrap_log : line->text,
+        .message_len = inner ? a->wrap_log_len : line->len,
         .container_name = jb_str_or_empty(e->container_name.data),
         .container_id = jb_str_or_empty(e->container_id.data),
         .image = jb_str_or_empty(e->image.data),
         .identifier = jb_str_or_empty(e->identifier.data),
         .hostname = jb_str_or_empty(e->hostname.data),
+        .container_tag = jb_container_tag(e),
+        .component = a->wrap_component,
+        .container_fields = b->fields,
+        .n_container_fields = n_fields,
         .untrusted = e->untrusted,
         .writer_uid = jb_str_or_empty(e->writer_uid.data),
         .writer_comm = jb_str_or_empty(e->writer_comm.data),

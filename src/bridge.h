@@ -30,6 +30,7 @@ typedef struct jb_stats {
     uint64_t entries_untrusted; /* container entries of untrusted writers (trust.h), flagged or dropped */
     uint64_t audit_rejected;    /* lines with an audit marker that are not audit (audit.h: the
                                    anchor or the container scope): delivered as application */
+    uint64_t records_filtered;  /* records left out by the component filter (issue 17) */
 } jb_stats;
 
 /* The record is borrowed for the duration of the call. A negative return stops processing and is

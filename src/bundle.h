@@ -2,10 +2,11 @@
 #pragma once
 
 /* Support bundles: the records of a time range gathered into one .tar.gz, one file per container
- * and stream (NAME/app.log, NAME/audit.log: RFC 5424 lines as the jbridge command writes them)
- * and manifest.json (host, range, counts per container and stream, gaps, the jbridge version).
- * The adapter reads the journal with a jb_bridge and hands every record to jb_bundle_add(); the
- * records are spooled to unlinked temporary files until jb_bundle_write(). */
+ * and stream (DIR/app.log, DIR/audit.log: RFC 5424 lines as the jbridge command writes them)
+ * and manifest.json (host, range, counts per container and stream with the name each DIR stands
+ * for, gaps, the jbridge version). The adapter reads the journal with a jb_bridge and hands every
+ * record to jb_bundle_add(); the records are spooled to one unlinked temporary file until
+ * jb_bundle_write(): one open file and bounded memory, however many containers (issue 17). */
 
 #include <stdint.h>
 
@@ -44,10 +45,14 @@ int jb_bundle_add(const jb_record *rec, void *userdata);
 uint64_t jb_bundle_records(const jb_bundle *b);
 uint64_t jb_bundle_skipped(const jb_bundle *b);
 
-/* Name of the directory the records of rec go to: the container name, or "_" + SYSLOG_IDENTIFIER
- * for entries that are not a container's ("_unknown" without one); bytes other than A-Z a-z 0-9
- * and "._-" become '_', cut to 64 bytes, never "." or "..". Docker container names cannot start
- * with '_', so the two kinds never meet. out: at least 66 bytes. */
+/* Name of the directory the records of rec go to, unique for each container name and each
+ * identifier: the container name as it is when it is made of A-Z a-z 0-9 and "._-", 1 to 64
+ * bytes, does not start with '_' and is not ".", ".." or "manifest.json"; "_" + SYSLOG_IDENTIFIER
+ * for entries that are not a container's, when the identifier is made of those characters, 1 to
+ * 63 bytes, and is not "unknown"; "_unknown" without one. Any other name is encoded: its first
+ * bytes with the others made '_' ("_" first for an identifier), '~' and 16 hex digits of a hash of
+ * the kind and the whole name, at most 64 bytes in all ('~' never appears in a name taken as it
+ * is). The manifest maps each directory back to its name. out: at least 66 bytes (else ""). */
 void jb_bundle_dir_name(const jb_record *rec, char *out, size_t size);
 
 /* Write the archive to fd (taken: closed also on failure): manifest.json first, then the files in

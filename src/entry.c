@@ -35,6 +35,7 @@ static const size_t all_bufs[] = {
     offsetof(jb_entry, hostname),          offsetof(jb_entry, cursor),         offsetof(jb_entry, partial_id),
     offsetof(jb_entry, writer_comm),       offsetof(jb_entry, writer_exe),     offsetof(jb_entry, writer_unit),
     offsetof(jb_entry, writer_transport),  offsetof(jb_entry, writer_uid),     offsetof(jb_entry, writer_gid),
+    offsetof(jb_entry, container_tag),     offsetof(jb_entry, extra),
 };
 
 static void reset_scalars(jb_entry *e) {
@@ -128,6 +129,7 @@ int jb_entry_set_field(jb_entry *e, const char *name, size_t name_len, const cha
                 e->severity = value[0] - '0';
             else
                 e->severity = JB_SEVERITY_DEFAULT;
+            return 0;
         }
         break;
     case 9:
@@ -142,6 +144,7 @@ int jb_entry_set_field(jb_entry *e, const char *name, size_t name_len, const cha
         break;
     case 13:
         if (NAME_IS(name, name_len, "_SYSTEMD_UNIT")) return set_string(e, &e->writer_unit, value, value_len);
+        if (NAME_IS(name, name_len, "CONTAINER_TAG")) return set_string(e, &e->container_tag, value, value_len);
         break;
     case 14:
         if (NAME_IS(name, name_len, "CONTAINER_NAME")) {
@@ -155,12 +158,14 @@ int jb_entry_set_field(jb_entry *e, const char *name, size_t name_len, const cha
                 e->facility = (int)u;
             else
                 e->facility = -1;
+            return 0;
         }
         break;
     case 16:
         if (NAME_IS(name, name_len, "SYSLOG_TIMESTAMP")) {
             e->has_syslog_ts = jb_parse_rfc3339(value, value_len, &u) == 0;
             e->syslog_ts_usec = e->has_syslog_ts ? u : 0;
+            return 0;
         }
         break;
     case 17:
@@ -174,24 +179,63 @@ int jb_entry_set_field(jb_entry *e, const char *name, size_t name_len, const cha
         if (NAME_IS(name, name_len, "CONTAINER_PARTIAL_LAST")) {
             e->partial_last = jb_slice_eq(value, value_len, "true");
             e->has_partial_last = e->partial_last || jb_slice_eq(value, value_len, "false");
+            return 0;
         }
         break;
     case 25:
-        if (NAME_IS(name, name_len, "CONTAINER_PARTIAL_MESSAGE"))
+        if (NAME_IS(name, name_len, "CONTAINER_PARTIAL_MESSAGE")) {
             e->partial = jb_slice_eq(value, value_len, "true");
-        else if (NAME_IS(name, name_len, "CONTAINER_PARTIAL_ORDINAL"))
+            return 0;
+        }
+        if (NAME_IS(name, name_len, "CONTAINER_PARTIAL_ORDINAL")) {
             e->partial_ordinal = jb_parse_u64(value, value_len, &u) == 0 ? u : 0;
+            return 0;
+        }
         break;
     case 26:
         if (NAME_IS(name, name_len, "_SOURCE_REALTIME_TIMESTAMP")) {
             e->has_source_ts = jb_parse_u64(value, value_len, &u) == 0;
             e->source_ts_usec = e->has_source_ts ? u : 0;
+            return 0;
         }
         break;
     default:
         break;
     }
+    return 1; /* not a field jbridge uses */
+}
+
+/* An extra field in e->extra: the name's length (one byte), the name, NUL, the value's length
+ * (a size_t, unaligned), the value, NUL. */
+int jb_entry_add_extra(jb_entry *e, const char *name, size_t name_len, const char *value, size_t value_len) {
+    if (name_len < 1 || name_len > 255) return -EINVAL;
+    unsigned char nl = (unsigned char)name_len;
+    int r = jb_buf_reserve(&e->extra, 1 + name_len + 1 + sizeof value_len + value_len + 1);
+    if (r < 0) return r;
+    /* reserved: the appends cannot fail */
+    jb_buf_append(&e->extra, (const char *)&nl, 1);
+    jb_buf_append(&e->extra, name, name_len);
+    jb_buf_putc(&e->extra, 0);
+    jb_buf_append(&e->extra, (const char *)&value_len, sizeof value_len);
+    if (value_len) jb_buf_append(&e->extra, value, value_len);
+    jb_buf_putc(&e->extra, 0);
     return 0;
+}
+
+int jb_entry_next_extra(const jb_entry *e, size_t *pos, const char **ret_name, const char **ret_value,
+                        size_t *ret_value_len) {
+    const char *p = e->extra.data;
+    size_t i = *pos, vl;
+    if (!p || i >= e->extra.len) return 0;
+    size_t nl = (unsigned char)p[i];
+    *ret_name = p + i + 1;
+    i += 1 + nl + 1;
+    memcpy(&vl, p + i, sizeof vl);
+    i += sizeof vl;
+    *ret_value = p + i;
+    *ret_value_len = vl;
+    *pos = i + vl + 1;
+    return 1;
 }
 
 void jb_entry_finish(jb_entry *e, uint64_t receive_usec) {

@@ -22,6 +22,10 @@ typedef struct jb_entry {
     jb_buf hostname;          /* _HOSTNAME */
     jb_buf cursor;            /* journal cursor */
     jb_buf partial_id;        /* CONTAINER_PARTIAL_ID ("" when absent) */
+    jb_buf container_tag;     /* CONTAINER_TAG (Docker's --log-opt tag; default the short id) */
+    /* Fields the reader was asked to keep (jb_journal_set_extra_fields(), e.g. Docker's labels and
+     * env), in journal order, packed by jb_entry_add_extra(): read them with jb_entry_next_extra() */
+    jb_buf extra;
     /* the writer, as journald recorded it (trust.h): _COMM, _EXE, _SYSTEMD_UNIT, _TRANSPORT, _UID, _GID */
     jb_buf writer_comm;
     jb_buf writer_exe;
@@ -76,8 +80,19 @@ void jb_entry_done(jb_entry *e);
 /* Take one journal field. name/value are slices (not NUL-terminated). Unknown fields are ignored;
  * a field seen twice keeps its last value. A PRIORITY other than one digit 0-7 gives
  * JB_SEVERITY_DEFAULT, a SYSLOG_FACILITY other than 0-23 gives -1, an unparsable timestamp counts
- * as absent. 0 or -ENOMEM (the entry is then incomplete: reset it). */
+ * as absent. 0 (a field jbridge uses), 1 (a field it does not use: the reader may keep it with
+ * jb_entry_add_extra()) or -ENOMEM (the entry is then incomplete: reset it). */
 int jb_entry_set_field(jb_entry *e, const char *name, size_t name_len, const char *value, size_t value_len);
+
+/* Keep the field name (name_len bytes, 1 to 255) = value (value_len bytes, any bytes) in e->extra.
+ * 0, -EINVAL for a name of another length, or -ENOMEM. */
+int jb_entry_add_extra(jb_entry *e, const char *name, size_t name_len, const char *value, size_t value_len);
+
+/* The extra field at *pos in e->extra (start with *pos = 0): 1 with the name and the value
+ * (NUL-terminated; the value may hold NULs, see ret_value_len) borrowed from e until it changes, and
+ * *pos moved past it; 0 at the end. */
+int jb_entry_next_extra(const jb_entry *e, size_t *pos, const char **ret_name, const char **ret_value,
+                        size_t *ret_value_len);
 
 /* After all fields, once: choose the time (SYSLOG_TIMESTAMP, else _SOURCE_REALTIME_TIMESTAMP, else
  * receive_usec), strip from a container's line the trailing '\n' Podman's conmon keeps (one), then

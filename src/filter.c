@@ -9,6 +9,8 @@ struct jb_filter {
     size_t n_containers;
     char **images;
     size_t n_images;
+    char **components;
+    size_t n_components;
     bool all_entries;
 };
 
@@ -22,6 +24,7 @@ jb_filter *jb_filter_free(jb_filter *f) {
     if (!f) return NULL;
     free_patterns(f->containers, f->n_containers);
     free_patterns(f->images, f->n_images);
+    free_patterns(f->components, f->n_components);
     jb_free(f);
     return NULL;
 }
@@ -83,4 +86,24 @@ bool jb_filter_match(const jb_filter *f, const jb_entry *e) {
     if (f->n_containers > 0 && !any_match(f->containers, f->n_containers, &e->container_name)) return false;
     if (f->n_images > 0 && !any_match(f->images, f->n_images, &e->image)) return false;
     return true;
+}
+
+int jb_filter_set_components(jb_filter *f, const char *const *globs, size_t n, jb_error *err) {
+    char **v = NULL;
+    int r = check_patterns(globs, n, "component", err);
+    if (r < 0) return r;
+    if (copy_patterns(globs, n, &v) < 0) {
+        free_patterns(v, n);
+        return jb_error_set(err, -ENOMEM, "out of memory");
+    }
+    free_patterns(f->components, f->n_components);
+    f->components = v;
+    f->n_components = n;
+    return 0;
+}
+
+bool jb_filter_component(const jb_filter *f, const char *c, size_t n) {
+    if (f->n_components == 0) return true;
+    jb_buf b = {(char *)(c ? c : ""), c ? n : 0, 0};
+    return any_match(f->components, f->n_components, &b);
 }

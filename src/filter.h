@@ -20,3 +20,11 @@ int jb_filter_new(const char *const *containers, size_t n_containers, const char
 jb_filter *jb_filter_free(jb_filter *f);
 
 bool jb_filter_match(const jb_filter *f, const jb_entry *e);
+
+/* Globs on the component of the wrapped form (issue 17, container.h), copied; they replace those
+ * set before. -EINVAL for an empty glob, -ENOMEM. */
+int jb_filter_set_components(jb_filter *f, const char *const *globs, size_t n, jb_error *err);
+
+/* The record whose line has the component c (n bytes; "" for a line that is not wrapped) is kept:
+ * no component globs, or one matches. A component with a NUL inside matches nothing. */
+bool jb_filter_component(const jb_filter *f, const char *c, size_t n);

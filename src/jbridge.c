@@ -57,6 +57,8 @@ static void help(void) {
         "      --trust=SPEC         also trust this writer of container entries, e.g. comm=dockerd,uid=1000\n"
         "                           (repeatable; keys comm exe uid gid unit transport; none: not dockerd/conmon)\n"
         "      --untrusted=flag|drop  other writers' container entries: flagged app records (default) or dropped\n"
+        "      --component=GLOB     keep records whose wrapped-form component matches (repeatable, any may\n"
+        "                           match; a line that is not wrapped has the component \"\")\n"
         "Recognition and output:\n"
         "      --profile=NAME       recognition profile: %s\n"
         "      --marker=TEXT        audit marker (repeatable; default: the profile's, \"[Audit Log]\")\n"
@@ -64,6 +66,9 @@ static void help(void) {
         "                           profile's)\n"
         "      --audit-container=GLOB  containers audit may come from (repeatable; default: the profile's)\n"
         "      --audit-anchor=WHERE marker at the line-start (default) or anywhere in the line\n"
+        "      --container-field=GLOB  journal fields copied into container@PEN, e.g. COM_HASHICORP_*\n"
+        "                           (repeatable; default: none)\n"
+        "      --message=line|inner the whole line (default) or a wrapped line's inner \"log\" text\n"
         "      --app-out=PATH|-     application records (default -: standard output)\n"
         "      --audit-out=PATH|-   audit records (default -: standard output)\n"
         "      --sd-pen=N           private enterprise number of the SD-IDs (default 32473)\n"
@@ -148,6 +153,9 @@ enum {
     OPT_UNTRUSTED,
     OPT_AUDIT_CONTAINER,
     OPT_AUDIT_ANCHOR,
+    OPT_CONTAINER_FIELD,
+    OPT_COMPONENT,
+    OPT_MESSAGE,
 };
 
 static const struct option longopts[] = {
@@ -175,6 +183,9 @@ static const struct option longopts[] = {
     {"pattern", required_argument, NULL, OPT_PATTERN},
     {"audit-container", required_argument, NULL, OPT_AUDIT_CONTAINER},
     {"audit-anchor", required_argument, NULL, OPT_AUDIT_ANCHOR},
+    {"container-field", required_argument, NULL, OPT_CONTAINER_FIELD},
+    {"component", required_argument, NULL, OPT_COMPONENT},
+    {"message", required_argument, NULL, OPT_MESSAGE},
     {"since", required_argument, NULL, OPT_SINCE},
     {"until", required_argument, NULL, OPT_UNTIL},
     {"output", required_argument, NULL, 'o'},
@@ -211,6 +222,10 @@ static int parse_list_option(int c, options *o) {
         {OPT_TRUST, "--trust", JB_CONFIG_TRUST, offsetof(options, cfg.trust), offsetof(options, cfg.n_trust)},
         {OPT_AUDIT_CONTAINER, "--audit-container", JB_CONFIG_AUDIT_CONTAINERS, offsetof(options, audit_containers),
          offsetof(options, n_audit_containers)},
+        {OPT_CONTAINER_FIELD, "--container-field", JB_CONFIG_CONTAINER_FIELDS, offsetof(options, cfg.container_fields),
+         offsetof(options, cfg.n_container_fields)},
+        {OPT_COMPONENT, "--component", JB_CONFIG_COMPONENTS, offsetof(options, cfg.components),
+         offsetof(options, cfg.n_components)},
     };
     jb_error err = {0};
     for (size_t i = 0; i < JB_ELEMENTSOF(t); i++) {
@@ -277,7 +292,13 @@ static int parse_option(int c, char **argv, options *o, int *sources) {
     case OPT_PATTERN:
     case OPT_TRUST:
     case OPT_AUDIT_CONTAINER:
+    case OPT_CONTAINER_FIELD:
+    case OPT_COMPONENT:
         return parse_list_option(c, o);
+    case OPT_MESSAGE:
+        if (jb_config_check_value(JB_CONFIG_MESSAGE, optarg, &err) < 0) return usage_error("--message %s", err.msg);
+        o->cfg.message = optarg;
+        return GO_ON;
     case OPT_SD_PEN:
     case OPT_FAC_APP:
     case OPT_FAC_AUDIT:
@@ -625,5 +646,7 @@ int main(int argc, char **argv) {
     free(o.markers);
     free(o.patterns);
     free(o.audit_containers);
+    free((void *)o.cfg.container_fields);
+    free((void *)o.cfg.components);
     return status;
 }

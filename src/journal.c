@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "journal.h"
 
+#include <fnmatch.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,6 +24,8 @@ struct jb_journal {
     jb_gap gap;
     char **matches; /* copies of the journal matches, to look past them when checking a gap */
     size_t n_matches;
+    char **extra; /* globs on the names of the fields to keep in jb_entry.extra (issue 17) */
+    size_t n_extra;
 
     /* latency: see jb_journal_wait */
     bool read_since_wait;  /* an entry was returned since the last wait */
@@ -92,8 +95,38 @@ jb_journal *jb_journal_free(jb_journal *j) {
     jb_buf_done(&j->last_cursor);
     for (size_t i = 0; i < j->n_matches; i++) jb_free(j->matches[i]);
     jb_free(j->matches);
+    for (size_t i = 0; i < j->n_extra; i++) jb_free(j->extra[i]);
+    jb_free(j->extra);
     jb_free(j);
     return NULL;
+}
+
+int jb_journal_set_extra_fields(jb_journal *j, const char *const *globs, size_t n) {
+    if (n == 0) return 0;
+    char **v = jb_calloc(n, sizeof *v);
+    if (!v) return -ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        if (!(v[i] = jb_strdup(globs[i]))) {
+            for (size_t k = 0; k < i; k++) jb_free(v[k]);
+            jb_free(v);
+            return -ENOMEM;
+        }
+    for (size_t i = 0; i < j->n_extra; i++) jb_free(j->extra[i]);
+    jb_free(j->extra);
+    j->extra = v;
+    j->n_extra = n;
+    return 0;
+}
+
+/* A field jbridge does not use otherwise: keep it when a glob names it. */
+static int keep_extra(const jb_journal *j, jb_entry *e, const char *name, size_t nl, const char *value, size_t vl) {
+    char buf[256];
+    if (nl >= sizeof buf) return 0;
+    memcpy(buf, name, nl);
+    buf[nl] = 0;
+    for (size_t i = 0; i < j->n_extra; i++)
+        if (fnmatch(j->extra[i], buf, 0) == 0) return jb_entry_add_extra(e, name, nl, value, vl);
+    return 0;
 }
 
 int jb_journal_add_match(jb_journal *j, const char *match, jb_error *err) {
@@ -265,6 +298,7 @@ int jb_journal_next(jb_journal *j, jb_entry *e, jb_error *err) {
         size_t nl, vl;
         if (jb_field_split(data, len, &name, &nl, &value, &vl) < 0) continue;
         r = jb_entry_set_field(e, name, nl, value, vl);
+        if (r > 0 && j->n_extra) r = keep_extra(j, e, name, nl, value, vl);
         if (r < 0) return jb_error_set(err, r, "out of memory");
     }
 

@@ -35,6 +35,11 @@ jb_journal *jb_journal_free(jb_journal *j);
  * field name. Call before reading. */
 int jb_journal_add_match(jb_journal *j, const char *match, jb_error *err);
 
+/* Keep the fields whose names match one of the n globs (fnmatch; copied) in jb_entry.extra, when
+ * jbridge does not use them otherwise (issue 17: Docker's labels and env). Replaces the globs set
+ * before; n 0 keeps none (the default). 0 or -ENOMEM. Call before reading. */
+int jb_journal_set_extra_fields(jb_journal *j, const char *const *globs, size_t n);
+
 int jb_journal_seek_head(jb_journal *j, jb_error *err);
 int jb_journal_seek_tail(jb_journal *j, jb_error *err);
 /* Position before the first entry received at or after usec (microseconds since the epoch). */

@@ -47,6 +47,8 @@ typedef struct jb_field {
     size_t value_len;
 } jb_field;
 
+#define JB_COMPONENT_MAX 63 /* the longest component of the wrapped form kept (record.h, jb_audit) */
+
 /* The result of audit recognition on one message. Owned by whoever holds it; clear with
  * jb_audit_done(). */
 typedef struct jb_audit {
@@ -60,9 +62,28 @@ typedef struct jb_audit {
      * 0); the fields after them own their strings one by one. */
     char *strings;
     size_t n_pooled;
+    /* The wrapped form, {"component":"...","log":"..."} (issue 17): wrapped when the line is a JSON
+     * object with a string member "log" (found without a JSON library when it holds no marker);
+     * its "component" when that is a string of 1 to JB_COMPONENT_MAX bytes without NUL (else "");
+     * a copy of its "log" string (may hold NULs) when recognition parsed the wrapper because a
+     * marker is in it, or after jb_audit_inner(), else NULL. Set whatever the kind. */
+    bool wrapped;
+    char wrap_component[JB_COMPONENT_MAX + 1];
+    size_t wrap_component_len;
+    char *wrap_log;
+    size_t wrap_log_len;
 } jb_audit;
 
 void jb_audit_done(jb_audit *a);
+
+/* A journal field copied into container@PEN (issue 17: Docker's labels and env). name: the journal
+ * field name (A-Z, 0-9, _; the structured data cuts it to a PARAM-NAME's 32 characters); value:
+ * value_len bytes, NUL-terminated, may hold NULs. */
+typedef struct jb_container_field {
+    const char *name;
+    const char *value;
+    size_t value_len;
+} jb_container_field;
 
 /* A record as the bridge delivers it. All pointers are borrowed from the bridge and valid only
  * during the callback that receives the record. Strings are NUL-terminated; message may also
@@ -76,6 +97,13 @@ typedef struct jb_record {
     const char *image;          /* IMAGE_NAME */
     const char *identifier;     /* SYSLOG_IDENTIFIER: the APP-NAME for non-container entries */
     const char *hostname;       /* _HOSTNAME */
+    /* Issue 17: CONTAINER_TAG when the operator set one (it differs from the short and the full
+     * id), else ""; the wrapped form's component ("" when none); the journal fields named by the
+     * setting "container fields", in journal order (n 0: none) */
+    const char *container_tag;
+    const char *component;
+    const jb_container_field *container_fields;
+    size_t n_container_fields;
 
     /* A container entry whose writer is not trusted (trust.h): never audit; the writer as
      * journald recorded it (_UID, _COMM; "" when absent) is shown with it. */

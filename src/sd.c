@@ -167,8 +167,21 @@ static int append_container(jb_buf *out, const jb_record *rec, const char *at, s
     r = append_param_str(out, LIT("id"), rec->container_id);
     if (r < 0) return r;
     r = append_param_str(out, LIT("image"), rec->image);
-    if (r < 0) return r;
-    return jb_buf_putc(out, ']');
+    if (r >= 0 && rec->container_tag && rec->container_tag[0])
+        r = append_param_str(out, LIT("tag"), rec->container_tag);
+    return r;
+}
+
+/* What follows the container's cached part (issue 17): the component and the fields named by the
+ * setting "container fields", then the end of the element. */
+static int append_container_rest(jb_buf *out, const jb_record *rec) {
+    int r = 0;
+    if (rec->component && rec->component[0]) r = append_param_str(out, LIT("component"), rec->component);
+    for (size_t i = 0; r >= 0 && i < rec->n_container_fields; i++) {
+        const jb_container_field *f = &rec->container_fields[i];
+        r = append_param(out, f->name, f->value, f->value_len);
+    }
+    return r < 0 ? r : jb_buf_putc(out, ']');
 }
 
 /* The slot of rec's container. */
@@ -177,17 +190,18 @@ static jb_sd_cache_slot *cache_slot(jb_sd_cache *cache, const jb_record *rec) {
     return &cache->slot[jb_hash64(id, strlen(id)) & (JB_SD_CACHE_SLOTS - 1)];
 }
 
-/* What a slot's key holds, in order: the container's name, id and image. */
-static void container_values(const jb_record *rec, const char *v[3]) {
+/* What a slot's key holds, in order: the container's name, id, image and tag. */
+static void container_values(const jb_record *rec, const char *v[4]) {
     v[0] = rec->container_name;
     v[1] = jb_str_or_empty(rec->container_id);
     v[2] = jb_str_or_empty(rec->image);
+    v[3] = jb_str_or_empty(rec->container_tag);
 }
 
 /* The cached element is rec's: same PEN, and the key holds rec's container values. */
 static bool cache_holds(const jb_sd_cache_slot *c, const jb_record *rec, unsigned pen) {
     const char *k = c->key.data;
-    const char *v[3];
+    const char *v[4];
     if (!c->valid || c->pen != pen) return false;
     container_values(rec, v);
     for (size_t i = 0; i < JB_ELEMENTSOF(v); i++) {
@@ -198,7 +212,7 @@ static bool cache_holds(const jb_sd_cache_slot *c, const jb_record *rec, unsigne
 }
 
 static int cache_fill(jb_sd_cache_slot *c, const jb_record *rec, unsigned pen, const char *at, size_t at_len) {
-    const char *v[3];
+    const char *v[4];
     int r;
     container_values(rec, v);
     c->valid = false;
@@ -228,6 +242,7 @@ static int sd_build(const jb_record *rec, unsigned pen, jb_sd_cache *cache, jb_b
             r = cache_holds(c, rec, pen) ? 0 : cache_fill(c, rec, pen, at, at_len);
             if (r >= 0) r = jb_buf_append(out, c->element.data, c->element.len);
         }
+        if (r >= 0) r = append_container_rest(out, rec);
         if (r < 0) return r;
     }
 

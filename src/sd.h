@@ -2,8 +2,12 @@
 #pragma once
 
 /* RFC 5424 structured data. Records of a container (CONTAINER_NAME not empty) get
- *   [container@PEN name="..." id="..." image="..."]
+ *   [container@PEN name="..." id="..." image="..." tag="..." component="..." FIELD="..." ...]
  * (other journal entries have no container, so the element is left out rather than sent empty);
+ * tag only when the operator set one (record.h), component only for the wrapped form, then one
+ * parameter per journal field named by the setting "container fields", named after the field (its
+ * first 32 characters: journal field names are upper case, so they never meet the lower-case names
+ * before them);
  * every record gets
  *   [jbridge@PEN id="RECORD-ID" stream="app|audit" ...flags]
  * and audit records also
@@ -47,8 +51,8 @@ int jb_sd_build(const jb_record *rec, unsigned pen, jb_buf *out);
 #define JB_SD_CACHE_SLOTS 16 /* a power of two */
 
 typedef struct jb_sd_cache_slot {
-    jb_buf element; /* "[container@PEN name=... id=... image=...]" */
-    jb_buf key;     /* name, id and image, each with its NUL */
+    jb_buf element; /* "[container@PEN name=... id=... image=..." and tag=..., without the ']' */
+    jb_buf key;     /* name, id, image and tag, each with its NUL */
     unsigned pen;
     bool valid;
 } jb_sd_cache_slot;

@@ -2,6 +2,7 @@
 #include "settings.h"
 
 #include "audit.h"
+#include "container.h"
 #include "partial.h"
 #include "pattern.h"
 #include "profile.h"
@@ -61,6 +62,17 @@ int jb_config_check_value(jb_config_setting s, const char *value, jb_error *err)
         if (jb_audit_anchor_from_string(value, &a) == 0) return 0;
         return jb_error_set(err, -EINVAL, "'%s': expected " JB_AUDIT_ANCHOR_NAMES, value);
     }
+    case JB_CONFIG_CONTAINER_FIELDS:
+        if (jb_field_glob_valid(value)) return 0;
+        return jb_error_set(err, -EINVAL, "'%s': expected a journal field name or a glob on them (A-Z, 0-9, _, *?[]!-)",
+                            value);
+    case JB_CONFIG_COMPONENTS:
+        return value[0] ? 0 : jb_error_set(err, -EINVAL, "needs a non-empty pattern");
+    case JB_CONFIG_MESSAGE: {
+        jb_message_kind k;
+        if (jb_message_kind_from_string(value, &k) == 0) return 0;
+        return jb_error_set(err, -EINVAL, "'%s': expected line or inner", value);
+    }
     case JB_CONFIG_SOURCE:
     case JB_CONFIG_MAX_LINE:
     case JB_CONFIG_MAX_PENDING:
@@ -110,6 +122,14 @@ int jb_config_check(const jb_config *c, jb_config_setting *ret_setting, jb_error
         return r;
     if (c->audit_anchor && (r = jb_config_check_value(JB_CONFIG_AUDIT_ANCHOR, c->audit_anchor, err)) < 0) {
         *ret_setting = JB_CONFIG_AUDIT_ANCHOR;
+        return r;
+    }
+    if ((r = check_list(JB_CONFIG_CONTAINER_FIELDS, c->container_fields, c->n_container_fields, ret_setting, err)) <
+            0 ||
+        (r = check_list(JB_CONFIG_COMPONENTS, c->components, c->n_components, ret_setting, err)) < 0)
+        return r;
+    if (c->message && (r = jb_config_check_value(JB_CONFIG_MESSAGE, c->message, err)) < 0) {
+        *ret_setting = JB_CONFIG_MESSAGE;
         return r;
     }
     return 0;

@@ -41,6 +41,15 @@ typedef struct jb_config {
     const char *const *audit_containers;
     size_t n_audit_containers;
     const char *audit_anchor;
+    /* Issue 17: journal fields copied into container@PEN (globs on field names, e.g.
+     * "COM_HASHICORP_*"; none: only the tag); globs on the wrapped form's component a record must
+     * match (none: every record; a line that is not wrapped has the component ""); the message
+     * written: "line" (NULL, the default: the whole line) or "inner" (a wrapped line's "log"). */
+    const char *const *container_fields;
+    size_t n_container_fields;
+    const char *const *components;
+    size_t n_components;
+    const char *message;
 } jb_config;
 
 /* The defaults: the system journal, Docker's entries only, the "tfe" profile, the split-line
@@ -61,11 +70,15 @@ typedef enum jb_config_setting {
     JB_CONFIG_TRUST,            /* not a SPEC (trust.h) */
     JB_CONFIG_UNTRUSTED,        /* not flag or drop (jb_config_check_value only: the config holds the enum) */
     JB_CONFIG_AUDIT_CONTAINERS, /* an empty glob */
-    JB_CONFIG_AUDIT_ANCHOR      /* not "line-start" or "anywhere" */
+    JB_CONFIG_AUDIT_ANCHOR,     /* not "line-start" or "anywhere" */
+    JB_CONFIG_CONTAINER_FIELDS, /* not a glob on journal field names (A-Z, 0-9, _ and *?[]!-) */
+    JB_CONFIG_COMPONENTS,       /* an empty glob */
+    JB_CONFIG_MESSAGE           /* not "line" or "inner" */
 } jb_config_setting;
 
 /* Check one value of the list setting s (containers, images, matches, markers, patterns, trust,
- * audit containers), the profile name, the untrusted action or the audit anchor, for an adapter
+ * audit containers, container fields, components), the profile name, the untrusted action, the
+ * audit anchor or the message kind, for an adapter
  * that checks values as it reads them. 0, or -EINVAL with err saying what is wrong without naming
  * the setting (e.g. "'x': expected FIELD=VALUE, FIELD made of A-Z, 0-9 and _", "needs a non-empty
  * text"), so that the adapter puts its own name for it first; -ENOMEM. */

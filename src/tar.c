@@ -106,20 +106,29 @@ int jb_tar_add_data(jb_tar *t, const char *name, unsigned mode, uint64_t mtime, 
     return r;
 }
 
-int jb_tar_add_fd(jb_tar *t, const char *name, unsigned mode, uint64_t mtime, int src_fd, uint64_t size) {
+int jb_tar_add_extents(jb_tar *t, const char *name, unsigned mode, uint64_t mtime, int src_fd, const jb_tar_extent *ext,
+                       size_t n) {
     char buf[1 << 16];
+    uint64_t size = 0;
+    for (size_t i = 0; i < n; i++) size += ext[i].len;
     int r = header(t, name, mode, mtime, size);
-    for (uint64_t off = 0; r >= 0 && off < size;) {
-        size_t want = size - off < sizeof buf ? (size_t)(size - off) : sizeof buf;
-        ssize_t got = pread(src_fd, buf, want, (off_t)off);
-        if (got < 0 && errno == EINTR) continue;
-        if (got < 0) return t->error = -errno;
-        if (got == 0) return t->error = -EIO; /* the file is shorter than it said */
-        r = put(t, buf, (size_t)got);
-        off += (uint64_t)got;
-    }
+    for (size_t i = 0; r >= 0 && i < n; i++)
+        for (uint64_t off = 0; r >= 0 && off < ext[i].len;) {
+            size_t want = ext[i].len - off < sizeof buf ? (size_t)(ext[i].len - off) : sizeof buf;
+            ssize_t got = pread(src_fd, buf, want, (off_t)(ext[i].off + off));
+            if (got < 0 && errno == EINTR) continue;
+            if (got < 0) return t->error = -errno;
+            if (got == 0) return t->error = -EIO; /* the file is shorter than it said */
+            r = put(t, buf, (size_t)got);
+            off += (uint64_t)got;
+        }
     if (r >= 0) r = pad(t, size);
     return r;
+}
+
+int jb_tar_add_fd(jb_tar *t, const char *name, unsigned mode, uint64_t mtime, int src_fd, uint64_t size) {
+    jb_tar_extent e = {0, size};
+    return jb_tar_add_extents(t, name, mode, mtime, src_fd, &e, 1);
 }
 
 int jb_tar_close(jb_tar *t) {

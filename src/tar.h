@@ -24,6 +24,17 @@ int jb_tar_open(int fd, int level, jb_tar **ret);
  * -EIO (src_fd shorter than size), or a negative errno of the read or write. */
 int jb_tar_add_fd(jb_tar *t, const char *name, unsigned mode, uint64_t mtime, int src_fd, uint64_t size);
 
+/* A part of a file: len bytes from offset off. */
+typedef struct jb_tar_extent {
+    uint64_t off;
+    uint64_t len;
+} jb_tar_extent;
+
+/* The same with the content made of the n extents of src_fd, in order (a file spooled in pieces
+ * among others'): its size is the sum of their lengths. */
+int jb_tar_add_extents(jb_tar *t, const char *name, unsigned mode, uint64_t mtime, int src_fd, const jb_tar_extent *ext,
+                       size_t n);
+
 /* The same with the content in memory. */
 int jb_tar_add_data(jb_tar *t, const char *name, unsigned mode, uint64_t mtime, const void *p, size_t n);
 

@@ -23,9 +23,15 @@
 #include <systemd/sd-journal.h>
 
 #define DOCKER_PIECE_SIZE 16384u
-#define MAX_FIELDS 24
+#define MAX_FIELDS 32
+#define MAX_EXTRA 8
 
 static uint64_t n_sent; /* entries sent (see wait_for_journald) */
+/* --field NAME=VALUE (Docker's labels= and env= log options) and --docker20 (no SYSLOG_TIMESTAMP,
+ * CONTAINER_LOG_EPOCH or CONTAINER_LOG_ORDINAL, as Docker 20.10 writes) */
+static const char *extra_fields[MAX_EXTRA];
+static size_t n_extra_fields;
+static bool docker20;
 
 typedef struct options {
     const char *container;
@@ -230,6 +236,13 @@ static void add_docker_fields(writer *w, fields *f, const container *c, bool use
     fields_add(f, "SYSLOG_IDENTIFIER", c->tag ? c->tag : short_id);
     fields_add(f, "IMAGE_NAME", c->image);
     fields_add(f, "PRIORITY", use_stderr ? "3" : "6");
+    for (size_t i = 0; i < n_extra_fields; i++) {
+        const char *eq = strchr(extra_fields[i], '=');
+        char name[128];
+        snprintf(name, sizeof name, "%.*s", (int)(eq - extra_fields[i]), extra_fields[i]);
+        fields_add(f, name, eq + 1);
+    }
+    if (docker20) return;
     fields_add(f, "SYSLOG_TIMESTAMP", stamp);
     fields_add(f, "CONTAINER_LOG_EPOCH", w->log_epoch);
     fields_add(f, "CONTAINER_LOG_ORDINAL", ordinal);
@@ -480,6 +493,8 @@ static void usage(FILE *out) {
         "  --container NAME    CONTAINER_NAME (default app); ids are derived from it\n"
         "  --image IMAGE       IMAGE_NAME (default example/app:1.0)\n"
         "  --tag TAG           CONTAINER_TAG / SYSLOG_IDENTIFIER (default: the short id)\n"
+        "  --field NAME=VALUE  add this field to every entry, as Docker's labels= and env= do (repeatable)\n"
+        "  --docker20          no SYSLOG_TIMESTAMP, CONTAINER_LOG_EPOCH, CONTAINER_LOG_ORDINAL (Docker 20.10)\n"
         "  --count N           lines to write (default 1)\n"
         "  --prefix P          sequence prefix: lines carry P-SEQ (default m)\n"
         "  --seq-start S       first sequence number (default 1)\n"
@@ -556,6 +571,8 @@ int main(int argc, char **argv) {
         OPT_NO_CONTAINER,
         OPT_DEMO,
         OPT_QUIET,
+        OPT_FIELD,
+        OPT_DOCKER20,
         OPT_HELP,
     };
     static const struct option longopts[] = {
@@ -578,6 +595,8 @@ int main(int argc, char **argv) {
         {"no-container", no_argument, NULL, OPT_NO_CONTAINER},
         {"demo", no_argument, NULL, OPT_DEMO},
         {"quiet", no_argument, NULL, OPT_QUIET},
+        {"field", required_argument, NULL, OPT_FIELD},
+        {"docker20", no_argument, NULL, OPT_DOCKER20},
         {"help", no_argument, NULL, OPT_HELP},
         {NULL, 0, NULL, 0},
     };
@@ -596,6 +615,14 @@ int main(int argc, char **argv) {
         switch (c) {
         case OPT_CONTAINER:
             o.container = optarg;
+            break;
+        case OPT_FIELD:
+            if (!strchr(optarg, '=') || optarg[0] == '=' || n_extra_fields == MAX_EXTRA)
+                die("--field wants NAME=VALUE, at most %d times", MAX_EXTRA);
+            extra_fields[n_extra_fields++] = optarg;
+            break;
+        case OPT_DOCKER20:
+            docker20 = true;
             break;
         case OPT_IMAGE:
             o.image = optarg;

@@ -10,6 +10,7 @@
  *   time_usec=N | time=RFC3339   severity=N facility=N pieces=N sequence=N (meta sequenceId, 0: none)
  *   stream=app|audit   audit=none|ok|malformed   line=whole|reassembled|incomplete|overflow
  *   field=NAME=VALUE   (one audit field, in order; the first raw '=' separates name and value)
+ *   container_tag component   container_field=NAME=VALUE (one container field, in order; issue 17)
  *   pen=N facility_app=N facility_audit=N   (jb_format_opts)
  * Unset strings are "", severity 6, facility -1, pieces 1, options JB_FORMAT_OPTS_DEFAULT.
  * Memory is plain malloc (not jb_malloc), so the allocation-failure hook (testlib.h) never sees it. */
@@ -30,6 +31,7 @@ typedef struct rd_record {
     jb_record rec;
     jb_audit audit;
     jb_field fields[RD_MAX_FIELDS];
+    jb_container_field cfields[RD_MAX_FIELDS];
     jb_format_opts opts;
     char *strings[RD_MAX_STRINGS]; /* owned storage behind every pointer above */
     size_t n_strings;
@@ -68,6 +70,16 @@ static inline void rd_set(rd_record *d, const char *key, size_t key_len, const c
         return;
     }
 
+    if (strcmp(k, "container_field") == 0) {
+        const char *eq = memchr(raw, '=', raw_len);
+        if (!eq) fail_msg("container_field needs NAME=VALUE");
+        if (r->n_container_fields >= RD_MAX_FIELDS) fail_msg("too many container fields");
+        jb_container_field *f = &d->cfields[r->n_container_fields++];
+        f->name = rd_keep(d, tl_unescape(raw, (size_t)(eq - raw), NULL));
+        f->value = rd_keep(d, tl_unescape(eq + 1, raw_len - (size_t)(eq - raw) - 1, &f->value_len));
+        return;
+    }
+
     char *v = rd_keep(d, tl_unescape(raw, raw_len, &len));
     if (strcmp(k, "message") == 0) {
         r->message = v;
@@ -80,6 +92,10 @@ static inline void rd_set(rd_record *d, const char *key, size_t key_len, const c
         r->image = v;
     } else if (strcmp(k, "identifier") == 0) {
         r->identifier = v;
+    } else if (strcmp(k, "container_tag") == 0) {
+        r->container_tag = v;
+    } else if (strcmp(k, "component") == 0) {
+        r->component = v;
     } else if (strcmp(k, "hostname") == 0) {
         r->hostname = v;
     } else if (strcmp(k, "cursor") == 0) {
@@ -150,6 +166,8 @@ static inline void rd_init(rd_record *d) {
     memset(d, 0, sizeof *d);
     d->rec.message = d->rec.container_name = d->rec.container_id = d->rec.image = "";
     d->rec.identifier = d->rec.hostname = d->rec.cursor = d->rec.record_id = "";
+    d->rec.container_tag = d->rec.component = "";
+    d->rec.container_fields = d->cfields;
     d->rec.severity = 6;
     d->rec.facility = -1;
     d->rec.pieces = 1;

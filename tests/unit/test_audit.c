@@ -591,6 +591,71 @@ static void test_app_lines_do_not_parse(void **state) {
     jb_audit_matcher_free(m);
 }
 
+/* Issue 17: the wrapped form's component is found without the JSON library (no allocation), the
+ * inner text on request (jb_audit_inner(), one parse), and for an audit line from the one parse
+ * recognition makes anyway. Lines that are not the wrapped form have neither. */
+static void test_wrapper_component(void **state) {
+    static const struct {
+        const char *line, *component, *inner; /* inner NULL: not wrapped */
+    } cases[] = {
+        {"{\"component\":\"nginx\",\"log\":\"GET / 200 \\\"curl\\\"\"}", "nginx", "GET / 200 \"curl\""},
+        {" {\"log\":\"a\\nb\", \"component\" : \"atlas\", \"n\":1} ", "atlas", "a\nb"},
+        {"{\"log\":\"x\"}", "", "x"},
+        {"{\"component\":\"c\\u0041\",\"log\":\"x\"}", "", "x"}, /* escaped: left to the library */
+        {"{\"component\":\"nginx\",\"log\":1}", "", NULL},
+        {"{\"component\":\"nginx\"}", "", NULL},
+        {"{\"component\":\"nginx\",\"log\":\"x\"} trailing", "", NULL},
+        {"{\"component\":\"nginx\",\"log\":\"x\"", "", NULL},
+        {"{\"component\":\"nginx\",\"log\":\"x\",\"o\":{}}", "", NULL},
+        {"x {\"component\":\"nginx\",\"log\":\"x\"}", "", NULL},
+    };
+    jb_audit_matcher *m = default_matcher();
+    for (size_t i = 0; i < JB_ELEMENTSOF(cases); i++) {
+        jb_audit a = {0};
+        const char *line = cases[i].line;
+        tl_count_allocs();
+        assert_int_equal(jb_audit_recognize(m, line, strlen(line), &a), 0);
+        long n = tl_alloc_count;
+        tl_fail_off();
+        if (n != 0) fail_msg("%ld allocations for %s", n, line);
+        assert_int_equal(a.kind, JB_AUDIT_NONE);
+        assert_int_equal(a.wrapped, cases[i].inner != NULL);
+        assert_string_equal(a.wrap_component, cases[i].component);
+        assert_int_equal(a.wrap_component_len, strlen(cases[i].component));
+        assert_null(a.wrap_log);
+        assert_int_equal(jb_audit_inner(line, strlen(line), &a), 0);
+        if (cases[i].inner) {
+            assert_non_null(a.wrap_log);
+            assert_string_equal(a.wrap_log, cases[i].inner);
+        } else {
+            assert_null(a.wrap_log);
+        }
+        jb_audit_done(&a);
+    }
+    /* an audit line: the component and the inner text from recognition's own parse */
+    static const char audit[] =
+        "{\"component\":\"atlas\",\"log\":\"2018-03-27 21:55:29 [INFO] [Audit Log] {\\\"resource\\\":\\\"r\\\"}\"}";
+    jb_audit a = {0};
+    assert_int_equal(jb_audit_recognize(m, audit, strlen(audit), &a), 0);
+    assert_int_equal(a.kind, JB_AUDIT_MALFORMED);
+    assert_true(a.wrapped);
+    assert_string_equal(a.wrap_component, "atlas");
+    assert_string_equal(a.wrap_log, "2018-03-27 21:55:29 [INFO] [Audit Log] {\"resource\":\"r\"}");
+    char *kept = a.wrap_log;
+    assert_int_equal(jb_audit_inner(audit, strlen(audit), &a), 0);
+    assert_ptr_equal(a.wrap_log, kept); /* not parsed again */
+    jb_audit_done(&a);
+    /* rejected by the scope (nginx may not write audit): still the wrapped form */
+    static const char hostile[] = "{\"component\":\"nginx\",\"log\":\"[Audit Log] {}\"}";
+    assert_int_equal(jb_audit_recognize_scoped(m, "terraform-enterprise", hostile, strlen(hostile), &a),
+                     JB_AUDIT_REJECTED);
+    assert_int_equal(a.kind, JB_AUDIT_NONE);
+    assert_string_equal(a.wrap_component, "nginx");
+    assert_string_equal(a.wrap_log, "[Audit Log] {}");
+    jb_audit_done(&a);
+    jb_audit_matcher_free(m);
+}
+
 static char *make_object(size_t extra_keys, bool required) {
     jb_buf b = JB_BUF_INIT;
     assert_int_equal(jb_buf_puts(&b, "[Audit Log] {"), 0);
@@ -724,6 +789,7 @@ int main(void) {
         cmocka_unit_test(test_custom_markers),
         cmocka_unit_test(test_container_scope),
         cmocka_unit_test(test_app_lines_do_not_parse),
+        cmocka_unit_test(test_wrapper_component),
         cmocka_unit_test(test_too_many_keys),
         cmocka_unit_test(test_not_nul_terminated),
         cmocka_unit_test(test_deep_nesting),

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "bundle.h"
@@ -40,22 +41,122 @@ static void test_dir_names(void **state) {
     static const struct {
         const char *container, *identifier, *dir;
     } cases[] = {
-        {"ptfe_atlas", "", "ptfe_atlas"}, {"", "sshd", "_sshd"}, {"", "", "_unknown"},
-        {"../x/y z", "", ".._x_y_z"},     {"..", "", "_."},
+        {"ptfe_atlas", "", "ptfe_atlas"},
+        {"", "sshd", "_sshd"},
+        {"", "", "_unknown"},
+        {"../x/y z", "", ".._x_y_z~"},
+        {"..", "", "..~"},
+        {"manifest.json", "", "manifest.json~"},
+        {"_x", "", "_x~"},
+        {"", "unknown", "_unknown~"},
+        {"ptfe atlas", "", "ptfe_atlas~"},
+        {"ptfe\natlas", "", "ptfe_atlas~"},
+        {"", "a b", "_a_b~"},
     };
     char out[80];
     jb_record r;
     for (size_t i = 0; i < JB_ELEMENTSOF(cases); i++) {
         r = rec_at(cases[i].container, cases[i].identifier, JB_STREAM_APP, 0, "");
         jb_bundle_dir_name(&r, out, sizeof out);
-        assert_string_equal(out, cases[i].dir);
+        size_t n = strlen(cases[i].dir);
+        if (cases[i].dir[n - 1] == '~') { /* encoded: the prefix, '~' and 16 hex digits */
+            assert_int_equal(strlen(out), n + 16);
+            assert_memory_equal(out, cases[i].dir, n);
+            assert_int_equal(strspn(out + n, "0123456789abcdef"), 16);
+        } else {
+            assert_string_equal(out, cases[i].dir);
+        }
     }
+    /* the colliding names of issue 17 get three directories */
+    char a[80], b[80], c[80];
+    r = rec_at("ptfe atlas", "", JB_STREAM_APP, 0, "");
+    jb_bundle_dir_name(&r, a, sizeof a);
+    r = rec_at("ptfe\natlas", "", JB_STREAM_APP, 0, "");
+    jb_bundle_dir_name(&r, b, sizeof b);
+    r = rec_at("ptfe_atlas", "", JB_STREAM_APP, 0, "");
+    jb_bundle_dir_name(&r, c, sizeof c);
+    assert_true(strcmp(a, b) != 0 && strcmp(a, c) != 0 && strcmp(b, c) != 0);
     char longn[200];
     memset(longn, 'n', 199);
     longn[199] = 0;
     r = rec_at(longn, "", JB_STREAM_APP, 0, "");
     jb_bundle_dir_name(&r, out, sizeof out);
     assert_int_equal(strlen(out), 64);
+    assert_non_null(strchr(out, '~'));
+}
+
+/* Issue 17, defect 7: 600 containers with 64 open files allowed, names that merged before
+ * ("ptfe atlas", "ptfe_atlas", "ptfe\natlas") and one named manifest.json: every container its
+ * own files, the manifest alone under its name and mapping each directory back. */
+static void test_bundle_many_containers(void **state) {
+    (void)state;
+    struct rlimit old, low = {64, 64};
+    assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+    low.rlim_max = old.rlim_max;
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+    jb_bundle_opts o = {.until_usec = JB_BUNDLE_NO_LIMIT, .fmt = JB_FORMAT_OPTS_DEFAULT};
+    jb_bundle *b = NULL;
+    assert_int_equal(jb_bundle_new(&o, &b, NULL), 0);
+    static const char *const odd[] = {"ptfe atlas", "ptfe_atlas", "ptfe\natlas", "manifest.json"};
+    char name[32];
+    for (int round = 0; round < 3; round++) /* interleaved: every container's lines in turn */
+        for (int i = 0; i < 604; i++) {
+            if (i < 600)
+                snprintf(name, sizeof name, "tfe-run-%03d", i);
+            else
+                snprintf(name, sizeof name, "%s", odd[i - 600]);
+            jb_record r = rec_at(name, "", (jb_stream)(i % 2), 1, name);
+            assert_int_equal(jb_bundle_add(&r, b), 0);
+        }
+    char path[] = "/tmp/jb-test-bundle-XXXXXX";
+    int fd = mkstemp(path);
+    jb_error err = {0};
+    assert_int_equal(jb_bundle_write(b, fd, NULL, &err), 0);
+    jb_bundle_free(b);
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+
+    char *data = NULL;
+    static tr_member m[700];
+    assert_int_equal(tr_read(path, m, 700, &data), 605);
+    assert_string_equal(m[0].name, "manifest.json");
+    json_error_t je;
+    json_t *man = json_loadb(m[0].data, m[0].size, 0, &je);
+    assert_non_null(man);
+    json_t *containers = json_object_get(man, "containers");
+    assert_int_equal(json_object_size(containers), 604);
+    for (size_t i = 1; i < 605; i++) {
+        assert_string_not_equal(m[i].name, "manifest.json");
+        /* DIR/STREAM.log: the manifest names the container of DIR; its three lines, all its own */
+        char dir[80];
+        const char *slash = strchr(m[i].name, '/');
+        assert_non_null(slash);
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - m[i].name), m[i].name);
+        const char *cname = json_string_value(json_object_get(json_object_get(containers, dir), "name"));
+        assert_non_null(cname);
+        size_t lines = 0;
+        for (size_t k = 0; k < m[i].size; k++) lines += m[i].data[k] == '\n';
+        if (strchr(cname, '\n') == NULL) {
+            char want[40];
+            snprintf(want, sizeof want, "] %s\n", cname);
+            size_t hits = 0;
+            for (const char *p = m[i].data; (p = memmem(p, m[i].size - (size_t)(p - m[i].data), want, strlen(want)));
+                 p++)
+                hits++;
+            assert_int_equal(hits, 3);
+        }
+        assert_int_equal(lines, 3);
+    }
+    for (size_t i = 0; i < JB_ELEMENTSOF(odd); i++) {
+        size_t found = 0;
+        const char *k;
+        json_t *v;
+        json_object_foreach(containers, k, v) found +=
+            strcmp(json_string_value(json_object_get(v, "name")), odd[i]) == 0;
+        assert_int_equal(found, 1);
+    }
+    json_decref(man);
+    free(data);
+    unlink(path);
 }
 
 static void test_bundle_write(void **state) {
@@ -157,6 +258,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dir_names),
         cmocka_unit_test(test_bundle_write),
+        cmocka_unit_test(test_bundle_many_containers),
         cmocka_unit_test(test_bundle_alloc_failure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -83,7 +83,7 @@ static void run_input(const char *text, size_t len, jb_entry *e, FILE *f) {
         const char *name = NULL, *value = NULL;
         size_t name_len = 0, value_len = 0;
         if (jb_field_split(dec, dn, &name, &name_len, &value, &value_len) < 0) fail_msg("bad line: %.*s", (int)n, line);
-        assert_int_equal(jb_entry_set_field(e, name, name_len, value, value_len), 0);
+        assert_true(jb_entry_set_field(e, name, name_len, value, value_len) >= 0);
         free(dec);
     }
     jb_entry_finish(e, receive);
@@ -192,6 +192,46 @@ static void test_reset_clears_everything(void **state) {
     jb_entry_finish(&e, 7);
     assert_int_equal(e.time_usec, 7);
     jb_entry_done(&e);
+}
+
+/* Issue 17: CONTAINER_TAG is kept; fields jbridge does not use say so (1), and the reader keeps
+ * those it was asked for in e->extra, in order, values with NULs whole, across a copy. */
+static void test_tag_and_extra_fields(void **state) {
+    jb_entry e = {0}, c = {0};
+    jb_entry_reset(&e);
+    jb_entry_reset(&c);
+    assert_int_equal(set(&e, "CONTAINER_TAG=tfe-atlas/hashicorp/tfe-atlas:v1/6f2c8d4e1a2b"), 0);
+    assert_string_equal(jb_entry_str(&e.container_tag), "tfe-atlas/hashicorp/tfe-atlas:v1/6f2c8d4e1a2b");
+    assert_int_equal(set(&e, "COM_HASHICORP_TFE_ROLE=atlas"), 1);
+    assert_int_equal(set(&e, "TFE_ENV=production"), 1);
+    assert_int_equal(set(&e, "CONTAINER_NAME=n"), 0);
+    assert_int_equal(jb_entry_add_extra(&e, "COM_HASHICORP_TFE_ROLE", 22, "atlas", 5), 0);
+    assert_int_equal(jb_entry_add_extra(&e, "TFE_ENV", 7, "a\0b", 3), 0);
+    assert_int_equal(jb_entry_add_extra(&e, "EMPTY", 5, "", 0), 0);
+    assert_int_equal(jb_entry_add_extra(&e, "", 0, "x", 1), -EINVAL);
+    assert_int_equal(jb_entry_copy(&c, &e), 0);
+    static const struct {
+        const char *name, *value;
+        size_t len;
+    } want[] = {{"COM_HASHICORP_TFE_ROLE", "atlas", 5}, {"TFE_ENV", "a\0b", 3}, {"EMPTY", "", 0}};
+    const jb_entry *both[] = {&e, &c};
+    for (size_t k = 0; k < 2; k++) {
+        size_t pos = 0, i = 0, vl;
+        const char *name, *value;
+        while (jb_entry_next_extra(both[k], &pos, &name, &value, &vl) > 0) {
+            assert_true(i < JB_ELEMENTSOF(want));
+            assert_string_equal(name, want[i].name);
+            assert_int_equal(vl, want[i].len);
+            assert_memory_equal(value, want[i].value, vl + 1);
+            i++;
+        }
+        assert_int_equal(i, JB_ELEMENTSOF(want));
+    }
+    jb_entry_reset(&e);
+    assert_int_equal(e.extra.len, 0);
+    assert_int_equal(e.container_tag.len, 0);
+    jb_entry_done(&e);
+    jb_entry_done(&c);
 }
 
 /* PRIORITY never changes the facility, whatever its value. */
@@ -315,6 +355,7 @@ int main(void) {
         cmocka_unit_test(test_zeroed_entry),
         cmocka_unit_test(test_reset_clears_everything),
         cmocka_unit_test(test_priority_keeps_facility),
+        cmocka_unit_test(test_tag_and_extra_fields),
         cmocka_unit_test(test_finish_never_allocates),
         cmocka_unit_test(test_copy_is_deep),
         cmocka_unit_test(test_alloc_failure),

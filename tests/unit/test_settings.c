@@ -52,6 +52,16 @@ static const struct value_case {
     {JB_CONFIG_AUDIT_ANCHOR, "line-start", NULL},
     {JB_CONFIG_AUDIT_ANCHOR, "anywhere", NULL},
     {JB_CONFIG_AUDIT_ANCHOR, "start", "'start': expected line-start or anywhere"},
+    {JB_CONFIG_CONTAINER_FIELDS, "COM_HASHICORP_*", NULL},
+    {JB_CONFIG_CONTAINER_FIELDS, "TFE_[A-Z]?", NULL},
+    {JB_CONFIG_CONTAINER_FIELDS, "com.hashicorp.tfe.role",
+     "'com.hashicorp.tfe.role': expected a journal field name or a glob on them (A-Z, 0-9, _, *?[]!-)"},
+    {JB_CONFIG_CONTAINER_FIELDS, "", "'': expected a journal field name or a glob on them (A-Z, 0-9, _, *?[]!-)"},
+    {JB_CONFIG_COMPONENTS, "nginx", NULL},
+    {JB_CONFIG_COMPONENTS, "", "needs a non-empty pattern"},
+    {JB_CONFIG_MESSAGE, "line", NULL},
+    {JB_CONFIG_MESSAGE, "inner", NULL},
+    {JB_CONFIG_MESSAGE, "Inner", "'Inner': expected line or inner"},
 };
 
 static void test_check_value(void **state) {
@@ -129,6 +139,24 @@ static void test_check_whole(void **state) {
     assert_int_equal(jb_config_check(&c, &bad, &err), -EINVAL);
     assert_int_equal(bad, JB_CONFIG_AUDIT_ANCHOR);
     assert_string_equal(err.msg, "'Line-Start': expected line-start or anywhere");
+
+    static const char *const dotted[] = {"com.x"};
+    jb_config_init(&c);
+    c.container_fields = dotted;
+    c.n_container_fields = 1;
+    assert_int_equal(jb_config_check(&c, &bad, &err), -EINVAL);
+    assert_int_equal(bad, JB_CONFIG_CONTAINER_FIELDS);
+
+    jb_config_init(&c);
+    c.components = empty;
+    c.n_components = 1;
+    assert_int_equal(jb_config_check(&c, &bad, &err), -EINVAL);
+    assert_int_equal(bad, JB_CONFIG_COMPONENTS);
+
+    jb_config_init(&c);
+    c.message = "whole";
+    assert_int_equal(jb_config_check(&c, &bad, &err), -EINVAL);
+    assert_int_equal(bad, JB_CONFIG_MESSAGE);
 
     jb_config_init(&c);
     c.max_line = 0;
