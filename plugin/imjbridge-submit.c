@@ -16,6 +16,7 @@
 
 #include "resume.h"
 #include "rfc5424.h"
+#include "timestamp.h"
 
 #include "imjbridge.h"
 
@@ -71,18 +72,12 @@ static rsRetVal headerField(instanceConf_t *inst, const char *s, jb_header_field
     return jb_rfc5424_header(&inst->hdrbuf, s, f) < 0 ? RS_RET_OUT_OF_MEMORY : RS_RET_OK;
 }
 
-/* A new message with the record's time, its text (control characters escaped if so configured)
- * and the group's input name. */
-static rsRetVal newMsg(instanceConf_t *inst, const jb_record *rec, smsg_t **ret) {
-    DEFiRet;
-    smsg_t *pMsg = NULL;
-    prop_t *input_name;
+/* A message stamped usec (jb_time_usable), converting the time once per second of log time. */
+static rsRetVal newMsgAt(instanceConf_t *inst, uint64_t usec, smsg_t **ret) {
     struct timeval tv;
     struct syslogTime st;
-
-    CHKiRet(imjb_group_prop(inst, &input_name));
-    tv.tv_sec = (time_t)(rec->time_usec / 1000000);
-    tv.tv_usec = (suseconds_t)(rec->time_usec % 1000000);
+    tv.tv_sec = (time_t)(usec / 1000000);
+    tv.tv_usec = (suseconds_t)(usec % 1000000);
     /* timeval2syslogTime() fills every field from tv_sec but secfrac: once per second of log time
      * (it calls gmtime_r, which takes the time zone lock; figures in tests/bench/RESULTS.md) */
     if (!inst->last_st_valid || inst->last_sec != tv.tv_sec) {
@@ -92,7 +87,24 @@ static rsRetVal newMsg(instanceConf_t *inst, const jb_record *rec, smsg_t **ret)
     }
     st = inst->last_st;
     st.secfrac = tv.tv_usec;
-    CHKiRet(msgConstructWithTime(&pMsg, &st, tv.tv_sec));
+    return msgConstructWithTime(ret, &st, tv.tv_sec);
+}
+
+/* A new message with the record's time, its text (control characters escaped if so configured)
+ * and the group's input name. */
+static rsRetVal newMsg(instanceConf_t *inst, const jb_record *rec, smsg_t **ret) {
+    DEFiRet;
+    smsg_t *pMsg = NULL;
+    prop_t *input_name;
+
+    CHKiRet(imjb_group_prop(inst, &input_name));
+    if (jb_time_usable(rec->time_usec)) {
+        CHKiRet(newMsgAt(inst, rec->time_usec, &pMsg));
+    } else {
+        /* even the receive time is past 9999 (a forged store): the time it is read, never a
+         * wrapped year (timestamp.h) */
+        CHKiRet(msgConstruct(&pMsg));
+    }
     /* the journal keeps what is not read yet: when the ruleset's queue is full the input waits
      * (rsyslog wakes it every second to check for shutdown), as imfile does; light delay would
      * go on enqueuing after a second and have rsyslog drop messages once the queue is full */

@@ -194,9 +194,10 @@ int jb_entry_set_field(jb_entry *e, const char *name, size_t name_len, const cha
 }
 
 void jb_entry_finish(jb_entry *e, uint64_t receive_usec) {
-    if (e->has_syslog_ts)
+    /* a time RFC 3339 cannot write gives way to the next one (timestamp.h: jb_time_usable) */
+    if (e->has_syslog_ts && jb_time_usable(e->syslog_ts_usec))
         e->time_usec = e->syslog_ts_usec;
-    else if (e->has_source_ts)
+    else if (e->has_source_ts && jb_time_usable(e->source_ts_usec))
         e->time_usec = e->source_ts_usec;
     else
         e->time_usec = receive_usec;
