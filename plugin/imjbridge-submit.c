@@ -222,6 +222,9 @@ static int openBridge(instanceConf_t *inst, jb_bridge **ret, jb_error *err) {
     int r = jb_bridge_new(&inst->cfg, &b, err);
     if (r < 0) return r;
     jb_bridge_set_gap_cb(b, onGap, inst);
+    for (size_t i = 0; i < jb_bridge_n_unreadable(b); i++)
+        LogMsg(0, RS_RET_ERR, LOG_WARNING, "imjbridge: cannot open journal file %s; skipped (input of state '%s')",
+               jb_bridge_unreadable(b, i), inst->state_path);
     r = jb_bridge_resume(b, inst->state_path, inst->ignore_previous, &info, err);
     if (info.outcome == JB_RESUME_SET_ASIDE) {
         /* documented fallback, as the jbridge command: keep the file for inspection and start as
@@ -244,15 +247,26 @@ static int openBridge(instanceConf_t *inst, jb_bridge **ret, jb_error *err) {
     return 0;
 }
 
-/* Open the reader, retrying every 10 s until it opens or rsyslog stops (NULL then). */
+/* Open the reader, retrying every 10 s until it opens or rsyslog stops (NULL then). A failure is
+ * logged when it first happens or changes (not every 10 s), and the opening that ends it too. */
 static jb_bridge *openRetrying(instanceConf_t *inst) {
     jb_bridge *b = NULL;
     jb_error err = {0};
+    char last[sizeof(err.msg)] = "";
     while (glbl.GetGlobalInputTermState() == 0) {
         int r = openBridge(inst, &b, &err);
-        if (r == 0) return b;
-        LogError(-r, RS_RET_ERR, "imjbridge: cannot open the journal for state '%s': %s; retrying in 10 s",
-                 inst->state_path, err.msg);
+        if (r == 0) {
+            if (last[0] != '\0')
+                LogMsg(0, NO_ERRCODE, LOG_INFO, "imjbridge: opened the journal for state '%s' after retrying",
+                       inst->state_path);
+            return b;
+        }
+        if (strcmp(last, err.msg) != 0)
+            LogError(-r, RS_RET_ERR,
+                     "imjbridge: cannot open the journal for state '%s': %s; retrying every 10 s (said again only "
+                     "when the reason changes)",
+                     inst->state_path, err.msg);
+        snprintf(last, sizeof(last), "%s", err.msg);
         for (int i = 0; i < 50 && glbl.GetGlobalInputTermState() == 0; i++) srSleep(0, 200000);
     }
     return NULL;

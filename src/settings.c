@@ -61,6 +61,13 @@ int jb_config_check_value(jb_config_setting s, const char *value, jb_error *err)
         if (jb_audit_anchor_from_string(value, &a) == 0) return 0;
         return jb_error_set(err, -EINVAL, "'%s': expected " JB_AUDIT_ANCHOR_NAMES, value);
     }
+    case JB_CONFIG_DIRECTORY:
+        return value[0] ? 0 : jb_error_set(err, -EINVAL, "needs a directory name");
+    case JB_CONFIG_NAMESPACE:
+        if (!value[0]) return jb_error_set(err, -EINVAL, "needs a namespace name");
+        if (strchr(value, '/') || strcmp(value, ".") == 0 || strcmp(value, "..") == 0)
+            return jb_error_set(err, -EINVAL, "'%s' is not a namespace name", value);
+        return 0;
     case JB_CONFIG_SOURCE:
     case JB_CONFIG_MAX_LINE:
     case JB_CONFIG_MAX_PENDING:
@@ -97,9 +104,9 @@ int jb_config_check(const jb_config *c, jb_config_setting *ret_setting, jb_error
         return r;
     }
     if ((r = check_list(JB_CONFIG_PATTERNS, c->patterns, c->n_patterns, ret_setting, err)) < 0) return r;
-    if (c->max_line < 1) {
+    if (c->max_line < 1 || c->max_line > JB_CONFIG_MAX_LINE_LIMIT) {
         *ret_setting = JB_CONFIG_MAX_LINE;
-        return jb_error_set(err, -EINVAL, "expected a positive number of bytes");
+        return jb_error_set(err, -EINVAL, "expected a number of bytes from 1 to %llu", JB_CONFIG_MAX_LINE_LIMIT);
     }
     if (c->max_pending < 1 || c->max_pending > JB_PARTIAL_MAX_PENDING_LIMIT) {
         *ret_setting = JB_CONFIG_MAX_PENDING;
@@ -110,6 +117,14 @@ int jb_config_check(const jb_config *c, jb_config_setting *ret_setting, jb_error
         return r;
     if (c->audit_anchor && (r = jb_config_check_value(JB_CONFIG_AUDIT_ANCHOR, c->audit_anchor, err)) < 0) {
         *ret_setting = JB_CONFIG_AUDIT_ANCHOR;
+        return r;
+    }
+    if (c->source.directory && (r = jb_config_check_value(JB_CONFIG_DIRECTORY, c->source.directory, err)) < 0) {
+        *ret_setting = JB_CONFIG_DIRECTORY;
+        return r;
+    }
+    if (c->source.name_space && (r = jb_config_check_value(JB_CONFIG_NAMESPACE, c->source.name_space, err)) < 0) {
+        *ret_setting = JB_CONFIG_NAMESPACE;
         return r;
     }
     return 0;
