@@ -97,7 +97,7 @@ static int write_buffer(jb_outfile *o, jb_error *err) {
         else
             o->check_line_end = true;
         jb_buf_reset(&o->buf);
-        return jb_error_set(err, r, "cannot write %s: %s", o->path, strerror(-r));
+        return jb_error_set(err, r, "cannot write %s: %s", o->is_stdout ? "standard output" : o->path, strerror(-r));
     }
     uint64_t expected = o->length + o->buf.len;
     jb_buf_reset(&o->buf);
@@ -120,7 +120,8 @@ int jb_outfile_flush(jb_outfile *o, bool durable, jb_error *err) {
     int r = write_buffer(o, err);
     if (r < 0) return r;
     if (durable && !o->is_stdout && fsync(o->fd) < 0 && errno != EINVAL)
-        return jb_error_set(err, -errno, "cannot sync %s: %s", o->path, strerror(errno));
+        return jb_error_set(err, -errno, "cannot sync %s: %s", o->is_stdout ? "standard output" : o->path,
+                            strerror(errno));
     return r;
 }
 

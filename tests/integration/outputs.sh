@@ -72,6 +72,7 @@ rm -f "$F"/*
 mount -o remount,size=64k "$F"
 "$JBRIDGE" "${J[@]}" </dev/null >>"$F/out.log" 2>"$T/out.err"
 jb_is "$?" 1 "standard output on a full file system: exit 1"
+jb_ok "standard output on a full file system: said so" grep -q "cannot write standard output: No space left on device" "$T/out.err"
 n_first=$(grep -c ' end-[0-9]*$' "$F/out.log")
 mount -o remount,size=8m "$F"
 "$JBRIDGE" "${J[@]}" </dev/null >>"$F/out.log" 2>/dev/null || jb_fail "jbridge >> after space was freed"
