@@ -31,7 +31,8 @@ struct jb_bundle {
     size_t n, cap;
     size_t last; /* the group used last: lines of one container tend to come together */
     uint64_t records, skipped;
-    char **hosts; /* distinct HOSTNAMEs seen */
+    int spool_error; /* the spool files' first write error (negative errno), 0: none */
+    char **hosts;    /* distinct HOSTNAMEs seen */
     size_t n_hosts;
     jb_buf line;
 };
@@ -66,6 +67,11 @@ jb_bundle *jb_bundle_free(jb_bundle *b) {
 
 uint64_t jb_bundle_records(const jb_bundle *b) {
     return b->records;
+}
+
+int jb_bundle_spool_error(const jb_bundle *b, const char **ret_dir) {
+    *ret_dir = b->tmp_dir;
+    return b->spool_error;
 }
 
 uint64_t jb_bundle_skipped(const jb_bundle *b) {
@@ -142,11 +148,11 @@ int jb_bundle_add(const jb_record *rec, void *userdata) {
     spool *s = &g->s[rec->stream == JB_STREAM_AUDIT ? 1 : 0];
     if (s->fd < 0) {
         s->fd = open(b->tmp_dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-        if (s->fd < 0) return -errno;
+        if (s->fd < 0) return b->spool_error = -errno;
     }
     jb_buf_reset(&b->line);
     r = jb_rfc5424_format(rec, &b->o.fmt, &b->line);
-    if (r >= 0) r = jb_write_all(s->fd, b->line.data, b->line.len);
+    if (r >= 0 && (r = jb_write_all(s->fd, b->line.data, b->line.len)) < 0) b->spool_error = r;
     if (r >= 0) r = note_host(b, rec->hostname);
     if (r < 0) return r;
     s->bytes += b->line.len;

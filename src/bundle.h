@@ -44,6 +44,10 @@ int jb_bundle_add(const jb_record *rec, void *userdata);
 uint64_t jb_bundle_records(const jb_bundle *b);
 uint64_t jb_bundle_skipped(const jb_bundle *b);
 
+/* Why spooling failed: the first write error of a spool file (a negative errno; 0: none), and in
+ * *ret_dir the directory the spool files are in (borrowed), for the message. */
+int jb_bundle_spool_error(const jb_bundle *b, const char **ret_dir);
+
 /* Name of the directory the records of rec go to: the container name, or "_" + SYSLOG_IDENTIFIER
  * for entries that are not a container's ("_unknown" without one); bytes other than A-Z a-z 0-9
  * and "._-" become '_', cut to 64 bytes, never "." or "..". Docker container names cannot start

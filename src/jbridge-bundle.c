@@ -80,6 +80,9 @@ int jb_cli_bundle(const options *o) {
         jb_bridge_set_gap_cb(b, jb_cli_report_gap, NULL);
         jb_cli_report_unreadable(b);
         r = bundle_read(o, b, bundle, progress, &err);
+        const char *dir;
+        int e = jb_bundle_spool_error(bundle, &dir);
+        if (r < 0 && e < 0) r = jb_error_set(&err, e, "cannot spool records in %s (TMPDIR): %s", dir, strerror(-e));
     }
     if (r >= 0) {
         fd = bundle_open_out(o->bundle_out, tmp, sizeof tmp);

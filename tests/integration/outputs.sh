@@ -79,4 +79,18 @@ mount -o remount,size=8m "$F"
 jb_ok "standard output: at most one line is not a whole record" test "$(bad_lines "$F/out.log")" -le 1
 jb_is "$(awk '/^<[0-9]+>1 .* end-[0-9]+$/ && gsub(/ end-[0-9]+/, "&") == 1 && gsub(/<[0-9]+>1 /, "&") == 1' "$F/out.log" | wc -l)" $((n_first + 3000)) \
     "standard output: the next run's 3000 records are all whole (none swallowed by the half line)"
+
+# a bundle's run-time write errors name their path: the spool (TMPDIR) and the archive
+rm -f "$F"/*
+mount -o remount,size=64k "$F"
+RC=0
+TMPDIR=$F "$JBRIDGE" bundle "${J[@]}" --since @0 -o "$T/b.tar.gz" </dev/null 2>"$T/spool.err" || RC=$?
+jb_ok "bundle with a full TMPDIR: exit 1 naming the spool directory" \
+    test "$RC" -eq 1 -a -n "$(grep -F "cannot spool records in $F (TMPDIR): No space left" "$T/spool.err")"
+mount -o remount,size=16k "$F"
+RC=0
+"$JBRIDGE" bundle "${J[@]}" --since @0 -o "$F/b.tar.gz" </dev/null 2>"$T/archive.err" || RC=$?
+jb_ok "bundle onto a full file system: exit 1 naming the archive" \
+    test "$RC" -eq 1 -a -n "$(grep -F "$F/b.tar.gz: " "$T/archive.err")"
+jb_is "$(ls "$F")" "" "bundle onto a full file system: no temporary archive left"
 jb_done
