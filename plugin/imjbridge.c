@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "rsyslog.h"
@@ -417,12 +416,10 @@ finalize_it:
 /* A directory that does not exist (yet) is not an error (a store systemd-journal-remote creates
  * later): said once at start, the input retries opening it (imjbridge-submit.c). */
 static void warnDirectory(const instanceConf_t *inst) {
-    struct stat st;
-    if (inst->directory == NULL || stat(inst->directory, &st) == 0) return;
-    LogMsg(errno, RS_RET_PARAM_ERROR, LOG_WARNING,
-           "imjbridge: parameter 'directory': '%s' cannot be read now (%s); the input will open it when it can, "
-           "retrying every 10 s",
-           inst->directory, strerror(errno));
+    jb_error err = {0};
+    if (jb_journal_source_present(&inst->cfg.source, &err) == 0) return;
+    LogMsg(0, RS_RET_PARAM_ERROR, LOG_WARNING,
+           "imjbridge: parameter 'directory': %s; the input will open it when it can, retrying every 10 s", err.msg);
 }
 
 BEGINcheckCnf

@@ -141,3 +141,13 @@ int jb__journal_check_source(sd_journal *sj, const jb_source *src, char ***list,
     if (sd_journal_get_usage(sj, &usage) < 0 || usage > 0) return 0;
     return nothing_opened(src, &s, *list, *n, err);
 }
+
+int jb_journal_source_present(const jb_source *src, jb_error *err) {
+    struct stat st;
+    if (src->kind != JB_SOURCE_DIRECTORY || !src->directory) return 0;
+    if (stat(src->directory, &st) < 0)
+        return jb_error_set(err, -errno, "journal directory %s: %s", src->directory, strerror(errno));
+    if (!S_ISDIR(st.st_mode))
+        return jb_error_set(err, -ENOTDIR, "journal directory %s: not a directory", src->directory);
+    return 0;
+}

@@ -33,6 +33,11 @@ typedef struct jb_journal jb_journal;
  * naming the source and the first files: -ENOENT, or the first file's error (-EACCES...). */
 int jb_journal_open(const jb_source *src, jb_journal **ret, jb_error *err);
 
+/* Whether the source can be opened now, without opening it: for a directory, that it exists (a
+ * store may be created later: an adapter warns and retries rather than refusing the setting).
+ * 0, or a negative errno with err naming the directory. */
+int jb_journal_source_present(const jb_source *src, jb_error *err);
+
 /* The source's journal files that could not be opened when it was, each "PATH: reason";
  * i < jb_journal_n_unreadable(j), borrowed until jb_journal_free(). */
 size_t jb_journal_n_unreadable(const jb_journal *j);

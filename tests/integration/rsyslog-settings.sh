@@ -81,7 +81,7 @@ input(type="imjbridge" directory="$T/mixed" ruleset="mixed" audit.ruleset="drop"
 EOC
 jb_rsyslogd_start rs "$T/run.conf"
 jb_wait_for "grep -q 'retrying every 10 s' '$T/internal.log'" 30
-jb_ok "missing directory: a warning at start names it" grep -qF "parameter 'directory': '$T/later' cannot be read now" "$T/internal.log"
+jb_ok "missing directory: a warning at start names it" grep -qF "parameter 'directory': journal directory $T/later: No such file or directory; the input will open it when it can" "$T/internal.log"
 jb_ok "missing directory: the retry is said" grep -qF "$T/later: No such file or directory; retrying every 10 s" "$T/internal.log"
 jb_wait_for "test \$(wc -l <'$T/mixed.app') -ge $n_app" 30
 jb_is "$(wc -l <"$T/mixed.app")" "$n_app" "a truncated file beside a good one: the good one is read"
