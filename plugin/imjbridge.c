@@ -201,45 +201,31 @@ finalize_it:
     RETiRet;
 }
 
-/* A number parameter in [min, max]: rsyslog parses it into 64 bits, the setting is narrower, so a
- * value out of range fails -N1 naming it instead of being truncated. */
-static rsRetVal numParam(struct cnfparamvals *v, const char *param, long long min, long long max, long long *ret) {
-    DEFiRet;
-    if (v->val.d.n < min || v->val.d.n > max) {
-        LogError(0, RS_RET_PARAM_ERROR, "imjbridge: parameter '%s': %lld is not from %lld to %lld", param,
-                 (long long)v->val.d.n, min, max);
-        ABORT_FINALIZE(RS_RET_PARAM_ERROR);
-    }
-    *ret = (long long)v->val.d.n;
-finalize_it:
-    RETiRet;
-}
-
 /* The number parameters: their names as rsyslog lists them and as the user writes them, ranges. */
 static rsRetVal setNumParam(instanceConf_t *inst, const char *name, struct cnfparamvals *v, sbool *done) {
     DEFiRet;
     long long n = 0;
     *done = 1;
     if (!strcmp(name, "persiststateinterval")) {
-        CHKiRet(numParam(v, "persistStateInterval", 0, INT_MAX, &n));
+        CHKiRet(jbglue_number("imjbridge", v, "persistStateInterval", 0, INT_MAX, &n));
         inst->persist_interval = (int)n;
     } else if (!strcmp(name, "maxinflight")) {
-        CHKiRet(numParam(v, "maxInFlight", 0, INT_MAX, &n));
+        CHKiRet(jbglue_number("imjbridge", v, "maxInFlight", 0, INT_MAX, &n));
         inst->max_inflight = (int)n;
     } else if (!strcmp(name, "sd.pen")) {
-        CHKiRet(numParam(v, "sd.pen", 1, UINT32_MAX, &n));
+        CHKiRet(jbglue_number("imjbridge", v, "sd.pen", 1, UINT32_MAX, &n));
         inst->pen = (unsigned)n;
     } else if (!strcmp(name, "maxline")) {
-        CHKiRet(numParam(v, "maxLine", 1, (long long)JB_CONFIG_MAX_LINE_LIMIT, &n));
+        CHKiRet(jbglue_number("imjbridge", v, "maxLine", 1, (long long)JB_CONFIG_MAX_LINE_LIMIT, &n));
         inst->cfg.max_line = (size_t)n;
     } else if (!strcmp(name, "maxpending")) {
-        CHKiRet(numParam(v, "maxPending", 1, JB_PARTIAL_MAX_PENDING_LIMIT, &n));
+        CHKiRet(jbglue_number("imjbridge", v, "maxPending", 1, JB_PARTIAL_MAX_PENDING_LIMIT, &n));
         inst->cfg.max_pending = (size_t)n;
     } else if (!strcmp(name, "ratelimit.interval")) {
-        CHKiRet(numParam(v, "ratelimit.interval", 0, INT_MAX, &n));
+        CHKiRet(jbglue_number("imjbridge", v, "ratelimit.interval", 0, INT_MAX, &n));
         inst->rl_interval = (unsigned int)n;
     } else if (!strcmp(name, "ratelimit.burst")) {
-        CHKiRet(numParam(v, "ratelimit.burst", 1, INT_MAX, &n));
+        CHKiRet(jbglue_number("imjbridge", v, "ratelimit.burst", 1, INT_MAX, &n));
         inst->rl_burst = (unsigned int)n;
     } else {
         *done = 0;

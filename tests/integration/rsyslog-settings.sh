@@ -20,6 +20,7 @@ n1() {
     {
         echo "global(workDirectory=\"$T/work\")"
         echo "module(load=\"$JB_RSYSLOG_MODULES/imjbridge.so\")"
+        echo "module(load=\"$JB_RSYSLOG_MODULES/mmjbridge.so\")"
         echo 'ruleset(name="app") { action(type="omfile" file="/dev/null") }'
         printf '%s\n' "$2"
     } >"$f"
@@ -51,6 +52,8 @@ bad persist-wrap persistStateInterval "$(inp 'persistStateInterval="4294967297"'
 bad ratelimit-interval-wrap ratelimit.interval "$(inp 'ratelimit.interval="4294967296"')"
 bad ratelimit-burst-wrap ratelimit.burst "$(inp 'ratelimit.burst="4294967297"')"
 bad max-pending-wrap maxPending "$(inp 'maxPending="4294967298"')"
+bad mm-pen-wrap sd.pen "$(inp 'stateFile="mm.state"')
+action(type=\"mmjbridge\" sd.pen=\"4294967297\")"
 bad state-dot stateFile "$(inp 'stateFile="x.state"' 'stateFile="./x.state"')"
 bad state-slashes stateFile "$(inp 'stateFile="x.state"' "stateFile=\"$T/work//x.state\"")"
 ln -s "$T/work" "$T/link"
