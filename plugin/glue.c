@@ -256,6 +256,19 @@ finalize_it:
     RETiRet;
 }
 
+rsRetVal jbglue_number(const char *module, struct cnfparamvals *v, const char *param, long long min, long long max,
+                       long long *ret) {
+    DEFiRet;
+    if (v->val.d.n < min || v->val.d.n > max) {
+        LogError(0, RS_RET_PARAM_ERROR, "%s: parameter '%s': %lld is not from %lld to %lld", module, param,
+                 (long long)v->val.d.n, min, max);
+        ABORT_FINALIZE(RS_RET_PARAM_ERROR);
+    }
+    *ret = (long long)v->val.d.n;
+finalize_it:
+    RETiRet;
+}
+
 rsRetVal jbglue_check_abi(const char *name) {
     DEFiRet;
     smsg_t *m = NULL;

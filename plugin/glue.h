@@ -33,12 +33,19 @@ rsRetVal jbglue_check_abi(const char *name);
 
 /* An array parameter's strings as C strings (both modules' array parameters). */
 struct cnfarray;
+struct cnfparamvals;
 typedef struct jbglue_strlist {
     char **v;
     size_t n;
 } jbglue_strlist;
 /* Replaces what l held; on failure l holds the strings copied so far (free it). */
 rsRetVal jbglue_strlist_from_array(jbglue_strlist *l, struct cnfarray *ar);
+
+/* A number parameter of module (for the message) in [min, max]: rsyslog parses numbers into 64
+ * bits and the settings are narrower, so a value out of range fails -N1 naming param instead of
+ * being truncated. *ret is written only on success. */
+rsRetVal jbglue_number(const char *module, struct cnfparamvals *v, const char *param, long long min, long long max,
+                       long long *ret);
 void jbglue_strlist_free(jbglue_strlist *l);
 
 /* Facility from a parameter value: a number 0-23 or a name ("user", "local0", "audit"...).

@@ -16,6 +16,7 @@
 
 #include "resume.h"
 #include "rfc5424.h"
+#include "timestamp.h"
 
 #include "imjbridge.h"
 
@@ -71,18 +72,12 @@ static rsRetVal headerField(instanceConf_t *inst, const char *s, jb_header_field
     return jb_rfc5424_header(&inst->hdrbuf, s, f) < 0 ? RS_RET_OUT_OF_MEMORY : RS_RET_OK;
 }
 
-/* A new message with the record's time, its text (control characters escaped if so configured)
- * and the group's input name. */
-static rsRetVal newMsg(instanceConf_t *inst, const jb_record *rec, smsg_t **ret) {
-    DEFiRet;
-    smsg_t *pMsg = NULL;
-    prop_t *input_name;
+/* A message stamped usec (jb_time_usable), converting the time once per second of log time. */
+static rsRetVal newMsgAt(instanceConf_t *inst, uint64_t usec, smsg_t **ret) {
     struct timeval tv;
     struct syslogTime st;
-
-    CHKiRet(imjb_group_prop(inst, &input_name));
-    tv.tv_sec = (time_t)(rec->time_usec / 1000000);
-    tv.tv_usec = (suseconds_t)(rec->time_usec % 1000000);
+    tv.tv_sec = (time_t)(usec / 1000000);
+    tv.tv_usec = (suseconds_t)(usec % 1000000);
     /* timeval2syslogTime() fills every field from tv_sec but secfrac: once per second of log time
      * (it calls gmtime_r, which takes the time zone lock; figures in tests/bench/RESULTS.md) */
     if (!inst->last_st_valid || inst->last_sec != tv.tv_sec) {
@@ -92,7 +87,24 @@ static rsRetVal newMsg(instanceConf_t *inst, const jb_record *rec, smsg_t **ret)
     }
     st = inst->last_st;
     st.secfrac = tv.tv_usec;
-    CHKiRet(msgConstructWithTime(&pMsg, &st, tv.tv_sec));
+    return msgConstructWithTime(ret, &st, tv.tv_sec);
+}
+
+/* A new message with the record's time, its text (control characters escaped if so configured)
+ * and the group's input name. */
+static rsRetVal newMsg(instanceConf_t *inst, const jb_record *rec, smsg_t **ret) {
+    DEFiRet;
+    smsg_t *pMsg = NULL;
+    prop_t *input_name;
+
+    CHKiRet(imjb_group_prop(inst, &input_name));
+    if (jb_time_usable(rec->time_usec)) {
+        CHKiRet(newMsgAt(inst, rec->time_usec, &pMsg));
+    } else {
+        /* even the receive time is past 9999 (a forged store): the time it is read, never a
+         * wrapped year (timestamp.h) */
+        CHKiRet(msgConstruct(&pMsg));
+    }
     /* the journal keeps what is not read yet: when the ruleset's queue is full the input waits
      * (rsyslog wakes it every second to check for shutdown), as imfile does; light delay would
      * go on enqueuing after a second and have rsyslog drop messages once the queue is full */
@@ -210,6 +222,9 @@ static int openBridge(instanceConf_t *inst, jb_bridge **ret, jb_error *err) {
     int r = jb_bridge_new(&inst->cfg, &b, err);
     if (r < 0) return r;
     jb_bridge_set_gap_cb(b, onGap, inst);
+    for (size_t i = 0; i < jb_bridge_n_unreadable(b); i++)
+        LogMsg(0, RS_RET_ERR, LOG_WARNING, "imjbridge: cannot open journal file %s; skipped (input of state '%s')",
+               jb_bridge_unreadable(b, i), inst->state_path);
     r = jb_bridge_resume(b, inst->state_path, inst->ignore_previous, &info, err);
     if (info.outcome == JB_RESUME_SET_ASIDE) {
         /* documented fallback, as the jbridge command: keep the file for inspection and start as
@@ -232,15 +247,26 @@ static int openBridge(instanceConf_t *inst, jb_bridge **ret, jb_error *err) {
     return 0;
 }
 
-/* Open the reader, retrying every 10 s until it opens or rsyslog stops (NULL then). */
+/* Open the reader, retrying every 10 s until it opens or rsyslog stops (NULL then). A failure is
+ * logged when it first happens or changes (not every 10 s), and the opening that ends it too. */
 static jb_bridge *openRetrying(instanceConf_t *inst) {
     jb_bridge *b = NULL;
     jb_error err = {0};
+    char last[sizeof(err.msg)] = "";
     while (glbl.GetGlobalInputTermState() == 0) {
         int r = openBridge(inst, &b, &err);
-        if (r == 0) return b;
-        LogError(-r, RS_RET_ERR, "imjbridge: cannot open the journal for state '%s': %s; retrying in 10 s",
-                 inst->state_path, err.msg);
+        if (r == 0) {
+            if (last[0] != '\0')
+                LogMsg(0, NO_ERRCODE, LOG_INFO, "imjbridge: opened the journal for state '%s' after retrying",
+                       inst->state_path);
+            return b;
+        }
+        if (strcmp(last, err.msg) != 0)
+            LogError(-r, RS_RET_ERR,
+                     "imjbridge: cannot open the journal for state '%s': %s; retrying every 10 s (said again only "
+                     "when the reason changes)",
+                     inst->state_path, err.msg);
+        snprintf(last, sizeof(last), "%s", err.msg);
         for (int i = 0; i < 50 && glbl.GetGlobalInputTermState() == 0; i++) srSleep(0, 200000);
     }
     return NULL;

@@ -25,6 +25,8 @@
 #include "unicode-helper.h"
 
 #include "imjbridge.h"
+#include "partial.h"
+#include "paths.h"
 
 MODULE_TYPE_INPUT
 MODULE_TYPE_NOKEEP
@@ -39,7 +41,6 @@ glbl_if_t glbl = {.ifVersion = glblCURR_IF_VERSION, .ifIsLoaded = 0};
 prop_if_t prop = {.ifVersion = propCURR_IF_VERSION, .ifIsLoaded = 0};
 
 #define JB_DEFAULT_STATE "imjbridge.state"
-#define JB_MAX_LINE_LIMIT (1ULL << 30) /* maxLine: at most 1 GiB (rsyslog's message lengths are ints) */
 #define JB_DEFAULT_MAX_INFLIGHT 10000
 #define JB_DEFAULT_PERSIST_INTERVAL 1000
 #define JB_DEFAULT_RATELIMIT_BURST 10000
@@ -110,6 +111,8 @@ static const char *const setting_params[] = {
     [JB_CONFIG_CONTAINER_FIELDS] = "container.fields",
     [JB_CONFIG_COMPONENTS] = "components",
     [JB_CONFIG_MESSAGE] = "message",
+    [JB_CONFIG_DIRECTORY] = "directory",
+    [JB_CONFIG_NAMESPACE] = "namespace",
 };
 
 static void instanceFree(instanceConf_t *inst) {
@@ -131,7 +134,7 @@ static void instanceFree(instanceConf_t *inst) {
     free(inst->ruleset_name);
     free(inst->audit_ruleset_name);
     free(inst->state_param);
-    free(inst->state_path);
+    jb_free(inst->state_path);
     jb_buf_done(&inst->msgbuf);
     jb_buf_done(&inst->sdbuf);
     jb_buf_done(&inst->hdrbuf);
@@ -207,9 +210,45 @@ finalize_it:
     RETiRet;
 }
 
+/* The number parameters: their names as rsyslog lists them and as the user writes them, ranges. */
+static rsRetVal setNumParam(instanceConf_t *inst, const char *name, struct cnfparamvals *v, sbool *done) {
+    DEFiRet;
+    long long n = 0;
+    *done = 1;
+    if (!strcmp(name, "persiststateinterval")) {
+        CHKiRet(jbglue_number("imjbridge", v, "persistStateInterval", 0, INT_MAX, &n));
+        inst->persist_interval = (int)n;
+    } else if (!strcmp(name, "maxinflight")) {
+        CHKiRet(jbglue_number("imjbridge", v, "maxInFlight", 0, INT_MAX, &n));
+        inst->max_inflight = (int)n;
+    } else if (!strcmp(name, "sd.pen")) {
+        CHKiRet(jbglue_number("imjbridge", v, "sd.pen", 1, UINT32_MAX, &n));
+        inst->pen = (unsigned)n;
+    } else if (!strcmp(name, "maxline")) {
+        CHKiRet(jbglue_number("imjbridge", v, "maxLine", 1, (long long)JB_CONFIG_MAX_LINE_LIMIT, &n));
+        inst->cfg.max_line = (size_t)n;
+    } else if (!strcmp(name, "maxpending")) {
+        CHKiRet(jbglue_number("imjbridge", v, "maxPending", 1, JB_PARTIAL_MAX_PENDING_LIMIT, &n));
+        inst->cfg.max_pending = (size_t)n;
+    } else if (!strcmp(name, "ratelimit.interval")) {
+        CHKiRet(jbglue_number("imjbridge", v, "ratelimit.interval", 0, INT_MAX, &n));
+        inst->rl_interval = (unsigned int)n;
+    } else if (!strcmp(name, "ratelimit.burst")) {
+        CHKiRet(jbglue_number("imjbridge", v, "ratelimit.burst", 1, INT_MAX, &n));
+        inst->rl_burst = (unsigned int)n;
+    } else {
+        *done = 0;
+    }
+finalize_it:
+    RETiRet;
+}
+
 /* One parameter into inst (name: as rsyslog lists it, lower case). */
 static rsRetVal setParam(instanceConf_t *inst, const char *name, struct cnfparamvals *v) {
     DEFiRet;
+    sbool done;
+    CHKiRet(setNumParam(inst, name, v, &done));
+    if (done) FINALIZE;
     if (!strcmp(name, "directory")) {
         CHKmalloc(inst->directory = cstr(v));
     } else if (!strcmp(name, "files")) {
@@ -230,14 +269,8 @@ static rsRetVal setParam(instanceConf_t *inst, const char *name, struct cnfparam
         CHKmalloc(inst->audit_ruleset_name = cstr(v));
     } else if (!strcmp(name, "statefile")) {
         CHKmalloc(inst->state_param = cstr(v));
-    } else if (!strcmp(name, "persiststateinterval")) {
-        inst->persist_interval = (int)v->val.d.n;
-    } else if (!strcmp(name, "maxinflight")) {
-        inst->max_inflight = (int)v->val.d.n;
     } else if (!strcmp(name, "ignorepreviousmessages")) {
         inst->ignore_previous = (sbool)v->val.d.n;
-    } else if (!strcmp(name, "sd.pen")) {
-        inst->pen = (unsigned)v->val.d.n;
     } else if (!strcmp(name, "audit.markers")) {
         CHKiRet(jbglue_strlist_from_array(&inst->markers, v->val.d.ar));
     } else if (!strcmp(name, "audit.patterns")) {
@@ -248,23 +281,10 @@ static rsRetVal setParam(instanceConf_t *inst, const char *name, struct cnfparam
         CHKiRet(jbglue_strlist_from_array(&inst->audit_containers, v->val.d.ar));
     } else if (!strcmp(name, "audit.anchor")) {
         CHKmalloc(inst->audit_anchor = cstr(v));
-    } else if (!strcmp(name, "maxline")) {
-        if (v->val.d.n < 1 || (unsigned long long)v->val.d.n > JB_MAX_LINE_LIMIT) {
-            LogError(0, RS_RET_PARAM_ERROR, "imjbridge: parameter 'maxLine': %lld is not from 1 to %llu bytes",
-                     (long long)v->val.d.n, (unsigned long long)JB_MAX_LINE_LIMIT);
-            ABORT_FINALIZE(RS_RET_PARAM_ERROR);
-        }
-        inst->cfg.max_line = (size_t)v->val.d.n;
-    } else if (!strcmp(name, "maxpending")) {
-        inst->cfg.max_pending = (size_t)v->val.d.n;
     } else if (!strcmp(name, "facility.app")) {
         CHKiRet(facilityParam(v, "facility.app", &inst->facility_app));
     } else if (!strcmp(name, "facility.audit")) {
         CHKiRet(facilityParam(v, "facility.audit", &inst->facility_audit));
-    } else if (!strcmp(name, "ratelimit.interval")) {
-        inst->rl_interval = (unsigned int)v->val.d.n;
-    } else if (!strcmp(name, "ratelimit.burst")) {
-        inst->rl_burst = (unsigned int)v->val.d.n;
     } else if (!strcmp(name, "escapecontrolcharacters")) {
         inst->escape_cc = (sbool)v->val.d.n;
     } else if (!strcmp(name, "readahead")) {
@@ -381,32 +401,31 @@ finalize_it:
     RETiRet;
 }
 
-/* The state file against workDirectory, and its directory must be writable. */
+/* The state file against workDirectory, checked and made canonical by the core (paths.h), so that
+ * two inputs naming one file in different ways are told. */
 static rsRetVal resolveState(rsconf_t *conf, instanceConf_t *inst) {
     DEFiRet;
     const char *wd;
-    char *dir = NULL;
-    free(inst->state_path);
+    jb_error err = {0};
+    jb_free(inst->state_path);
     inst->state_path = NULL;
-    if (inst->state_param[0] == '/') {
-        CHKmalloc(inst->state_path = strdup(inst->state_param));
-    } else {
-        wd = (const char *)glbl.GetWorkDir(conf);
-        if (wd == NULL || *wd == '\0') wd = "/var/spool/rsyslog"; /* rsyslog's own fallback is the cwd */
-        if (asprintf(&inst->state_path, "%s/%s", wd, inst->state_param) < 0) {
-            inst->state_path = NULL;
-            ABORT_FINALIZE(RS_RET_OUT_OF_MEMORY);
-        }
-    }
-    CHKmalloc(dir = jb_path_dir(inst->state_path));
-    if (access(dir, W_OK | X_OK) != 0) {
-        LogError(errno, RS_RET_PARAM_ERROR, "imjbridge: parameter 'stateFile': directory '%s' of '%s' is not writable",
-                 dir, inst->state_path);
+    wd = (const char *)glbl.GetWorkDir(conf);
+    if (wd == NULL || *wd == '\0') wd = "/var/spool/rsyslog"; /* rsyslog's own fallback is the cwd */
+    if (jb_path_state_resolve(wd, inst->state_param, &inst->state_path, &err) < 0) {
+        LogError(0, RS_RET_PARAM_ERROR, "imjbridge: parameter 'stateFile': %s", err.msg);
         ABORT_FINALIZE(RS_RET_PARAM_ERROR);
     }
 finalize_it:
-    jb_free(dir);
     RETiRet;
+}
+
+/* A directory that does not exist (yet) is not an error (a store systemd-journal-remote creates
+ * later): said once at start, the input retries opening it (imjbridge-submit.c). */
+static void warnDirectory(const instanceConf_t *inst) {
+    jb_error err = {0};
+    if (jb_journal_source_present(&inst->cfg.source, &err) == 0) return;
+    LogMsg(0, RS_RET_PARAM_ERROR, LOG_WARNING,
+           "imjbridge: parameter 'directory': %s; the input will open it when it can, retrying every 10 s", err.msg);
 }
 
 BEGINcheckCnf
@@ -424,6 +443,7 @@ BEGINcheckCnf
             continue;
         if (inst->audit_ruleset_name == NULL) inst->audit_ruleset = inst->ruleset;
         if (resolveState(pModConf->pConf, inst) != RS_RET_OK) continue;
+        warnDirectory(inst);
         inst->ok = 1;
     }
     /* two inputs sharing a state file would overwrite each other's position */

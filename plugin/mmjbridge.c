@@ -214,6 +214,7 @@ finalize_it:
 BEGINnewActInst
     struct cnfparamvals *pvals;
     int i;
+    long long n;
     CODESTARTnewActInst
     if ((pvals = nvlstGetParams(lst, &actpblk, NULL)) == NULL) ABORT_FINALIZE(RS_RET_MISSING_CNFPARAMS);
     CODE_STD_STRING_REQUESTnewActInst(1)
@@ -222,7 +223,8 @@ BEGINnewActInst
     for (i = 0; i < actpblk.nParams; ++i) {
         if (!pvals[i].bUsed) continue;
         if (!strcmp(actpblk.descr[i].name, "sd.pen")) {
-            pData->pen = (unsigned)pvals[i].val.d.n;
+            CHKiRet(jbglue_number("mmjbridge", &pvals[i], "sd.pen", 1, UINT32_MAX, &n));
+            pData->pen = (unsigned)n;
         } else if (!strcmp(actpblk.descr[i].name, "resplit")) {
             pData->resplit = (sbool)pvals[i].val.d.n;
         } else if (!strcmp(actpblk.descr[i].name, "audit.allowed")) {

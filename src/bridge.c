@@ -405,6 +405,14 @@ void jb_bridge_checkpoint_sequence(const jb_bridge *b, uint32_t *ret_app, uint32
     *ret_audit = (uint32_t)mark;
 }
 
+size_t jb_bridge_n_unreadable(const jb_bridge *b) {
+    return jb_journal_n_unreadable(b->journal);
+}
+
+const char *jb_bridge_unreadable(const jb_bridge *b, size_t i) {
+    return jb_journal_unreadable(b->journal, i);
+}
+
 const jb_stats *jb_bridge_stats(const jb_bridge *b) {
     return &b->stats;
 }

@@ -114,6 +114,11 @@ void jb_bridge_checkpoint_sequence(const jb_bridge *b, uint32_t *ret_app, uint32
 
 const jb_stats *jb_bridge_stats(const jb_bridge *b);
 
+/* The source's journal files that could not be opened (jb_journal_unreadable()): the adapter names
+ * each once. i < jb_bridge_n_unreadable(b); borrowed until jb_bridge_free(). */
+size_t jb_bridge_n_unreadable(const jb_bridge *b);
+const char *jb_bridge_unreadable(const jb_bridge *b, size_t i);
+
 /* Called once for every gap (entries removed from the journal before they were read; see jb_gap),
  * from jb_bridge_process(), before the records of the entry that follows the gap. The gap is
  * borrowed for the call. A negative return stops processing like a record callback's. */

@@ -48,7 +48,8 @@ struct jb_bundle {
     size_t index_cap; /* a power of two, at least twice n */
     size_t last;      /* the group used last: lines of one container tend to come together */
     uint64_t records, skipped;
-    char **hosts; /* distinct HOSTNAMEs seen */
+    int spool_error; /* the spool files' first write error (negative errno), 0: none */
+    char **hosts;    /* distinct HOSTNAMEs seen */
     size_t n_hosts;
     jb_buf line;
     jb_buf key;
@@ -92,6 +93,11 @@ jb_bundle *jb_bundle_free(jb_bundle *b) {
 
 uint64_t jb_bundle_records(const jb_bundle *b) {
     return b->records;
+}
+
+int jb_bundle_spool_error(const jb_bundle *b, const char **ret_dir) {
+    *ret_dir = b->tmp_dir;
+    return b->spool_error;
 }
 
 uint64_t jb_bundle_skipped(const jb_bundle *b) {
@@ -221,7 +227,7 @@ static int spool_flush(jb_bundle *b, spool *s) {
     if (s->pending.len == 0) return 0;
     if (b->fd < 0) {
         b->fd = open(b->tmp_dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-        if (b->fd < 0) return -errno;
+        if (b->fd < 0) return b->spool_error = -errno;
     }
     jb_tar_extent *last = s->n_ext ? &s->ext[s->n_ext - 1] : NULL;
     if (!last || last->off + last->len != b->fd_size) {
@@ -236,7 +242,7 @@ static int spool_flush(jb_bundle *b, spool *s) {
         *last = (jb_tar_extent){b->fd_size, 0};
     }
     int r = jb_write_all(b->fd, s->pending.data, s->pending.len);
-    if (r < 0) return r;
+    if (r < 0) return b->spool_error = r;
     last->len += s->pending.len;
     b->fd_size += s->pending.len;
     b->pending -= s->pending.len;

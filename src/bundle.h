@@ -55,6 +55,10 @@ uint64_t jb_bundle_skipped(const jb_bundle *b);
  * is). The manifest maps each directory back to its name. out: at least 66 bytes (else ""). */
 void jb_bundle_dir_name(const jb_record *rec, char *out, size_t size);
 
+/* Why spooling failed: the first write error of a spool file (a negative errno; 0: none), and in
+ * *ret_dir the directory the spool files are in (borrowed), for the message. */
+int jb_bundle_spool_error(const jb_bundle *b, const char **ret_dir);
+
 /* Write the archive to fd (taken: closed also on failure): manifest.json first, then the files in
  * name order (directories by name, app.log before audit.log), only those with records. The files
  * have mode 0640 and the time of their last record; the manifest the time of writing.

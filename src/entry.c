@@ -239,9 +239,10 @@ int jb_entry_next_extra(const jb_entry *e, size_t *pos, const char **ret_name, c
 }
 
 void jb_entry_finish(jb_entry *e, uint64_t receive_usec) {
-    if (e->has_syslog_ts)
+    /* a time RFC 3339 cannot write gives way to the next one (timestamp.h: jb_time_usable) */
+    if (e->has_syslog_ts && jb_time_usable(e->syslog_ts_usec))
         e->time_usec = e->syslog_ts_usec;
-    else if (e->has_source_ts)
+    else if (e->has_source_ts && jb_time_usable(e->source_ts_usec))
         e->time_usec = e->source_ts_usec;
     else
         e->time_usec = receive_usec;

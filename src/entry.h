@@ -95,7 +95,8 @@ int jb_entry_next_extra(const jb_entry *e, size_t *pos, const char **ret_name, c
                         size_t *ret_value_len);
 
 /* After all fields, once: choose the time (SYSLOG_TIMESTAMP, else _SOURCE_REALTIME_TIMESTAMP, else
- * receive_usec), strip from a container's line the trailing '\n' Podman's conmon keeps (one), then
+ * receive_usec; a time after 9999 counts as absent, see jb_time_usable()), strip from a
+ * container's line the trailing '\n' Podman's conmon keeps (one), then
  * a TTY's trailing '\r' (one) from any entry, both unless the entry is a piece that is not the last
  * of its line (jb_entry_more_pieces(): there the '\r' is text that Docker cut at 16 KiB; the
  * reassembler strips it from the finished line), derive the short id from the full one and the

@@ -78,7 +78,11 @@ int jb_cli_bundle(const options *o) {
     if (r >= 0) r = jb_bridge_new(&o->cfg, &b, &err);
     if (r >= 0) {
         jb_bridge_set_gap_cb(b, jb_cli_report_gap, NULL);
+        jb_cli_report_unreadable(b);
         r = bundle_read(o, b, bundle, progress, &err);
+        const char *dir;
+        int e = jb_bundle_spool_error(bundle, &dir);
+        if (r < 0 && e < 0) r = jb_error_set(&err, e, "cannot spool records in %s (TMPDIR): %s", dir, strerror(-e));
     }
     if (r >= 0) {
         fd = bundle_open_out(o->bundle_out, tmp, sizeof tmp);
@@ -90,8 +94,12 @@ int jb_cli_bundle(const options *o) {
         jb_bundle_info info = {.host = host, .source = source, .version = PACKAGE_VERSION, .stats = jb_bridge_stats(b)};
         int keep = tmp[0] ? dup(fd) : -1; /* to fsync the file after the archive closed fd */
         r = jb_bundle_write(bundle, fd, &info, &err);
+        if (r < 0) { /* name the archive */
+            jb_error e = err;
+            r = jb_error_set(&err, r, "%s: %s", o->bundle_out, e.msg);
+        }
         if (r >= 0 && keep >= 0 && fsync(keep) < 0)
-            r = jb_error_set(&err, -errno, "cannot write %s: %s", tmp, strerror(errno));
+            r = jb_error_set(&err, -errno, "cannot write %s: %s", o->bundle_out, strerror(errno));
         if (keep >= 0) close(keep);
         if (r >= 0 && tmp[0] && rename(tmp, o->bundle_out) < 0)
             r = jb_error_set(&err, -errno, "cannot rename %s to %s: %s", tmp, o->bundle_out, strerror(errno));

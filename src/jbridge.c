@@ -250,7 +250,7 @@ static int parse_number_option(int c, options *o) {
         {OPT_SD_PEN, "--sd-pen", 1, UINT32_MAX, "a number from 1 to 4294967295"},
         {OPT_FAC_APP, "--facility-app", 0, 23, "0 to 23"},
         {OPT_FAC_AUDIT, "--facility-audit", 0, 23, "0 to 23"},
-        {OPT_MAX_LINE, "--max-line", 1, SIZE_MAX / 2, "a positive number of bytes"},
+        {OPT_MAX_LINE, "--max-line", 1, JB_CONFIG_MAX_LINE_LIMIT, "a number of bytes from 1 to 1073741824"},
         {OPT_MAX_PENDING, "--max-pending", 1, JB_PARTIAL_MAX_PENDING_LIMIT,
          "a number from 1 to " STRINGIFY(JB_PARTIAL_MAX_PENDING_LIMIT)},
     };
@@ -272,6 +272,7 @@ static int parse_option(int c, char **argv, options *o, int *sources) {
     jb_error err = {0};
     switch (c) {
     case 'D':
+        if (jb_config_check_value(JB_CONFIG_DIRECTORY, optarg, &err) < 0) return usage_error("--directory %s", err.msg);
         o->cfg.source.kind = JB_SOURCE_DIRECTORY;
         o->cfg.source.directory = optarg;
         (*sources)++;
@@ -281,6 +282,7 @@ static int parse_option(int c, char **argv, options *o, int *sources) {
         o->cfg.source.kind = JB_SOURCE_FILES;
         return push_option(&o->files, &o->n_files, optarg);
     case OPT_NAMESPACE:
+        if (jb_config_check_value(JB_CONFIG_NAMESPACE, optarg, &err) < 0) return usage_error("--namespace %s", err.msg);
         o->cfg.source.kind = JB_SOURCE_NAMESPACE;
         o->cfg.source.name_space = optarg;
         (*sources)++;
@@ -553,6 +555,7 @@ static int run(const options *o, run_ctx *ctx) {
         return r;
     }
     jb_bridge_set_gap_cb(b, jb_cli_report_gap, NULL);
+    jb_cli_report_unreadable(b);
     jb_resume_info info;
     r = position(o, b, &info);
     if (r >= 0) r = cut_back(ctx, o, &info);
@@ -609,6 +612,7 @@ int main(int argc, char **argv) {
         argv++;
     }
     int status = parse_args(argc, argv, &o);
+    if (status < 0 && jb_cli_check_paths(&o) < 0) status = EXIT_FAILURE; /* before reading */
     if (status < 0 && o.bundle) {
         struct sigaction sa = {.sa_handler = on_signal};
         sigemptyset(&sa.sa_mask);

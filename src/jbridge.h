@@ -36,3 +36,10 @@ int jb_cli_report_gap(const jb_gap *gap, void *userdata);
 /* jbridge bundle (jbridge-bundle.c): the records of o's time range into one .tar.gz. 0, or a
  * negative errno after saying why on standard error. */
 int jb_cli_bundle(const options *o);
+
+/* jbridge-check.c: the state file and the bundle's archive checked before anything is read (paths.h).
+ * 0, or a negative errno after saying why on standard error, naming the path. */
+int jb_cli_check_paths(const options *o);
+
+/* Say each journal file of the source that could not be opened (a warning: the others are read). */
+void jb_cli_report_unreadable(const jb_bridge *b);

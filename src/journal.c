@@ -8,6 +8,7 @@
 #include <systemd/sd-journal.h>
 
 #include "cursor.h"
+#include "journal-source.h"
 #include "settings.h"
 #include "timestamp.h"
 
@@ -30,6 +31,8 @@ struct jb_journal {
     /* latency: see jb_journal_wait */
     bool read_since_wait;  /* an entry was returned since the last wait */
     uint64_t active_until; /* CLOCK_MONOTONIC: until then, waits poll every JB_JOURNAL_POLL_USEC */
+    char **unreadable; /* the source's files that could not be opened (journal-source.h) */
+    size_t n_unreadable;
 };
 
 int jb_journal_open(const jb_source *src, jb_journal **ret, jb_error *err) {
@@ -75,13 +78,17 @@ int jb_journal_open(const jb_source *src, jb_journal **ret, jb_error *err) {
         jb_free(j);
         return jb_error_set(err, r, "cannot set the data threshold: %s", strerror(-r));
     }
-    /* sd_journal_open_directory() succeeds on a missing directory; tell the user instead of
-     * waiting forever on nothing. */
+    /* sd-journal skips what it cannot open silently (and a missing directory opens): name each such
+     * file, and fail when nothing at all could be opened, as journalctl does. */
+    r = jb__journal_check_source(j->j, src, &j->unreadable, &j->n_unreadable, err);
+    if (r < 0) {
+        jb_journal_free(j);
+        return r;
+    }
     if (src->kind == JB_SOURCE_DIRECTORY) {
         int fd = sd_journal_get_fd(j->j);
         if (fd < 0 && fd != -ENOENT) {
-            sd_journal_close(j->j);
-            jb_free(j);
+            jb_journal_free(j);
             return jb_error_set(err, fd, "cannot watch journal directory %s: %s", what, strerror(-fd));
         }
     }
@@ -97,6 +104,8 @@ jb_journal *jb_journal_free(jb_journal *j) {
     jb_free(j->matches);
     for (size_t i = 0; i < j->n_extra; i++) jb_free(j->extra[i]);
     jb_free(j->extra);
+    for (size_t i = 0; i < j->n_unreadable; i++) jb_free(j->unreadable[i]);
+    jb_free(j->unreadable);
     jb_free(j);
     return NULL;
 }
@@ -355,6 +364,14 @@ int jb_journal_wait(jb_journal *j, uint64_t timeout_usec, jb_error *err) {
 
 const char *jb_journal_last_cursor(const jb_journal *j) {
     return j->last_cursor.len ? j->last_cursor.data : NULL;
+}
+
+size_t jb_journal_n_unreadable(const jb_journal *j) {
+    return j->n_unreadable;
+}
+
+const char *jb_journal_unreadable(const jb_journal *j, size_t i) {
+    return i < j->n_unreadable ? j->unreadable[i] : NULL;
 }
 
 uint64_t jb_journal_invalidations(const jb_journal *j) {

@@ -27,7 +27,21 @@ typedef struct jb_source {
 
 typedef struct jb_journal jb_journal;
 
+/* Open the source. Journal files of the source that cannot be opened (permissions, truncated)
+ * are skipped and listed (jb_journal_unreadable()); when no file at all could be opened (a
+ * missing or empty directory, a namespace without files, every file unreadable), it fails, err
+ * naming the source and the first files: -ENOENT, or the first file's error (-EACCES...). */
 int jb_journal_open(const jb_source *src, jb_journal **ret, jb_error *err);
+
+/* Whether the source can be opened now, without opening it: for a directory, that it exists (a
+ * store may be created later: an adapter warns and retries rather than refusing the setting).
+ * 0, or a negative errno with err naming the directory. */
+int jb_journal_source_present(const jb_source *src, jb_error *err);
+
+/* The source's journal files that could not be opened when it was, each "PATH: reason";
+ * i < jb_journal_n_unreadable(j), borrowed until jb_journal_free(). */
+size_t jb_journal_n_unreadable(const jb_journal *j);
+const char *jb_journal_unreadable(const jb_journal *j, size_t i);
 jb_journal *jb_journal_free(jb_journal *j);
 
 /* Add an exact "FIELD=VALUE" match with journalctl's semantics (several values of one field: any;

@@ -26,7 +26,27 @@ int jb_outfile_open(jb_outfile *o, const char *path, jb_error *err) {
     /* standard output is never cut, even when it is a regular file: the shell opened it */
     o->cuttable = S_ISREG(st.st_mode) && !o->is_stdout;
     o->status = o->cuttable ? JB_OUTFILE_CUTTABLE : JB_OUTFILE_NOT_REGULAR;
+    o->check_line_end = S_ISREG(st.st_mode);
     return 0;
+}
+
+/* Whether the regular file o ends a line (or is empty): read its last byte through a descriptor
+ * of its own (o->fd is write-only; standard output through /proc). True when it cannot be told,
+ * or when standard output does not write at the file's end (opened without O_APPEND, 1<>file). */
+static bool ends_line(const jb_outfile *o) {
+    struct stat st;
+    char c = '\n';
+    if (fstat(o->fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0) return true;
+    if (o->is_stdout && lseek(o->fd, 0, SEEK_CUR) != st.st_size && !(fcntl(o->fd, F_GETFL) & O_APPEND)) return true;
+    int fd = open(o->is_stdout ? "/proc/self/fd/1" : o->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) return true;
+    struct stat st2;
+    /* the same file, still as long (another writer may append meanwhile: then it is not ours to judge) */
+    if (fstat(fd, &st2) < 0 || st2.st_dev != st.st_dev || st2.st_ino != st.st_ino ||
+        pread(fd, &c, 1, st.st_size - 1) != 1)
+        c = '\n';
+    close(fd);
+    return c == '\n';
 }
 
 bool jb_outfile_same(const jb_outfile *a, const jb_outfile *b) {
@@ -60,12 +80,24 @@ int jb_outfile_cut_back(jb_outfile *o, const jb_state_output *saved, bool start,
  * write cuts it back to the last whole record. */
 static int write_buffer(jb_outfile *o, jb_error *err) {
     if (o->buf.len == 0) return 0;
-    int r = jb_write_all(o->fd, o->buf.data, o->buf.len);
+    int r = 0;
+    if (o->check_line_end) {
+        o->check_line_end = false;
+        if (!ends_line(o)) {
+            r = jb_write_all(o->fd, "\n", 1);
+            if (r >= 0 && o->cuttable) o->length++;
+        }
+    }
+    if (r >= 0) r = jb_write_all(o->fd, o->buf.data, o->buf.len);
     if (r < 0) {
-        /* the buffer holds whole records only: the length before it ends a whole record */
-        if (o->cuttable) (void)!ftruncate(o->fd, (off_t)o->length);
+        /* the buffer holds whole records only: the length before it ends a whole record; a file
+         * that cannot be cut may end in half a record now: the next write begins a new line */
+        if (o->cuttable)
+            (void)!ftruncate(o->fd, (off_t)o->length);
+        else
+            o->check_line_end = true;
         jb_buf_reset(&o->buf);
-        return jb_error_set(err, r, "cannot write %s: %s", o->path, strerror(-r));
+        return jb_error_set(err, r, "cannot write %s: %s", o->is_stdout ? "standard output" : o->path, strerror(-r));
     }
     uint64_t expected = o->length + o->buf.len;
     jb_buf_reset(&o->buf);
@@ -88,7 +120,8 @@ int jb_outfile_flush(jb_outfile *o, bool durable, jb_error *err) {
     int r = write_buffer(o, err);
     if (r < 0) return r;
     if (durable && !o->is_stdout && fsync(o->fd) < 0 && errno != EINVAL)
-        return jb_error_set(err, -errno, "cannot sync %s: %s", o->path, strerror(errno));
+        return jb_error_set(err, -errno, "cannot sync %s: %s", o->is_stdout ? "standard output" : o->path,
+                            strerror(errno));
     return r;
 }
 

@@ -42,6 +42,7 @@ typedef struct jb_outfile {
     uint64_t dev, ino;
     bool cuttable; /* the length is known: jb_outfile_mark() records it */
     jb_outfile_status status;
+    bool check_line_end; /* before the next write: does the file end a line? (see jb_outfile_add) */
 } jb_outfile;
 
 /* Buffered bytes that make jb_outfile_add() write. */
@@ -63,6 +64,11 @@ bool jb_outfile_same(const jb_outfile *a, const jb_outfile *b);
 int jb_outfile_cut_back(jb_outfile *o, const jb_state_output *saved, bool start, uint64_t *ret_cut, jb_error *err);
 
 /* Add one whole record (line) of n bytes; writes the buffer once it holds JB_OUTFILE_BUFFER bytes.
+ * An output only ever gains whole records: a regular file that does not end a line when it is
+ * first written to (half a record an earlier run or another writer left, in a file that cannot be
+ * cut back, such as standard output redirected to a file) gets a newline first, so the half
+ * record stays one line of its own and never swallows the next record; so does a file that cannot
+ * be cut back after a failed write.
  * 0, 1 when o just stopped being cuttable (JB_OUTFILE_FOREIGN), or a negative errno with err set:
  * the write failed, and a cuttable file was cut back to its last whole record. */
 int jb_outfile_add(jb_outfile *o, const char *p, size_t n, jb_error *err);

@@ -111,7 +111,7 @@ typedef struct jb_record {
     const char *writer_uid;
     const char *writer_comm;
 
-    uint64_t time_usec; /* SYSLOG_TIMESTAMP, else _SOURCE_REALTIME_TIMESTAMP, else receive time */
+    uint64_t time_usec; /* SYSLOG_TIMESTAMP, else _SOURCE_REALTIME_TIMESTAMP, else receive time (jb_time_usable) */
     int severity;       /* 0-7 */
     int facility;       /* 0-23 from SYSLOG_FACILITY, or -1 when the entry had none (adapter default) */
 

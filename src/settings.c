@@ -73,6 +73,13 @@ int jb_config_check_value(jb_config_setting s, const char *value, jb_error *err)
         if (jb_message_kind_from_string(value, &k) == 0) return 0;
         return jb_error_set(err, -EINVAL, "'%s': expected line or inner", value);
     }
+    case JB_CONFIG_DIRECTORY:
+        return value[0] ? 0 : jb_error_set(err, -EINVAL, "needs a directory name");
+    case JB_CONFIG_NAMESPACE:
+        if (!value[0]) return jb_error_set(err, -EINVAL, "needs a namespace name");
+        if (strchr(value, '/') || strcmp(value, ".") == 0 || strcmp(value, "..") == 0)
+            return jb_error_set(err, -EINVAL, "'%s' is not a namespace name", value);
+        return 0;
     case JB_CONFIG_SOURCE:
     case JB_CONFIG_MAX_LINE:
     case JB_CONFIG_MAX_PENDING:
@@ -109,9 +116,9 @@ int jb_config_check(const jb_config *c, jb_config_setting *ret_setting, jb_error
         return r;
     }
     if ((r = check_list(JB_CONFIG_PATTERNS, c->patterns, c->n_patterns, ret_setting, err)) < 0) return r;
-    if (c->max_line < 1) {
+    if (c->max_line < 1 || c->max_line > JB_CONFIG_MAX_LINE_LIMIT) {
         *ret_setting = JB_CONFIG_MAX_LINE;
-        return jb_error_set(err, -EINVAL, "expected a positive number of bytes");
+        return jb_error_set(err, -EINVAL, "expected a number of bytes from 1 to %llu", JB_CONFIG_MAX_LINE_LIMIT);
     }
     if (c->max_pending < 1 || c->max_pending > JB_PARTIAL_MAX_PENDING_LIMIT) {
         *ret_setting = JB_CONFIG_MAX_PENDING;
@@ -130,6 +137,14 @@ int jb_config_check(const jb_config *c, jb_config_setting *ret_setting, jb_error
         return r;
     if (c->message && (r = jb_config_check_value(JB_CONFIG_MESSAGE, c->message, err)) < 0) {
         *ret_setting = JB_CONFIG_MESSAGE;
+        return r;
+    }
+    if (c->source.directory && (r = jb_config_check_value(JB_CONFIG_DIRECTORY, c->source.directory, err)) < 0) {
+        *ret_setting = JB_CONFIG_DIRECTORY;
+        return r;
+    }
+    if (c->source.name_space && (r = jb_config_check_value(JB_CONFIG_NAMESPACE, c->source.name_space, err)) < 0) {
+        *ret_setting = JB_CONFIG_NAMESPACE;
         return r;
     }
     return 0;

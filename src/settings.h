@@ -73,12 +73,17 @@ typedef enum jb_config_setting {
     JB_CONFIG_AUDIT_ANCHOR,     /* not "line-start" or "anywhere" */
     JB_CONFIG_CONTAINER_FIELDS, /* not a glob on journal field names (A-Z, 0-9, _ and *?[]!-) */
     JB_CONFIG_COMPONENTS,       /* an empty glob */
-    JB_CONFIG_MESSAGE           /* not "line" or "inner" */
+    JB_CONFIG_MESSAGE,          /* not "line" or "inner" */
+    JB_CONFIG_DIRECTORY,        /* source.directory empty */
+    JB_CONFIG_NAMESPACE,        /* source.name_space empty, or not a name (a '/', "." or "..") */
 } jb_config_setting;
+
+/* The longest max_line (1 GiB: rsyslog's message lengths are ints), for every adapter. */
+#define JB_CONFIG_MAX_LINE_LIMIT (1ULL << 30)
 
 /* Check one value of the list setting s (containers, images, matches, markers, patterns, trust,
  * audit containers, container fields, components), the profile name, the untrusted action, the
- * audit anchor or the message kind, for an adapter
+ * audit anchor, the message kind, the directory or the namespace, for an adapter
  * that checks values as it reads them. 0, or -EINVAL with err saying what is wrong without naming
  * the setting (e.g. "'x': expected FIELD=VALUE, FIELD made of A-Z, 0-9 and _", "needs a non-empty
  * text"), so that the adapter puts its own name for it first; -ENOMEM. */

@@ -5,6 +5,7 @@
  * and written with the civil-date arithmetic they share (plain arithmetic, no time zone lookup or
  * lock as in gmtime_r()/timegm()). */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -23,6 +24,18 @@ int jb_days_in_month(int y, int m);
 
 /* Length of an RFC 3339 UTC timestamp with microseconds: "2018-03-27T21:55:29.000000Z". */
 #define JB_RFC3339_LEN 27
+
+/* The last time an RFC 3339 timestamp (four-digit years) can hold: 9999-12-31T23:59:59.999999Z. */
+#define JB_TIME_MAX_USEC UINT64_C(253402300799999999)
+
+/* The one rule for record times, in both adapters: a time is usable when RFC 3339 can write it
+ * (1970 to 9999; times before 1970 never parse). An entry's time that is not (a forged or odd
+ * SYSLOG_TIMESTAMP or _SOURCE_REALTIME_TIMESTAMP) gives way to the next one (jb_entry_finish());
+ * when even the receive time is not, the command writes the NILVALUE and the module the time it
+ * reads the entry. */
+static inline bool jb_time_usable(uint64_t usec) {
+    return usec <= JB_TIME_MAX_USEC;
+}
 
 /* Write usec (microseconds since the epoch) as an RFC 3339 UTC timestamp with microseconds into
  * out: JB_RFC3339_LEN bytes and a NUL. 0, or -ERANGE for a time after 9999-12-31 (out

@@ -113,7 +113,7 @@ jb_is "$?" 2 "--follow with bundle: usage error"
 "$JBRIDGE" -D "$T/j/range" --since @0 2>"$T/err" >/dev/null
 jb_is "$? $(grep -c "belongs to 'jbridge bundle'" "$T/err")" "2 1" "--since without bundle: usage error"
 "$JBRIDGE" bundle -D "$T/j/range" --since @0 -o "$T/no/such/dir/b.tar.gz" 2>"$T/err"
-jb_is "$? $(grep -c 'cannot create' "$T/err")" "1 1" "unwritable output: exit 1 with the reason"
+jb_is "$? $(grep -c "archive $T/no/such/dir/b.tar.gz" "$T/err")" "1 1" "unwritable output: exit 1 before reading, naming the archive"
 "$JBRIDGE" bundle -D "$T/j/range" --since @0 --profile nomad -o "$T/e.tar.gz" 2>/dev/null
 jb_is "$?" 2 "unknown --profile: usage error"
 jb_is "$(find "$T" -maxdepth 1 -name 'e.tar.gz*' | wc -l)" 0 "no archive or temporary file left by failed runs"
