@@ -87,7 +87,8 @@ static void help(void) {
         "      --since=TIME         first record time to take (required)\n"
         "      --until=TIME         last record time to take (default: no limit)\n"
         "  -o, --output=FILE|-      the archive (.tar.gz) to write (required; -: standard output)\n"
-        "  TIME: \"2018-03-27 21:55:29\" (local), \"2018-03-27T21:55:29Z\", \"2018-03-27\", @EPOCH, now\n"
+        "  TIME: \"2018-03-27 21:55:29\" (local), \"2018-03-27T21:55:29Z\", \"2018-03-27\", \"21:55\",\n"
+        "        @EPOCH, now, today, yesterday, tomorrow, -1h, +5min, \"1h 30min ago\"\n"
         "\n"
         "Exit status: 0 on success, 1 on a runtime error, 2 on a usage error.\n",
         profiles);
@@ -340,7 +341,7 @@ static int parse_option(int c, char **argv, options *o, int *sources) {
 /* The bundle's own options, once all are read: GO_ON, or an exit status. */
 static int check_bundle(options *o) {
     static const char time_expected[] =
-        "expected a time such as \"2018-03-27 21:55:29\", \"2018-03-27T21:55:29Z\" or @1522187729";
+        "expected a time such as \"2018-03-27 21:55:29\", \"2018-03-27T21:55:29Z\", @1522187729, yesterday or -1h";
     if (o->follow || o->state || o->tail || strcmp(o->app_out, "-") != 0 || strcmp(o->audit_out, "-") != 0)
         return usage_error("bundle takes no --follow, --state, --tail, --app-out or --audit-out");
     if (!o->since) return usage_error("bundle needs --since");
