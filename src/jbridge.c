@@ -389,7 +389,8 @@ typedef struct run_ctx {
     const jb_format_opts *fmt;
     jb_buf line;
     int write_errno;
-    bool state_failing; /* following: the last state save failed (said once, retried at each checkpoint) */
+    bool state_failing;   /* following: the last state save failed (said once, retried at each checkpoint) */
+    jb_cli_report report; /* progress and summary on a terminal (jbridge-report.c) */
 } run_ctx;
 
 static int write_record(const jb_record *rec, void *userdata) {
@@ -401,7 +402,10 @@ static int write_record(const jb_record *rec, void *userdata) {
     r = jb_outfile_add(ctx->out[rec->stream == JB_STREAM_AUDIT], ctx->line.data, ctx->line.len, &err);
     if (r < 0) {
         ctx->write_errno = -r;
+        jb_cli_report_clear();
         fprintf(stderr, "jbridge: %s\n", err.msg);
+    } else {
+        jb_cli_report_record(&ctx->report, rec);
     }
     return r < 0 ? r : 0;
 }
@@ -411,6 +415,7 @@ int jb_cli_report_gap(const jb_gap *gap, void *userdata) {
     (void)userdata;
     char msg[512];
     jb_gap_describe(gap, msg, sizeof msg);
+    jb_cli_report_clear();
     fprintf(stderr, "jbridge: warning: gap: %s\n", msg);
     return 0;
 }
@@ -540,6 +545,7 @@ static int run(const options *o, run_ctx *ctx) {
             break;
         }
         since_save += (uint64_t)n;
+        jb_cli_report_progress(&ctx->report, jb_bridge_stats(b), n == 0 && o->follow ? "(following)" : NULL);
         if (since_save >= SAVE_EVERY_ENTRIES || (n == 0 && since_save > 0)) {
             r = save_state(ctx, o, b);
             if (r < 0) {
@@ -567,6 +573,7 @@ static int run(const options *o, run_ctx *ctx) {
     } else if (r >= 0) {
         r = save_state(ctx, o, b);
     }
+    if (r >= 0) jb_cli_report_summary(&ctx->report, jb_bridge_stats(b), jb_cli_stop_requested ? "stopped" : "done");
     jb_bridge_free(b);
     return r;
 }
@@ -592,6 +599,7 @@ int main(int argc, char **argv) {
         jb_sd_cache sd_cache = {0};
         o.fmt.sd_cache = &sd_cache;
         run_ctx ctx = {.fmt = &o.fmt, .out = {&ctx.files[0], &ctx.files[1]}};
+        jb_cli_report_init(&ctx.report, "jbridge", !strcmp(o.app_out, "-") || !strcmp(o.audit_out, "-"));
         jb_error err = {0};
         if (jb_outfile_open(&ctx.files[0], o.app_out, &err) < 0 ||
             jb_outfile_open(&ctx.files[1], o.audit_out, &err) < 0) {
