@@ -48,20 +48,30 @@ static int bundle_open_out(const char *path, char *tmp, size_t n) {
     return fd;
 }
 
-static int bundle_read(const options *o, jb_bridge *b, jb_bundle *bundle, bool progress, jb_error *err) {
+/* The bundle's record callback, counting what it takes (records outside the range are not). */
+typedef struct bundle_ctx {
+    jb_bundle *bundle;
+    jb_cli_report *report;
+} bundle_ctx;
+
+static int take_record(const jb_record *rec, void *userdata) {
+    bundle_ctx *c = userdata;
+    uint64_t before = jb_bundle_records(c->bundle);
+    int r = jb_bundle_add(rec, c->bundle);
+    if (r >= 0 && jb_bundle_records(c->bundle) > before) jb_cli_report_record(c->report, rec);
+    return r;
+}
+
+static int bundle_read(const options *o, jb_bridge *b, bundle_ctx *ctx, jb_error *err) {
     int r = jb_bridge_seek_realtime(b, o->since_usec, err);
     while (r >= 0) {
-        int n = jb_bridge_process(b, SAVE_EVERY_ENTRIES, jb_bundle_add, bundle, err);
+        int n = jb_bridge_process(b, SAVE_EVERY_ENTRIES, take_record, ctx, err);
         if (n < 0) return n;
-        if (progress)
-            fprintf(stderr, "\rjbridge bundle: %llu entries read, %llu records taken",
-                    (unsigned long long)jb_bridge_stats(b)->entries_read,
-                    (unsigned long long)jb_bundle_records(bundle));
+        jb_cli_report_progress(ctx->report, jb_bridge_stats(b), NULL);
         if (jb_cli_stop_requested) return jb_error_set(err, -EINTR, "interrupted: no archive written");
         if (n == 0) break;
     }
-    if (r >= 0) r = jb_bridge_flush(b, jb_bundle_add, bundle, err);
-    if (progress) fputc('\n', stderr);
+    if (r >= 0) r = jb_bridge_flush(b, take_record, ctx, err);
     return r;
 }
 
@@ -70,7 +80,8 @@ int jb_cli_bundle(const options *o) {
     jb_bundle_opts bo = {.since_usec = o->since_usec, .until_usec = o->until_usec, .fmt = o->fmt};
     jb_bundle *bundle = NULL;
     jb_bridge *b = NULL;
-    bool progress = isatty(STDERR_FILENO);
+    jb_cli_report report;
+    jb_cli_report_init(&report, "jbridge bundle", strcmp(o->bundle_out, "-") == 0);
     char tmp[PATH_MAX], source[PATH_MAX + 32], host[256] = "";
     int fd = -1;
 
@@ -79,7 +90,8 @@ int jb_cli_bundle(const options *o) {
     if (r >= 0) {
         jb_bridge_set_gap_cb(b, jb_cli_report_gap, NULL);
         jb_cli_report_unreadable(b);
-        r = bundle_read(o, b, bundle, progress, &err);
+        bundle_ctx ctx = {.bundle = bundle, .report = &report};
+        r = bundle_read(o, b, &ctx, &err);
         const char *dir;
         int e = jb_bundle_spool_error(bundle, &dir);
         if (r < 0 && e < 0) r = jb_error_set(&err, e, "cannot spool records in %s (TMPDIR): %s", dir, strerror(-e));
@@ -105,11 +117,14 @@ int jb_cli_bundle(const options *o) {
             r = jb_error_set(&err, -errno, "cannot rename %s to %s: %s", tmp, o->bundle_out, strerror(errno));
         if (r < 0 && tmp[0]) unlink(tmp);
     }
-    if (r < 0)
+    if (r < 0) {
+        jb_cli_report_clear();
         fprintf(stderr, "jbridge: %s\n", err.msg);
-    else if (progress)
-        fprintf(stderr, "jbridge bundle: wrote %s: %llu records\n", o->bundle_out,
-                (unsigned long long)jb_bundle_records(bundle));
+    } else if (b) {
+        char done[PATH_MAX + 8];
+        snprintf(done, sizeof done, "wrote %s", o->bundle_out);
+        jb_cli_report_summary(&report, jb_bridge_stats(b), done);
+    }
     jb_bridge_free(b);
     jb_bundle_free(bundle);
     return r;

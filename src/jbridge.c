@@ -91,7 +91,8 @@ static void help(void) {
         "      --since=TIME         first record time to take (required)\n"
         "      --until=TIME         last record time to take (default: no limit)\n"
         "  -o, --output=FILE|-      the archive (.tar.gz) to write (required; -: standard output)\n"
-        "  TIME: \"2018-03-27 21:55:29\" (local), \"2018-03-27T21:55:29Z\", \"2018-03-27\", @EPOCH, now\n"
+        "  TIME: \"2018-03-27 21:55:29\" (local), \"2018-03-27T21:55:29Z\", \"2018-03-27\", \"21:55\",\n"
+        "        @EPOCH, now, today, yesterday, tomorrow, -1h, +5min, \"1h 30min ago\"\n"
         "\n"
         "Exit status: 0 on success, 1 on a runtime error, 2 on a usage error.\n",
         profiles);
@@ -362,7 +363,7 @@ static int parse_option(int c, char **argv, options *o, int *sources) {
 /* The bundle's own options, once all are read: GO_ON, or an exit status. */
 static int check_bundle(options *o) {
     static const char time_expected[] =
-        "expected a time such as \"2018-03-27 21:55:29\", \"2018-03-27T21:55:29Z\" or @1522187729";
+        "expected a time such as \"2018-03-27 21:55:29\", \"2018-03-27T21:55:29Z\", @1522187729, yesterday or -1h";
     if (o->follow || o->state || o->tail || strcmp(o->app_out, "-") != 0 || strcmp(o->audit_out, "-") != 0)
         return usage_error("bundle takes no --follow, --state, --tail, --app-out or --audit-out");
     if (!o->since) return usage_error("bundle needs --since");
@@ -410,7 +411,8 @@ typedef struct run_ctx {
     const jb_format_opts *fmt;
     jb_buf line;
     int write_errno;
-    bool state_failing; /* following: the last state save failed (said once, retried at each checkpoint) */
+    bool state_failing;   /* following: the last state save failed (said once, retried at each checkpoint) */
+    jb_cli_report report; /* progress and summary on a terminal (jbridge-report.c) */
 } run_ctx;
 
 static int write_record(const jb_record *rec, void *userdata) {
@@ -422,7 +424,10 @@ static int write_record(const jb_record *rec, void *userdata) {
     r = jb_outfile_add(ctx->out[rec->stream == JB_STREAM_AUDIT], ctx->line.data, ctx->line.len, &err);
     if (r < 0) {
         ctx->write_errno = -r;
+        jb_cli_report_clear();
         fprintf(stderr, "jbridge: %s\n", err.msg);
+    } else {
+        jb_cli_report_record(&ctx->report, rec);
     }
     return r < 0 ? r : 0;
 }
@@ -432,6 +437,7 @@ int jb_cli_report_gap(const jb_gap *gap, void *userdata) {
     (void)userdata;
     char msg[512];
     jb_gap_describe(gap, msg, sizeof msg);
+    jb_cli_report_clear();
     fprintf(stderr, "jbridge: warning: gap: %s\n", msg);
     return 0;
 }
@@ -568,6 +574,7 @@ static int run(const options *o, run_ctx *ctx) {
             break;
         }
         since_save += (uint64_t)n;
+        jb_cli_report_progress(&ctx->report, jb_bridge_stats(b), n == 0 && o->follow ? "(following)" : NULL);
         if (since_save >= SAVE_EVERY_ENTRIES || (n == 0 && since_save > 0)) {
             r = save_state(ctx, o, b);
             if (r < 0) {
@@ -597,6 +604,7 @@ static int run(const options *o, run_ctx *ctx) {
     } else if (r >= 0) {
         r = save_state(ctx, o, b);
     }
+    if (r >= 0) jb_cli_report_summary(&ctx->report, jb_bridge_stats(b), jb_cli_stop_requested ? "stopped" : "done");
     jb_bridge_free(b);
     return r;
 }
@@ -623,6 +631,7 @@ int main(int argc, char **argv) {
         jb_sd_cache sd_cache = {0};
         o.fmt.sd_cache = &sd_cache;
         run_ctx ctx = {.fmt = &o.fmt, .out = {&ctx.files[0], &ctx.files[1]}};
+        jb_cli_report_init(&ctx.report, "jbridge", !strcmp(o.app_out, "-") || !strcmp(o.audit_out, "-"));
         jb_error err = {0};
         if (jb_outfile_open(&ctx.files[0], o.app_out, &err) < 0 ||
             jb_outfile_open(&ctx.files[1], o.audit_out, &err) < 0) {

@@ -43,3 +43,26 @@ int jb_cli_check_paths(const options *o);
 
 /* Say each journal file of the source that could not be opened (a warning: the others are read). */
 void jb_cli_report_unreadable(const jb_bridge *b);
+/* The progress line and the summary (jbridge-report.c): only when standard error is a terminal. */
+typedef struct jb_cli_report {
+    const char *what;    /* the line's prefix: "jbridge", "jbridge bundle" */
+    bool tty;            /* standard error is a terminal: otherwise every call does nothing */
+    bool progress;       /* ... and standard output is not one that records go to */
+    bool shown;          /* a progress line is on the terminal */
+    uint64_t start;      /* CLOCK_MONOTONIC usec, for the summary's duration */
+    uint64_t last;       /* ... of the last progress line */
+    uint64_t records[2]; /* records written (taken, for a bundle): application, audit */
+    uint64_t flagged;    /* ... of which flagged in jbridge@PEN: malformed audit, incomplete or cut line */
+} jb_cli_report;
+
+/* uses_stdout: records (or the archive) go to standard output ("-"). */
+void jb_cli_report_init(jb_cli_report *r, const char *what, bool uses_stdout);
+/* Count a record written (or taken into a bundle). */
+void jb_cli_report_record(jb_cli_report *r, const jb_record *rec);
+/* Rewrite the progress line (at most every 250 ms), state (may be NULL) after the counts. */
+void jb_cli_report_progress(jb_cli_report *r, const jb_stats *st, const char *state);
+/* Erase the progress line, before a warning is printed. */
+void jb_cli_report_clear(void);
+/* The one-line summary: "WHAT: [DONE: ]N entries read; records: app N, audit N; flagged N,
+ * untrusted N, gaps N (S s)". */
+void jb_cli_report_summary(jb_cli_report *r, const jb_stats *st, const char *done);

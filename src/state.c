@@ -232,8 +232,10 @@ int jb_state_remove_stale(const char *path, jb_error *err) {
     while ((de = readdir(d)) != NULL) {
         struct stat st;
         if (!is_own_temp(de->d_name, base, base_len)) continue;
-        /* only regular files: a link or anything else with such a name is not ours */
+        /* only regular files: a link or anything else with such a name is not ours; nor is a file
+         * of another user (in a shared sticky directory root could otherwise remove it) */
         if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode)) continue;
+        if (st.st_uid != geteuid()) continue;
         if (unlinkat(dfd, de->d_name, 0) == 0)
             removed++;
         else if (errno != ENOENT && r == 0)

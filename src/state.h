@@ -57,11 +57,12 @@ int jb_state_set_aside(const char *path, jb_error *err);
 
 /* Remove the temporary files a save interrupted by a crash left beside path: regular files in
  * path's directory named exactly "<file name of path>.tmp.<16 lowercase hex digits>" (the names
- * jb_state_write() uses; symbolic links and other types with such a name are left alone, nothing is
- * followed). jb_state_read() calls it first, ignoring its errors. A state file has one writer at a
- * time: a save running concurrently in another process could lose its temporary file (it fails
- * and is retried). Returns the number removed, or a negative errno with err set (the first
- * failure; the others are still tried). */
+ * jb_state_write() uses) and owned by the effective user (symbolic links, other types and other
+ * users' files with such a name are left alone, nothing is followed: in a shared sticky directory
+ * root would otherwise remove another user's file). jb_state_read() calls it first, ignoring its
+ * errors. A state file has one writer at a time: a save running concurrently in another process
+ * could lose its temporary file (it fails and is retried). Returns the number removed, or a
+ * negative errno with err set (the first failure; the others are still tried). */
 int jb_state_remove_stale(const char *path, jb_error *err);
 
 /* Save s atomically (seq lines only when not 0, out lines only when set), durably:

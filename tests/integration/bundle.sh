@@ -93,7 +93,9 @@ jb_is "$(TZ=UTC "$JBRIDGE" bundle -D "$T/j/range" --since 2018-03-28 -o "$T/empt
 if command -v script >/dev/null 2>&1; then
     script -qec "'$JBRIDGE' bundle -D '$T/j/range' --since @0 -o '$T/tty.tar.gz'" /dev/null >"$T/tty.out" 2>&1
     jb_ok "progress on standard error when it is a terminal" grep -q 'entries read' "$T/tty.out"
-    jb_ok "summary line on a terminal" grep -q "wrote $T/tty.tar.gz: 8 records" "$T/tty.out"
+    sum=$(sed -n "s|.*wrote $T/tty.tar.gz: [0-9]* entries read; records: app \([0-9]*\), audit \([0-9]*\);.*|\1 + \2|p" "$T/tty.out")
+    jb_is "$((${sum:-0}))" 8 \
+        "summary line on a terminal: the 8 records, per stream"
 else
     jb_skip "progress on a terminal" "no script(1)"
     jb_skip "summary line on a terminal" "no script(1)"

@@ -135,8 +135,70 @@ jb_is "$(/usr/bin/jbridge --version 2>&1 | head -n 1)" "jbridge $(sed -n 's/^AC_
 jb_is "$(man -w jbridge 2>&1)" /usr/share/man/man1/jbridge.1.gz "man -w jbridge"
 jb_is "$(man -w 7 jbridge-rsyslog 2>&1)" /usr/share/man/man7/jbridge-rsyslog.7.gz "man -w 7 jbridge-rsyslog"
 
+
+# What an operator would otherwise write by hand (issue 18): the service, its user, the logrotate
+# configuration for /var/log/tfe, the Cloudify logrotate example and the security page where the
+# installed README's links find it.
+unit=/lib/systemd/system/jbridge.service
+[ -e "$unit" ] || unit=/usr/lib/systemd/system/jbridge.service
+for f in "$unit" /usr/lib/sysusers.d/$PKG.conf /etc/logrotate.d/$PKG "$ex/cloudify-logrotate" \
+    /usr/share/doc/$PKG/README.md /usr/share/doc/$PKG/doc/security.md; do
+    if [ -f "$f" ]; then jb_pass "installed: $f"; else jb_fail "installed: $f"; fi
+done
+# every relative link of the installed README to doc/ and examples/ finds its file
+missing=$(grep -o '](\(doc\|examples\)/[^)#]*' /usr/share/doc/$PKG/README.md | sed 's/^](//' | sort -u |
+    grep -v '^doc/HACKING.md$' | while read -r l; do [ -e "/usr/share/doc/$PKG/$l" ] || echo "$l"; done)
+jb_is "$missing" "" "the installed README's links to doc/ and examples/ (doc/security.md among them) resolve"
+jb_is "$(id -nG jbridge 2>&1 | tr ' ' '\n' | grep -cx systemd-journal)" 1 \
+    "the service's user jbridge exists (systemd-sysusers) and is in systemd-journal"
+if command -v systemd-analyze >/dev/null 2>&1; then
+    out=$(systemd-analyze verify "$unit" 2>&1)
+    jb_is "$? $out" "0 " "systemd-analyze verify $unit: no error, no warning"
+else
+    jb_skip "systemd-analyze verify $unit" "no systemd-analyze"
+fi
+jb_is "$(systemctl is-enabled jbridge.service 2>/dev/null)" disabled "jbridge.service is installed disabled"
+# the unit's command line is one jbridge accepts: run as the unit runs it (its user, its
+# arguments, JBRIDGE_OPTS split on blanks), without --follow, over a journal file and with the
+# state and outputs in a directory of that user
+execstart=$(sed -n 's/^ExecStart=//p' "$unit")
+opts=$(sed -n 's/^Environment="JBRIDGE_OPTS=\(.*\)"$/\1/p' "$unit")
+mkdir -p "$JB_TMP/svc" && chown jbridge: "$JB_TMP/svc" && chmod 0755 "$JB_TMP"
+jb_export_to_journal "$JB_FIXTURES/containers.export" "$JB_TMP/svc"
+chown jbridge: "$JB_TMP/svc"/*
+# shellcheck disable=SC2086
+set -- $(printf '%s\n' "${execstart/\$JBRIDGE_OPTS/$opts}" | sed -e 's| --follow||' \
+    -e "s|/var/lib/jbridge/|$JB_TMP/svc/|; s|/var/log/tfe/|$JB_TMP/svc/|g")
+(umask 0077 && setpriv --reuid=jbridge --regid=jbridge --init-groups "$@" --file="$JB_TMP/svc/x.journal") \
+    >"$JB_TMP/svc.log" 2>&1
+jb_is "$? $(stat -c '%U %a' "$JB_TMP/svc/jbridge.state" "$JB_TMP/svc/audit.log" 2>&1 | sort -u | tr '\n' ' ')" \
+    "0 jbridge 600 " "the unit's ExecStart, as its user with its UMask: exit 0, state and audit output 0600" ||
+    jb_diag "$* => $(cat "$JB_TMP/svc.log")"
+
+# The logrotate configuration: logrotate -d parses it and selects both files; a real forced
+# rotation (paths under $JB_TMP, the restart of the writers left out) creates audit.log 0600 and
+# app.log 0640 again, owned as before.
+lr=/etc/logrotate.d/$PKG
+logrotate -d -s "$JB_TMP/lr.state" "$lr" >"$JB_TMP/lr-d.log" 2>&1
+jb_is "$? $(grep -c -E 'considering log /var/log/tfe/(app|audit).log' "$JB_TMP/lr-d.log")" "0 2" \
+    "logrotate -d $lr: parses, considers /var/log/tfe/app.log and audit.log" || jb_diag "$(cat "$JB_TMP/lr-d.log")"
+mkdir -p "$JB_TMP/tfe"
+sed -e "s|/var/log/tfe/|$JB_TMP/tfe/|g" -e '/postrotate/,/endscript/d' "$lr" >"$JB_TMP/lr.conf"
+for f in app audit; do
+    (umask 077 && echo "a line" >"$JB_TMP/tfe/$f.log")
+    chown jbridge:jbridge "$JB_TMP/tfe/$f.log"
+done
+for i in 1 2 3; do
+    logrotate -f -s "$JB_TMP/lr.state" "$JB_TMP/lr.conf" >"$JB_TMP/lr.log" 2>&1 || jb_diag "$(cat "$JB_TMP/lr.log")"
+    for f in app audit; do echo "line $i" >>"$JB_TMP/tfe/$f.log"; done
+done
+jb_is "$(cd "$JB_TMP/tfe" && stat -c '%n %U %a' app.log audit.log app.log.1 audit.log.1 | tr '\n' ' ')" \
+    "app.log jbridge 640 audit.log jbridge 600 app.log.1 jbridge 640 audit.log.1 jbridge 600 " \
+    "after 3 forced rotations: audit.log 0600, app.log 0640, owner kept"
+
 jb_ok "dpkg --purge removes the package" dpkg --purge "$PKG"
-for f in "$moddir/imjbridge.so" "$moddir/mmjbridge.so" /usr/bin/jbridge /usr/share/man/man1/jbridge.1.gz "$ex"; do
+for f in "$moddir/imjbridge.so" "$moddir/mmjbridge.so" /usr/bin/jbridge /usr/share/man/man1/jbridge.1.gz "$ex" \
+    "$unit" /etc/logrotate.d/$PKG; do
     if [ -e "$f" ]; then jb_fail "gone after purge: $f"; else jb_pass "gone after purge: $f"; fi
 done
 jb_done
