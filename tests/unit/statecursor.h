@@ -13,7 +13,9 @@ static inline int load_cursor(const char *path, char **ret_cursor, jb_error *err
     jb_state s = {0};
     int r = jb_state_read(path, &s, err);
     if (r < 0) return r;
-    *ret_cursor = s.cursor;
+    *ret_cursor = s.cursor; /* the rest (a read= cursor, seal lines) is not asked for */
+    s.cursor = NULL;
+    jb_state_done(&s);
     return 0;
 }
 
