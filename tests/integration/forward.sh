@@ -2,8 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # Edge to central, streams kept apart, on loopback with two real rsyslogd.
 # The edge runs examples/edge-forwarding.conf (imjbridge on a real journald in this private mount
-# namespace; audit over TLS with octet-counted framing, application over RELP with TLS; disk-
-# assisted action queues, resumeRetryCount -1); the central server runs
+# namespace; both streams over RELP with TLS, two connections; disk-assisted action queues, resumeRetryCount -1); the central server runs
 # examples/central-server.conf (imtcp+gtls, imrelp, mmjbridge, per-host per-stream files, and
 # imjbridge over a systemd-journal-remote directory). Only paths, ports and the target address
 # are changed. jb-write writes steadily at the edge; the central server is killed with SIGKILL
@@ -104,9 +103,9 @@ jb_on_cleanup "kill -TERM $WRITER 2>/dev/null"
 
 # SIGKILL the central server once a part of the stream went through, keep writing, start it again
 if jb_wait_for "[ \$(A_SEQ | wc -l) -ge $((N_AUDIT / 5)) ]" 60; then
-    jb_pass "the central server receives audit records over TLS"
+    jb_pass "the central server receives audit records over RELP"
 else
-    jb_fail "the central server receives audit records over TLS"
+    jb_fail "the central server receives audit records over RELP"
     jb_diag "$(tail -n 20 "$T/central.log" "$T/edge.log")"
 fi
 kill -KILL "$CENTRAL"
@@ -130,7 +129,7 @@ a_recv=$(A_SEQ | wc -l | tr -d ' ')
 a_uniq=$(A_SEQ | uniq_count)
 p_recv=$(P_SEQ | wc -l | tr -d ' ')
 p_uniq=$(P_SEQ | uniq_count)
-jb_diag "audit (TLS):  sent $N_AUDIT, received $a_recv, lost $((N_AUDIT - a_uniq)), dup $((a_recv - a_uniq)) (central killed after $at_kill)"
+jb_diag "audit (RELP): sent $N_AUDIT, received $a_recv, lost $((N_AUDIT - a_uniq)), dup $((a_recv - a_uniq)) (central killed after $at_kill)"
 jb_diag "app (RELP):   sent $N_APP, received $p_recv, lost $((N_APP - p_uniq)), dup $((p_recv - p_uniq))"
 jb_is "$((N_AUDIT - a_uniq))" 0 "no audit record lost across a SIGKILL of the central server"
 jb_is "$(A_SEQ | sort -n -u | md5sum)" "$(seq 1 $N | awk -v k=$K '$1 % k == 0' | md5sum)" \
