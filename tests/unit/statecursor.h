@@ -14,6 +14,8 @@ static inline int load_cursor(const char *path, char **ret_cursor, jb_error *err
     int r = jb_state_read(path, &s, err);
     if (r < 0) return r;
     *ret_cursor = s.cursor;
+    s.cursor = NULL;
+    jb_state_done(&s);
     return 0;
 }
 
