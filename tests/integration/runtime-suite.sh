@@ -124,10 +124,26 @@ T1=$(date -u +%Y-%m-%dT%H:%M:%S)
 bad=$(cat "$JB_TMP/oneshot.out" | cut -d' ' -f2 | cut -c1-19 | awk -v a="$T0" -v b="$T1" '$0 < a || $0 > b' | wc -l)
 jb_is "$bad" 0 "one-shot: every record's time is the container's write time"
 
-# the fields the runtime wrote for the pieces of a split line, for the record
-jb_diag "$RT_NAME: the entries of the 32768-byte line (MESSAGE cut to 40 bytes):"
-jb_diag "$(journalctl -o export CONTAINER_NAME=tfe-nginx 2>/dev/null | LC_ALL=C awk '/^MESSAGE=Y/ || p { p = 1 } /^$/ { if (p) n++; if (n >= 3) exit } 1' |
-    LC_ALL=C grep -a -v -E '^(__|_BOOT_ID|_MACHINE_ID|_HOSTNAME|_CAP_|_RUNTIME_SCOPE|_CMDLINE|_PID|_SYSTEMD)' | cut -c1-48 | tail -n 45)"
+# the fields the runtime wrote for the pieces of a split line, for the record (with the figures)
+jb_diag "lines written in all: $total"
+jb_diag "$RT_NAME: the entries of the 32768-byte line (journalctl -o json; MESSAGE as its length):"
+jb_diag "$(journalctl --all -o json CONTAINER_NAME=tfe-nginx 2>/dev/null | python3 -c '
+import json, sys
+skip = ("__", "_BOOT_ID", "_MACHINE_ID", "_HOSTNAME", "_CAP_", "_RUNTIME_SCOPE", "_CMDLINE", "_PID", "_SYSTEMD")
+taking = False
+for line in sys.stdin:
+    e = json.loads(line)
+    m = e.get("MESSAGE") or ""
+    m = bytes(m) if isinstance(m, list) else m.encode()
+    if m.startswith(b"Y"):
+        taking = True
+    elif not taking:
+        continue
+    print(" ".join("%s=%s" % (k, v) for k, v in sorted(e.items()) if not k.startswith(skip) and k != "MESSAGE"),
+          "MESSAGE=<%d bytes%s>" % (len(m), ", ends in \\n" if m.endswith(b"\n") else ""))
+    if not m.startswith(b"Y"):
+        break
+' 2>&1)"
 
 # imjbridge's position advanced past the unfinished lines: after a restart only a new line comes
 if [ -n "$RS_PID" ]; then
