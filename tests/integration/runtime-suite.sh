@@ -31,6 +31,17 @@ rt import "$JB_TMP/rootfs.tar" jbtest/tfe:v1 >/dev/null 2>&1 || jb_bail_out "$RT
 FOLLOW=$!
 jb_on_cleanup "kill -TERM $FOLLOW 2>/dev/null"
 RS_PID=
+rs_start() {
+    rm -f "$JB_TMP/rsyslogd.pid"
+    "$RSYSLOGD" -n -f "$JB_TMP/rsyslog.conf" -i "$JB_TMP/rsyslogd.pid" >>"$JB_TMP/rsyslogd.log" 2>&1 &
+    RS_PID=$!
+    jb_on_cleanup "kill -TERM $RS_PID 2>/dev/null"
+    jb_wait_for "test -s '$JB_TMP/rsyslogd.pid'" 60 || jb_diag "rsyslogd wrote no pid file"
+}
+rs_stop() {
+    kill -TERM "$RS_PID"
+    jb_wait_pid_exit "$RS_PID" 60 || true
+}
 if [ -n "$HAVE_RSYSLOG" ]; then
     mkdir -p "$JB_TMP/work"
     cat >"$JB_TMP/rsyslog.conf" <<EOC
@@ -40,10 +51,7 @@ ruleset(name="app") { action(type="omfile" file="$JB_TMP/rs.app" template="RSYSL
 ruleset(name="audit") { action(type="omfile" file="$JB_TMP/rs.audit" template="RSYSLOG_SyslogProtocol23Format") }
 input(type="imjbridge" ruleset="app" audit.ruleset="audit" containers=["tfe-*"])
 EOC
-    "$RSYSLOGD" -n -f "$JB_TMP/rsyslog.conf" -i "$JB_TMP/rsyslogd.pid" >"$JB_TMP/rsyslogd.log" 2>&1 &
-    RS_PID=$!
-    jb_on_cleanup "kill -TERM $RS_PID 2>/dev/null"
-    jb_wait_for "test -s '$JB_TMP/rsyslogd.pid'" 60 || jb_diag "rsyslogd wrote no pid file"
+    rs_start
 fi
 
 run() { # run NAME [run options] -- KIND [N]: a container of the image, in the foreground
@@ -112,8 +120,7 @@ check follow "$JB_TMP/follow.app" "$JB_TMP/follow.audit"
 
 if [ -n "$RS_PID" ]; then
     jb_wait_for "[ \$(count $JB_TMP/rs.app $JB_TMP/rs.audit) -ge $total ]" 60 || true
-    kill -TERM "$RS_PID"
-    jb_wait_pid_exit "$RS_PID" 60 || true
+    rs_stop
     check imjbridge "$JB_TMP/rs.app" "$JB_TMP/rs.audit"
 else
     jb_skip "imjbridge" "rsyslogd or imjbridge.so missing"
@@ -148,14 +155,34 @@ for line in sys.stdin:
 # imjbridge's position advanced past the unfinished lines: after a restart only a new line comes
 if [ -n "$RS_PID" ]; then
     before=$(cat "$JB_TMP/rs.app" "$JB_TMP/rs.audit" | wc -l)
-    "$RSYSLOGD" -n -f "$JB_TMP/rsyslog.conf" -i "$JB_TMP/rsyslogd.pid" >>"$JB_TMP/rsyslogd.log" 2>&1 &
-    RS_PID=$!
-    jb_wait_for "test -s '$JB_TMP/rsyslogd.pid'" 60 || jb_diag "rsyslogd wrote no pid file"
+    rs_start
     rt run "${RT_RUN[@]}" --name tfe-mark jbtest/tfe:v1 /bin/sh /bin/tfe-writer.sh tfe-mark fast 1 >/dev/null 2>&1
     jb_wait_for "grep -q 'tfe-mark fast 1' '$JB_TMP/rs.app'" 60 || jb_diag "the marker line did not arrive"
-    kill -TERM "$RS_PID"
-    jb_wait_pid_exit "$RS_PID" 60 || true
+    rs_stop
     jb_is "$(cat "$JB_TMP/rs.app" "$JB_TMP/rs.audit" | wc -l)" $((before + 1)) \
         "imjbridge: after a restart only the new line is delivered"
+
+    # stopped while an unterminated line is pending (younger than 5 s), with lines after it: the
+    # restart reads again from before that line but delivers each line once (the state's read=)
+    rs_start
+    rt run "${RT_RUN[@]}" --name tfe-pend jbtest/tfe:v1 /bin/sh /bin/tfe-writer.sh tfe-pend unterminated >/dev/null 2>&1
+    rt run "${RT_RUN[@]}" --name tfe-after jbtest/tfe:v1 /bin/sh /bin/tfe-writer.sh tfe-after fast 5 >/dev/null 2>&1
+    jb_wait_for "grep -q 'tfe-after fast 5' '$JB_TMP/rs.app'" 60 || jb_diag "the lines after did not arrive"
+    rs_stop
+    if grep -q -s '^read=' "$JB_TMP"/work/*; then
+        jb_diag "imjbridge: stopped with the unterminated line pending (state has read=)"
+    else
+        jb_diag "imjbridge: the unterminated line had already expired at the stop"
+    fi
+    rs_start
+    rt run "${RT_RUN[@]}" --name tfe-mark2 jbtest/tfe:v1 /bin/sh /bin/tfe-writer.sh tfe-mark2 fast 1 >/dev/null 2>&1
+    jb_wait_for "grep -q 'tfe-pend last words' '$JB_TMP/rs.app' && grep -q 'tfe-mark2 fast 1' '$JB_TMP/rs.app'" 60 ||
+        jb_diag "the unterminated line or the marker did not arrive"
+    rs_stop
+    got=$(for l in 'tfe-pend first line' 'tfe-pend last words without a newline' 'tfe-after fast 1' 'tfe-after fast 2' \
+        'tfe-after fast 3' 'tfe-after fast 4' 'tfe-after fast 5' 'tfe-mark2 fast 1'; do
+        grep -a -c -F "] $l" "$JB_TMP/rs.app"
+    done | tr '\n' ' ')
+    jb_is "$got" "1 1 1 1 1 1 1 1 " "imjbridge: a restart with a line pending delivers every line once"
 fi
 jb_done
