@@ -64,6 +64,10 @@ void imjb_group_close(instanceConf_t *inst, jb_bridge *b, sbool ends_interval) {
     inst->cur = NULL;
     if (g == NULL && (g = calloc(1, sizeof(*g))) == NULL) return; /* the next group's checkpoint covers it */
     if (cp != NULL) g->checkpoint.cursor = strdup(cp);            /* NULL (no memory): acknowledging it moves nothing */
+    /* with split lines pending the checkpoint stays before them: the last entry read tells a restart
+     * what not to deliver again (jb_bridge_set_replay()); NULL (no memory): delivered again */
+    const char *rc = jb_bridge_read_cursor(b);
+    if (cp != NULL && rc != NULL && strcmp(rc, cp) != 0) g->checkpoint.read_cursor = strdup(rc);
     jb_bridge_checkpoint_sequence(b, &g->checkpoint.seq_app, &g->checkpoint.seq_audit);
     g->ends_interval = ends_interval;
     inst->ack_poll_usec = 0; /* a new group out: look for its acknowledgement soon */
@@ -167,6 +171,7 @@ void imjb_reap(instanceConf_t *inst) {
             jb_state_done(&inst->acked);
             inst->acked = g->checkpoint;
             g->checkpoint.cursor = NULL;
+            g->checkpoint.read_cursor = NULL;
             inst->acked_unsaved = 1;
         }
         if (g->ends_interval) inst->save_due = 1;

@@ -290,6 +290,8 @@ static void readBatch(instanceConf_t *inst, jb_bridge *b, int *since_mark) {
     n = jb_bridge_process(b, (size_t)max, onRecord, inst, &err);
     /* n is kept apart from r: only a batch that read nothing means the journal is idle */
     r = n < 0 ? n : jb_bridge_expire(b, JB_EXPIRE_USEC, onRecord, inst, &err);
+    /* what a restart's replay expires silently must have been delivered before the group closes */
+    if (r >= 0) r = jb_bridge_expire_journal(b, onRecord, inst, &err);
     flushSubmits(inst);
     syncStats(inst, jb_bridge_stats(b));
     delivered = (int)(jb_bridge_stats(b)->records_app + jb_bridge_stats(b)->records_audit - last);

@@ -389,9 +389,10 @@ static int append_piece(jb_partial *p, jb_pline *l, const jb_entry *e, bool more
             return 0;
         }
         /* The finished line loses the newline Podman's conmon keeps and a TTY's trailing '\r' (pieces
-         * keep theirs: jb_entry_finish()), also when its last piece is empty (a line of k * 16 KiB). */
-        if (text->len > 0 && text->data[text->len - 1] == '\n') text->data[--text->len] = 0;
-        if (text->len > 0 && text->data[text->len - 1] == '\r') text->data[--text->len] = 0;
+         * keep theirs: jb_entry_finish()), also when its last piece is empty (a line of k * 16 KiB);
+         * the last part of a line cut at max_line keeps them (its other parts are delivered). */
+        if (l->group.part == 0 && text->len > 0 && text->data[text->len - 1] == '\n') text->data[--text->len] = 0;
+        if (l->group.part == 0 && text->len > 0 && text->data[text->len - 1] == '\r') text->data[--text->len] = 0;
         r = emit_pending(l, JB_LINE_REASSEMBLED, jb_str_or_empty(e->cursor.data), pieces, cb, userdata);
         remove_pending(p, l);
         return r;

@@ -6,7 +6,8 @@
  * let time pass and expire, or flush. The input ends with a flush.
  * Properties:
  *  - every message byte is delivered exactly once, in order, per key (container + partial id, or
- *    container + PRIORITY, or non-container), nothing invented;
+ *    container + PRIORITY, or non-container), nothing invented, but the "\n", "\r" or "\r\n" that
+ *    ends a reassembled line;
  *  - a split line (not WHOLE) is never longer than max_line;
  *  - memory held by the reassembler (counted through jb_set_alloc_funcs) stays within
  *    (max_pending + 2) * (max_line + 1) + (max_pending + 1) * SLOT_OVERHEAD + BASE_OVERHEAD, however
@@ -123,6 +124,18 @@ static int on_line(const jb_line *l, void *userdata) {
     FUZZ_CHECK(l->len == 0 || memcmp(k->want.data + k->got.len, l->text, l->len) == 0,
                "key %s: bytes delivered out of order or altered at offset %zu", name, k->got.len);
     jb_buf_append(&k->got, l->text, l->len);
+    if (l->kind == JB_LINE_REASSEMBLED) {
+        /* A finished split line loses a trailing "\n", "\r" or "\r\n" (partial.h): those bytes end
+         * the line's last entry, and nothing else lies between the text and that entry's end. */
+        size_t i = k->first_mark;
+        while (i < k->n_marks && k->marks[i].end < k->got.len) i++;
+        size_t rest = i < k->n_marks ? k->marks[i].end - k->got.len : 0;
+        const char *r = k->want.data + k->got.len;
+        bool stripped = (rest == 1 && (r[0] == '\n' || r[0] == '\r')) || (rest == 2 && r[0] == '\r' && r[1] == '\n');
+        FUZZ_CHECK(rest == 0 || stripped, "key %s: a reassembled line ends %zu bytes before its last entry", name,
+                   rest);
+        if (stripped) jb_buf_append(&k->got, r, rest);
+    }
     FUZZ_CHECK(l->pieces >= 1);
     cursor_seq(l->cursor);
     while (k->first_mark < k->n_marks && k->marks[k->first_mark].end <= k->got.len) k->first_mark++;

@@ -60,7 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         FUZZ_CHECK(size >= hl + cl + 1 && memcmp(data, head, hl) == 0 && memcmp(data + hl, st.cursor, cl) == 0 &&
                        data[hl + cl] == '\n' && data[size - 1] == '\n',
                    "accepted a file that does not start with the state format");
-        /* the rest: only seq and out lines */
+        /* the rest: only seq, out and read lines */
         for (size_t i = hl + cl + 1; i < size;) {
             const uint8_t *nl = memchr(data + i, '\n', size - i);
             FUZZ_CHECK(nl != NULL);
@@ -68,8 +68,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             FUZZ_CHECK((len > 8 && memcmp(data + i, "seq.app=", 8) == 0) ||
                            (len > 10 && memcmp(data + i, "seq.audit=", 10) == 0) ||
                            (len > 8 && memcmp(data + i, "out.app=", 8) == 0) ||
-                           (len > 10 && memcmp(data + i, "out.audit=", 10) == 0),
-                       "accepted a line that is not a seq or out line");
+                           (len > 10 && memcmp(data + i, "out.audit=", 10) == 0) ||
+                           (len > 5 && memcmp(data + i, "read=", 5) == 0),
+                       "accepted a line that is not a seq, out or read line");
             i += len + 1;
         }
         if (st.seq_app) FUZZ_CHECK(memmem(data, size, "\nseq.app=", 9) != NULL);
@@ -77,6 +78,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (st.out[0].set) FUZZ_CHECK(memmem(data, size, "\nout.app=", 9) != NULL);
         if (st.out[1].set) FUZZ_CHECK(memmem(data, size, "\nout.audit=", 11) != NULL);
         FUZZ_CHECK(st.out[0].length <= INT64_MAX && st.out[1].length <= INT64_MAX);
+        if (st.read_cursor) FUZZ_CHECK(jb_cursor_valid(st.read_cursor) && memmem(data, size, "\nread=", 6) != NULL);
 
         jb_state again = {0};
         FUZZ_CHECK(jb_state_write(saved, &st, &err) == 0, "write: %s", err.msg);
@@ -85,6 +87,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                        again.seq_audit == st.seq_audit && same_out(&again.out[0], &st.out[0]) &&
                        same_out(&again.out[1], &st.out[1]),
                    "the state does not round-trip");
+        /* read= is written only when it differs from the cursor */
+        FUZZ_CHECK(strcmp(again.read_cursor ? again.read_cursor : again.cursor,
+                          st.read_cursor ? st.read_cursor : st.cursor) == 0,
+                   "the read cursor does not round-trip");
         struct stat sb;
         FUZZ_CHECK(stat(saved, &sb) == 0 && (sb.st_mode & 07777) == 0600, "saved state mode %o", sb.st_mode & 07777);
         jb_state_done(&again);
@@ -92,7 +98,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     } else {
         FUZZ_CHECK(r == -EBADMSG, "unexpected error %d: %s", r, err.msg);
         FUZZ_CHECK(err.code == r && err.msg[0] != 0, "refused without a message");
-        FUZZ_CHECK(st.cursor == NULL && st.seq_app == 0 && st.seq_audit == 0 && !st.out[0].set && !st.out[1].set,
+        FUZZ_CHECK(st.cursor == NULL && st.read_cursor == NULL && st.seq_app == 0 && st.seq_audit == 0 &&
+                       !st.out[0].set && !st.out[1].set,
                    "ret written on failure");
     }
 

@@ -31,6 +31,17 @@ rt import "$JB_TMP/rootfs.tar" jbtest/tfe:v1 >/dev/null 2>&1 || jb_bail_out "$RT
 FOLLOW=$!
 jb_on_cleanup "kill -TERM $FOLLOW 2>/dev/null"
 RS_PID=
+rs_start() {
+    rm -f "$JB_TMP/rsyslogd.pid"
+    "$RSYSLOGD" -n -f "$JB_TMP/rsyslog.conf" -i "$JB_TMP/rsyslogd.pid" >>"$JB_TMP/rsyslogd.log" 2>&1 &
+    RS_PID=$!
+    jb_on_cleanup "kill -TERM $RS_PID 2>/dev/null"
+    jb_wait_for "test -s '$JB_TMP/rsyslogd.pid'" 60 || jb_diag "rsyslogd wrote no pid file"
+}
+rs_stop() {
+    kill -TERM "$RS_PID"
+    jb_wait_pid_exit "$RS_PID" 60 || true
+}
 if [ -n "$HAVE_RSYSLOG" ]; then
     mkdir -p "$JB_TMP/work"
     cat >"$JB_TMP/rsyslog.conf" <<EOC
@@ -40,10 +51,7 @@ ruleset(name="app") { action(type="omfile" file="$JB_TMP/rs.app" template="RSYSL
 ruleset(name="audit") { action(type="omfile" file="$JB_TMP/rs.audit" template="RSYSLOG_SyslogProtocol23Format") }
 input(type="imjbridge" ruleset="app" audit.ruleset="audit" containers=["tfe-*"])
 EOC
-    "$RSYSLOGD" -n -f "$JB_TMP/rsyslog.conf" -i "$JB_TMP/rsyslogd.pid" >"$JB_TMP/rsyslogd.log" 2>&1 &
-    RS_PID=$!
-    jb_on_cleanup "kill -TERM $RS_PID 2>/dev/null"
-    jb_wait_for "test -s '$JB_TMP/rsyslogd.pid'" 60 || jb_diag "rsyslogd wrote no pid file"
+    rs_start
 fi
 
 run() { # run NAME [run options] -- KIND [N]: a container of the image, in the foreground
@@ -112,8 +120,7 @@ check follow "$JB_TMP/follow.app" "$JB_TMP/follow.audit"
 
 if [ -n "$RS_PID" ]; then
     jb_wait_for "[ \$(count $JB_TMP/rs.app $JB_TMP/rs.audit) -ge $total ]" 60 || true
-    kill -TERM "$RS_PID"
-    jb_wait_pid_exit "$RS_PID" 60 || true
+    rs_stop
     check imjbridge "$JB_TMP/rs.app" "$JB_TMP/rs.audit"
 else
     jb_skip "imjbridge" "rsyslogd or imjbridge.so missing"
@@ -124,22 +131,58 @@ T1=$(date -u +%Y-%m-%dT%H:%M:%S)
 bad=$(cat "$JB_TMP/oneshot.out" | cut -d' ' -f2 | cut -c1-19 | awk -v a="$T0" -v b="$T1" '$0 < a || $0 > b' | wc -l)
 jb_is "$bad" 0 "one-shot: every record's time is the container's write time"
 
-# the fields the runtime wrote for the pieces of a split line, for the record
-jb_diag "$RT_NAME: the entries of the 32768-byte line (MESSAGE cut to 40 bytes):"
-jb_diag "$(journalctl -o export CONTAINER_NAME=tfe-nginx 2>/dev/null | LC_ALL=C awk '/^MESSAGE=Y/ || p { p = 1 } /^$/ { if (p) n++; if (n >= 3) exit } 1' |
-    LC_ALL=C grep -a -v -E '^(__|_BOOT_ID|_MACHINE_ID|_HOSTNAME|_CAP_|_RUNTIME_SCOPE|_CMDLINE|_PID|_SYSTEMD)' | cut -c1-48 | tail -n 45)"
+# the fields the runtime wrote for the pieces of a split line, for the record (with the figures)
+jb_diag "lines written in all: $total"
+jb_diag "$RT_NAME: the entries of the 32768-byte line (journalctl -o json; MESSAGE as its length):"
+jb_diag "$(journalctl --all -o json CONTAINER_NAME=tfe-nginx 2>/dev/null | python3 -c '
+import json, sys
+skip = ("__", "_BOOT_ID", "_MACHINE_ID", "_HOSTNAME", "_CAP_", "_RUNTIME_SCOPE", "_CMDLINE", "_PID", "_SYSTEMD")
+taking = False
+for line in sys.stdin:
+    e = json.loads(line)
+    m = e.get("MESSAGE") or ""
+    m = bytes(m) if isinstance(m, list) else m.encode()
+    if m.startswith(b"Y"):
+        taking = True
+    elif not taking:
+        continue
+    print(" ".join("%s=%s" % (k, v) for k, v in sorted(e.items()) if not k.startswith(skip) and k != "MESSAGE"),
+          "MESSAGE=<%d bytes%s>" % (len(m), ", ends in \\n" if m.endswith(b"\n") else ""))
+    if not m.startswith(b"Y"):
+        break
+' 2>&1)"
 
 # imjbridge's position advanced past the unfinished lines: after a restart only a new line comes
 if [ -n "$RS_PID" ]; then
     before=$(cat "$JB_TMP/rs.app" "$JB_TMP/rs.audit" | wc -l)
-    "$RSYSLOGD" -n -f "$JB_TMP/rsyslog.conf" -i "$JB_TMP/rsyslogd.pid" >>"$JB_TMP/rsyslogd.log" 2>&1 &
-    RS_PID=$!
-    jb_wait_for "test -s '$JB_TMP/rsyslogd.pid'" 60 || jb_diag "rsyslogd wrote no pid file"
+    rs_start
     rt run "${RT_RUN[@]}" --name tfe-mark jbtest/tfe:v1 /bin/sh /bin/tfe-writer.sh tfe-mark fast 1 >/dev/null 2>&1
     jb_wait_for "grep -q 'tfe-mark fast 1' '$JB_TMP/rs.app'" 60 || jb_diag "the marker line did not arrive"
-    kill -TERM "$RS_PID"
-    jb_wait_pid_exit "$RS_PID" 60 || true
+    rs_stop
     jb_is "$(cat "$JB_TMP/rs.app" "$JB_TMP/rs.audit" | wc -l)" $((before + 1)) \
         "imjbridge: after a restart only the new line is delivered"
+
+    # stopped while an unterminated line is pending (younger than 5 s), with lines after it: the
+    # restart reads again from before that line but delivers each line once (the state's read=)
+    rs_start
+    rt run "${RT_RUN[@]}" --name tfe-pend jbtest/tfe:v1 /bin/sh /bin/tfe-writer.sh tfe-pend unterminated >/dev/null 2>&1
+    rt run "${RT_RUN[@]}" --name tfe-after jbtest/tfe:v1 /bin/sh /bin/tfe-writer.sh tfe-after fast 5 >/dev/null 2>&1
+    jb_wait_for "grep -q 'tfe-after fast 5' '$JB_TMP/rs.app'" 60 || jb_diag "the lines after did not arrive"
+    rs_stop
+    if grep -q -s '^read=' "$JB_TMP"/work/*; then
+        jb_diag "imjbridge: stopped with the unterminated line pending (state has read=)"
+    else
+        jb_diag "imjbridge: the unterminated line had already expired at the stop"
+    fi
+    rs_start
+    rt run "${RT_RUN[@]}" --name tfe-mark2 jbtest/tfe:v1 /bin/sh /bin/tfe-writer.sh tfe-mark2 fast 1 >/dev/null 2>&1
+    jb_wait_for "grep -q 'tfe-pend last words' '$JB_TMP/rs.app' && grep -q 'tfe-mark2 fast 1' '$JB_TMP/rs.app'" 60 ||
+        jb_diag "the unterminated line or the marker did not arrive"
+    rs_stop
+    got=$(for l in 'tfe-pend first line' 'tfe-pend last words without a newline' 'tfe-after fast 1' 'tfe-after fast 2' \
+        'tfe-after fast 3' 'tfe-after fast 4' 'tfe-after fast 5' 'tfe-mark2 fast 1'; do
+        grep -a -c -F "] $l" "$JB_TMP/rs.app"
+    done | tr '\n' ' ')
+    jb_is "$got" "1 1 1 1 1 1 1 1 " "imjbridge: a restart with a line pending delivers every line once"
 fi
 jb_done
