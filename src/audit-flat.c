@@ -184,7 +184,6 @@ void jb__audit_flat_wrapper(const char *p, size_t n, jb_audit *a) {
         s = skip_json_ws(s + 1, end);
         bool is_log = key.n == 3 && !memcmp(key.p, "log", 3);
         bool is_component = key.n == 9 && !memcmp(key.p, "component", 9);
-        span v;
         if (s < end && *s == '"') {
             const char *body = ++s;
             if (!skip_string(&s, end)) return;
@@ -192,10 +191,8 @@ void jb__audit_flat_wrapper(const char *p, size_t n, jb_audit *a) {
             /* a component with escapes is left out (the JSON library's path keeps it) */
             if (is_component && !memchr(body, '\\', (size_t)(s - 1 - body)))
                 component = (span){body, (size_t)(s - 1 - body)};
-        } else if (!fast_value(&s, end, &v)) {
-            return; /* nesting, reals: not the wrapped form this path knows */
-        } else if (is_log || is_component) {
-            return; /* not strings */
+        } else {
+            return; /* the wrapped form's members are strings; anything else is left to the library */
         }
         s = skip_json_ws(s, end);
         if (s < end && *s == '}') break;

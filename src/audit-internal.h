@@ -20,8 +20,8 @@ const char *jb__audit_missing_key(bool (*has)(const void *ctx, const char *key),
 int jb__audit_flat_object(const char *p, size_t n, jb_audit *a);
 
 /* audit-flat.c: the wrapped form without a JSON library (issue 17): when p (n bytes, JSON
- * whitespace around it) is one JSON object with a string member "log", whose keys are plain
- * strings and whose values strings or scalars (no nesting), set a->wrapped and its component
+ * whitespace around it) is one JSON object with a member "log", whose keys are plain strings and
+ * whose values are all strings (as the platform writes it), set a->wrapped and its component
  * (jb__audit_set_component()). Never allocates; anything else leaves a as it was. */
 void jb__audit_flat_wrapper(const char *p, size_t n, jb_audit *a);
 

@@ -26,10 +26,11 @@ bool jb_field_glob_valid(const char *glob) {
 }
 
 const char *jb_container_tag(const jb_entry *e) {
-    const jb_buf *t = &e->container_tag;
+    const jb_buf *t = &e->container_tag, *id = &e->container_id, *full = &e->container_id_full;
     if (t->len == 0) return "";
-    if (jb_slice_eq(t->data, t->len, jb_entry_str(&e->container_id)) ||
-        jb_slice_eq(t->data, t->len, jb_entry_str(&e->container_id_full)))
+    /* lengths first: this runs for every record */
+    if ((t->len == id->len && memcmp(t->data, id->data, t->len) == 0) ||
+        (t->len == full->len && memcmp(t->data, full->data, t->len) == 0))
         return "";
     return t->data;
 }

@@ -138,6 +138,27 @@ static int keep_extra(const jb_journal *j, jb_entry *e, const char *name, size_t
     return 0;
 }
 
+/* The fields of the current entry into e; keep: also those the extra globs name (a constant at
+ * each call, so that the loop without them stays as it was). 0 or -ENOMEM. */
+static inline __attribute__((always_inline)) int read_fields(jb_journal *j, jb_entry *e, bool keep) {
+    const void *data;
+    size_t len;
+    sd_journal_restart_data(j->j);
+    for (;;) {
+        int r = sd_journal_enumerate_data(j->j, &data, &len);
+        if (r == 0) break;
+        /* A corrupt field (EBADMSG) ends this entry's fields: keep what was read, as journalctl does. */
+        if (r < 0) break;
+        const char *name, *value;
+        size_t nl, vl;
+        if (jb_field_split(data, len, &name, &nl, &value, &vl) < 0) continue;
+        r = jb_entry_set_field(e, name, nl, value, vl);
+        if (keep && r > 0) r = keep_extra(j, e, name, nl, value, vl);
+        if (r < 0) return r;
+    }
+    return 0;
+}
+
 int jb_journal_add_match(jb_journal *j, const char *match, jb_error *err) {
     if (!jb_match_valid(match))
         return jb_error_set(err, -EINVAL, "invalid match '%s': expected FIELD=VALUE with FIELD in A-Z, 0-9, _", match);
@@ -295,21 +316,8 @@ int jb_journal_next(jb_journal *j, jb_entry *e, jb_error *err) {
     }
 
     jb_entry_reset(e);
-    const void *data;
-    size_t len;
-    sd_journal_restart_data(j->j);
-    for (;;) {
-        r = sd_journal_enumerate_data(j->j, &data, &len);
-        if (r == 0) break;
-        /* A corrupt field (EBADMSG) ends this entry's fields: keep what was read, as journalctl does. */
-        if (r < 0) break;
-        const char *name, *value;
-        size_t nl, vl;
-        if (jb_field_split(data, len, &name, &nl, &value, &vl) < 0) continue;
-        r = jb_entry_set_field(e, name, nl, value, vl);
-        if (r > 0 && j->n_extra) r = keep_extra(j, e, name, nl, value, vl);
-        if (r < 0) return jb_error_set(err, r, "out of memory");
-    }
+    r = j->n_extra ? read_fields(j, e, true) : read_fields(j, e, false);
+    if (r < 0) return jb_error_set(err, r, "out of memory");
 
     uint64_t rt = 0;
     r = sd_journal_get_realtime_usec(j->j, &rt);

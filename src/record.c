@@ -39,7 +39,7 @@ void jb_audit_done(jb_audit *a) {
     jb_free(a->fields);
     jb_free(a->strings);
     jb_free(a->json);
-    jb_free(a->wrap_log);
+    if (a->wrap_log) jb_free(a->wrap_log);
     memset(a, 0, sizeof *a);
 }
 

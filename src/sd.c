@@ -205,6 +205,11 @@ static bool cache_holds(const jb_sd_cache_slot *c, const jb_record *rec, unsigne
     if (!c->valid || c->pen != pen) return false;
     container_values(rec, v);
     for (size_t i = 0; i < JB_ELEMENTSOF(v); i++) {
+        if (k[0] != v[i][0]) return false;
+        if (k[0] == 0) { /* both empty, as the tag usually is */
+            k++;
+            continue;
+        }
         if (strcmp(k, v[i]) != 0) return false;
         k += strlen(k) + 1;
     }
@@ -219,6 +224,7 @@ static int cache_fill(jb_sd_cache_slot *c, const jb_record *rec, unsigned pen, c
     jb_buf_reset(&c->element);
     jb_buf_reset(&c->key);
     r = append_container(&c->element, rec, at, at_len);
+    if (r >= 0) r = jb_buf_putc(&c->element, ']');
     for (size_t i = 0; i < JB_ELEMENTSOF(v) && r >= 0; i++) r = jb_buf_append(&c->key, v[i], strlen(v[i]) + 1);
     if (r < 0) return r;
     c->pen = pen;
@@ -235,14 +241,17 @@ static int sd_build(const jb_record *rec, unsigned pen, jb_sd_cache *cache, jb_b
     size_t at_len = (size_t)(pen_buf + sizeof pen_buf - at);
 
     if (rec->container_name && rec->container_name[0]) {
+        /* the component and the container fields (issue 17) go before the element's ']' */
+        bool rest = (rec->component && rec->component[0]) || rec->n_container_fields > 0;
         if (!cache) {
             r = append_container(out, rec, at, at_len);
+            if (r >= 0 && !rest) r = jb_buf_putc(out, ']');
         } else {
             jb_sd_cache_slot *c = cache_slot(cache, rec);
             r = cache_holds(c, rec, pen) ? 0 : cache_fill(c, rec, pen, at, at_len);
-            if (r >= 0) r = jb_buf_append(out, c->element.data, c->element.len);
+            if (r >= 0) r = jb_buf_append(out, c->element.data, c->element.len - (rest ? 1 : 0));
         }
-        if (r >= 0) r = append_container_rest(out, rec);
+        if (r >= 0 && rest) r = append_container_rest(out, rec);
         if (r < 0) return r;
     }
 

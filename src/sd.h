@@ -51,7 +51,7 @@ int jb_sd_build(const jb_record *rec, unsigned pen, jb_buf *out);
 #define JB_SD_CACHE_SLOTS 16 /* a power of two */
 
 typedef struct jb_sd_cache_slot {
-    jb_buf element; /* "[container@PEN name=... id=... image=..." and tag=..., without the ']' */
+    jb_buf element; /* "[container@PEN name=... id=... image=... tag=...]" (tag when set) */
     jb_buf key;     /* name, id, image and tag, each with its NUL */
     unsigned pen;
     bool valid;

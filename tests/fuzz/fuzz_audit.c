@@ -8,7 +8,8 @@
  * without it (jansson alone); NONE has no fields, OK has every required
  * key and no reason, MALFORMED has a reason; at most JB_AUDIT_MAX_FIELDS fields, each with a valid
  * PARAM-NAME; the structured data validates; the formatted record is one line without control
- * characters. */
+ * characters; the wrapped form's component is NUL-terminated, at most JB_COMPONENT_MAX bytes,
+ * only for a wrapped line, and jb_audit_inner() succeeds on every line (issue 17). */
 #include <string.h>
 
 #include "audit.h"
@@ -101,6 +102,8 @@ static void check_line(const char *msg, size_t n, const jb_audit *a) {
         .cursor = "s=0",
         .record_id = "0123456789abcdef",
         .audit = a,
+        .component = a->wrap_component,
+        .container_tag = "",
         .stream = a->kind == JB_AUDIT_NONE ? JB_STREAM_APP : JB_STREAM_AUDIT,
     };
     jb_buf sd = JB_BUF_INIT, line = JB_BUF_INIT;
@@ -139,7 +142,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     FUZZ_CHECK(jb_audit_recognize(m, msg, n, &b) == r);
     jb_audit_fast_path = true;
     FUZZ_CHECK(same_result(&a, &b), "the flat-object fast path and jansson disagree");
+    /* issue 17: the wrapped form's component, and its inner text on request */
+    FUZZ_CHECK(a.wrap_component_len <= JB_COMPONENT_MAX && a.wrap_component[a.wrap_component_len] == 0 &&
+               strlen(a.wrap_component) == a.wrap_component_len);
+    FUZZ_CHECK(a.wrapped || (a.wrap_component_len == 0 && a.wrap_log == NULL));
     check_line(msg, n, &a);
+    FUZZ_CHECK(jb_audit_inner(msg, n, &a) == 0);
+    FUZZ_CHECK(!a.wrap_log || (a.wrapped && a.wrap_log[a.wrap_log_len] == 0));
     jb_audit_done(&a);
     jb_audit_done(&b);
     return 0;

@@ -599,7 +599,8 @@ static void test_wrapper_component(void **state) {
         const char *line, *component, *inner; /* inner NULL: not wrapped */
     } cases[] = {
         {"{\"component\":\"nginx\",\"log\":\"GET / 200 \\\"curl\\\"\"}", "nginx", "GET / 200 \"curl\""},
-        {" {\"log\":\"a\\nb\", \"component\" : \"atlas\", \"n\":1} ", "atlas", "a\nb"},
+        {" {\"log\":\"a\\nb\", \"component\" : \"atlas\", \"n\":\"1\"} ", "atlas", "a\nb"},
+        {"{\"log\":\"a\",\"component\":\"atlas\",\"n\":1}", "", NULL}, /* members are strings */
         {"{\"log\":\"x\"}", "", "x"},
         {"{\"component\":\"c\\u0041\",\"log\":\"x\"}", "", "x"}, /* escaped: left to the library */
         {"{\"component\":\"nginx\",\"log\":1}", "", NULL},
