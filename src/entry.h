@@ -79,9 +79,9 @@ void jb_entry_done(jb_entry *e);
 int jb_entry_set_field(jb_entry *e, const char *name, size_t name_len, const char *value, size_t value_len);
 
 /* After all fields, once: choose the time (SYSLOG_TIMESTAMP, else _SOURCE_REALTIME_TIMESTAMP, else
- * receive_usec; a time after 9999 counts as absent, see jb_time_usable()), strip a TTY's trailing '\r' (one), derive the short id from the full one and the
- * full id from the short one when missing or empty. Never allocates: jb_entry_set_field() reserves
- * the room it needs. */
+ * receive_usec; a time after 9999 counts as absent, see jb_time_usable()), strip a TTY's trailing '\r' (one), derive
+ * the short id from the full one and the full id from the short one when missing or empty. Never allocates:
+ * jb_entry_set_field() reserves the room it needs. */
 void jb_entry_finish(jb_entry *e, uint64_t receive_usec);
 
 /* The bytes the entry's fields hold (their lengths, cursor included). */
