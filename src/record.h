@@ -60,6 +60,10 @@ typedef struct jb_audit {
      * 0); the fields after them own their strings one by one. */
     char *strings;
     size_t n_pooled;
+    /* fields whose PARAM-NAME collided with an earlier field's (after jb_sd_name()'s mapping, e.g.
+     * "resource id" and "resource_id") and were made unique with a "~N" suffix (jbridge@PEN
+     * renamed="N"); pooled fields are never renamed */
+    unsigned renamed;
 } jb_audit;
 
 void jb_audit_done(jb_audit *a);
