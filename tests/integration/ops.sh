@@ -57,7 +57,7 @@ for t in Yesterday 5min "-1x" "Tue 2018-03-27" "2018-03-27 CET" "-60y"; do
 done
 jb_is "$bad" 6 "forms that are not taken (Yesterday, 5min, -1x, a weekday, CET, -60y): usage error naming --since"
 "$JBRIDGE" bundle --file="$J/x.journal" --since=now --until=yesterday -o "$T/b.tar.gz" 2>"$T/err"
-jb_is "$? $(cat "$T/err" | head -n 1)" "2 jbridge: --until is before --since" "--until=yesterday before --since=now"
+jb_is "$? $(head -n 1 "$T/err")" "2 jbridge: --until is before --since" "--until=yesterday before --since=now"
 
 # ---- audit parameter names: unique, a mapped key never takes a genuine one's name; a key twice
 # in one object is flagged

@@ -166,7 +166,7 @@ opts=$(sed -n 's/^Environment="JBRIDGE_OPTS=\(.*\)"$/\1/p' "$unit")
 mkdir -p "$JB_TMP/svc" && chown jbridge: "$JB_TMP/svc" && chmod 0755 "$JB_TMP"
 jb_export_to_journal "$JB_FIXTURES/containers.export" "$JB_TMP/svc"
 chown jbridge: "$JB_TMP/svc"/*
-# shellcheck disable=SC2086
+# shellcheck disable=SC2046
 set -- $(printf '%s\n' "${execstart/\$JBRIDGE_OPTS/$opts}" | sed -e 's| --follow||' \
     -e "s|/var/lib/jbridge/|$JB_TMP/svc/|; s|/var/log/tfe/|$JB_TMP/svc/|g")
 (umask 0077 && setpriv --reuid=jbridge --regid=jbridge --init-groups "$@" --file="$JB_TMP/svc/x.journal") \
