@@ -166,9 +166,11 @@ opts=$(sed -n 's/^Environment="JBRIDGE_OPTS=\(.*\)"$/\1/p' "$unit")
 mkdir -p "$JB_TMP/svc" && chown jbridge: "$JB_TMP/svc" && chmod 0755 "$JB_TMP"
 jb_export_to_journal "$JB_FIXTURES/containers.export" "$JB_TMP/svc"
 chown jbridge: "$JB_TMP/svc"/*
+set -f # the words of the unit's line, as systemd splits them: no globbing of --container=ptfe_*
 # shellcheck disable=SC2046
 set -- $(printf '%s\n' "${execstart/\$JBRIDGE_OPTS/$opts}" | sed -e 's| --follow||' \
     -e "s|/var/lib/jbridge/|$JB_TMP/svc/|; s|/var/log/tfe/|$JB_TMP/svc/|g")
+set +f
 (umask 0077 && setpriv --reuid=jbridge --regid=jbridge --init-groups "$@" --file="$JB_TMP/svc/x.journal") \
     >"$JB_TMP/svc.log" 2>&1
 jb_is "$? $(stat -c '%U %a' "$JB_TMP/svc/jbridge.state" "$JB_TMP/svc/audit.log" 2>&1 | sort -u | tr '\n' ' ')" \
