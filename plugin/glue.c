@@ -52,6 +52,11 @@ static rsRetVal addJbridge(struct json_object *jb, const jb_stream *stream, cons
         CHKiRet(addStringNew(jb, "audit", "malformed", strlen("malformed")));
         if (audit->reason != NULL) CHKiRet(addStringNew(jb, "reason", audit->reason, strlen(audit->reason)));
     }
+    if (audit != NULL && audit->renamed > 0) { /* audit@PEN names made unique, as jbridge@PEN says */
+        char n[16];
+        snprintf(n, sizeof n, "%u", audit->renamed);
+        CHKiRet(addStringNew(jb, "renamed", n, strlen(n)));
+    }
 finalize_it:
     RETiRet;
 }

@@ -9,10 +9,10 @@
 /* The audit objects the platforms write are flat: a handful of members whose values are strings,
  * integers, true, false or null, in printable ASCII without escapes. jb__audit_flat_object()
  * parses exactly that subset, with two allocations, and gives what jb__audit_json_object() gives
- * for it. Anything else (nesting, escapes, reals, non-ASCII, an empty or duplicated key, more than
- * FAST_MAX_MEMBERS members, any syntax error) makes it return 0 with nothing done, and the caller
- * takes the JSON library's path, which then decides. jb_audit_fast_path (tests only) switches it
- * off. */
+ * for it. Anything else (nesting, escapes, reals, non-ASCII, an empty or duplicated key, a key that
+ * is not a valid PARAM-NAME as it is, more than FAST_MAX_MEMBERS members, any syntax error) makes
+ * it return 0 with nothing done, and the caller takes the JSON library's path, which then decides.
+ * jb_audit_fast_path (tests only) switches it off. */
 #define FAST_MAX_MEMBERS 64
 
 typedef struct span {
@@ -27,6 +27,15 @@ static bool is_json_ws(char c) {
 static const char *skip_json_ws(const char *s, const char *end) {
     while (s < end && is_json_ws(*s)) s++;
     return s;
+}
+
+/* A key that jb_sd_name() leaves as it is (printable ASCII is given): at most 32 bytes, no blank,
+ * '=' or ']'. */
+static bool is_param_name(const char *p, size_t n) {
+    if (n > JB_SD_NAME_MAX) return false;
+    for (size_t i = 0; i < n; i++)
+        if (p[i] == ' ' || p[i] == '=' || p[i] == ']') return false;
+    return true;
 }
 
 static bool is_digit(char c) {
@@ -105,6 +114,9 @@ int jb__audit_flat_object(const char *p, size_t n, jb_audit *a) {
         if (!fast_value(&s, end, &vals[m])) return 0;
         for (size_t i = 0; i < m; i++)
             if (keys[i].n == keys[m].n && !memcmp(keys[i].p, keys[m].p, keys[m].n)) return 0;
+        /* a key that is not its own PARAM-NAME (a blank, '=', over 32 bytes...) may collide with
+         * another once mapped: the general path makes the names unique */
+        if (!is_param_name(keys[m].p, keys[m].n)) return 0;
         size_t name_len = keys[m].n < JB_SD_NAME_MAX ? keys[m].n : JB_SD_NAME_MAX;
         pool += name_len + 1 + keys[m].n + 1 + vals[m].n + 1;
         m++;

@@ -177,10 +177,18 @@ int jb__audit_json_object(const char *p, size_t n, jb_audit *a) {
     int r = 0;
 
     a->kind = JB_AUDIT_MALFORMED;
+    bool duplicate = false;
     if (n == 0) {
         a->reason = "no JSON after marker";
     } else {
-        r = load_json(p, n, JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK | JSON_ALLOW_NUL, &root, &error);
+        const size_t flags = JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK | JSON_ALLOW_NUL;
+        r = load_json(p, n, flags | JSON_REJECT_DUPLICATES, &root, &error);
+        if (r >= 0 && !root && json_error_code(&error) == json_error_duplicate_key) {
+            /* readers of the JSON disagree on which value counts: parsed all the same (the last
+             * value, in the first place), and flagged */
+            duplicate = true;
+            r = load_json(p, n, flags, &root, &error);
+        }
         if (r < 0) return r;
         if (!root)
             a->reason = p[0] == '{' || p[0] == '[' ? "invalid JSON" : "no JSON after marker";
@@ -217,6 +225,10 @@ int jb__audit_json_object(const char *p, size_t n, jb_audit *a) {
     if (a->kind == JB_AUDIT_OK && f.overflow) {
         a->kind = JB_AUDIT_MALFORMED;
         a->reason = "too many keys";
+    }
+    if (a->kind == JB_AUDIT_OK && duplicate) {
+        a->kind = JB_AUDIT_MALFORMED;
+        a->reason = "duplicate key";
     }
     json_decref(root);
     return 0;

@@ -3,6 +3,7 @@
 
 #include <fnmatch.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "audit-internal.h"
@@ -370,6 +371,56 @@ static int match_patterns(const jb_audit_matcher *m, const char *p, size_t n, jb
     return 0;
 }
 
+/* Whether another field than fields[self] has name (settled only: only the names settled so far). */
+static bool name_used(const jb_audit *a, const bool *settled, bool settled_only, size_t self, const char *name) {
+    for (size_t j = 0; j < a->n_fields; j++)
+        if (j != self && (!settled_only || settled[j]) && strcmp(a->fields[j].name, name) == 0) return true;
+    return false;
+}
+
+/* Give fields[i] the first NAME~2, NAME~3, ... (NAME cut so that it fits in 32 bytes) that no
+ * other field has. 0 or -ENOMEM. */
+static int rename_field(jb_audit *a, const bool *settled, size_t i) {
+    char name[JB_SD_NAME_MAX + 1];
+    for (unsigned k = 2;; k++) {
+        char suffix[16];
+        int sl = snprintf(suffix, sizeof suffix, "~%u", k);
+        size_t base = strlen(a->fields[i].name);
+        if (base > JB_SD_NAME_MAX - (size_t)sl) base = JB_SD_NAME_MAX - (size_t)sl;
+        snprintf(name, sizeof name, "%.*s%s", (int)base, a->fields[i].name, suffix);
+        if (!name_used(a, settled, false, i, name)) break;
+    }
+    char *n = jb_strndup(name, strlen(name));
+    if (!n) return -ENOMEM;
+    jb_free(a->fields[i].name);
+    a->fields[i].name = n;
+    a->renamed++;
+    return 0;
+}
+
+/* Make the fields' PARAM-NAMEs unique. Two keys can give one name: jb_sd_name() maps "resource id"
+ * to "resource_id", cuts keys to 32 bytes; a nested path "a.b" and a key "a.b" are one name. Keys
+ * that are their own name keep it first, in document order, so a mapped key can never take the
+ * name of a genuine one ("resource id" cannot pose as "resource_id"); then the mapped keys, in
+ * document order. A field whose name is taken becomes NAME~2, NAME~3, ... (rename_field()).
+ * a->renamed counts them. 0 or -ENOMEM. */
+static int unique_names(jb_audit *a) {
+    bool settled[JB_AUDIT_MAX_FIELDS] = {false};
+    if (a->n_fields > JB_AUDIT_MAX_FIELDS || a->n_pooled == a->n_fields) return 0; /* pooled: distinct keys */
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < a->n_fields; i++) {
+            bool own = strcmp(a->fields[i].name, a->fields[i].key) == 0;
+            if (settled[i] || own != (pass == 0)) continue;
+            if (name_used(a, settled, true, i, a->fields[i].name) && i >= a->n_pooled) {
+                int r = rename_field(a, settled, i);
+                if (r < 0) return r;
+            }
+            settled[i] = true;
+        }
+    }
+    return 0;
+}
+
 /* jb_audit_recognize(); *ret_wrapped: the record is audit found in a wrapper's "log" string. */
 static int recognize(const jb_audit_matcher *m, const char *msg, size_t n, jb_audit *ret, bool *ret_wrapped) {
     jb_audit a = {0};
@@ -398,6 +449,7 @@ static int recognize(const jb_audit_matcher *m, const char *msg, size_t n, jb_au
             w.marker = true;
     }
     if (r >= 0 && a.kind == JB_AUDIT_NONE) r = match_patterns(m, msg, n, &a);
+    if (r >= 0 && a.n_fields > 1) r = unique_names(&a);
     if (r < 0) {
         jb_audit_done(&a);
         jb_audit_done(ret);

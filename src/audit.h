@@ -83,12 +83,16 @@ jb_audit_matcher *jb_audit_matcher_free(jb_audit_matcher *m);
  * Rule 1 is tried only when the line holds a marker in raw or JSON-escaped form, so application
  * lines never reach the JSON parser; a wrapper that does not parse falls back to rule 2.
  * Nested objects and arrays are flattened to fields with '.'-joined keys ("actor.name",
- * "tags.0"); an empty object or array gives one field "{}" or "[]"; a duplicated key keeps its
- * first place and its last value. At most JB_AUDIT_MAX_FIELDS fields are kept; beyond that the
- * record is MALFORMED with reason "too many keys" (the JSON text is still kept whole).
+ * "tags.0"); an empty object or array gives one field "{}" or "[]"; a key that appears twice in
+ * one object keeps its first place and its last value, and makes the record MALFORMED with reason
+ * "duplicate key" (readers of the JSON text disagree on which value counts). Field names are
+ * PARAM-NAMEs (jb_sd_name()); two fields with one name (after that mapping: "resource id" and
+ * "resource_id") are made unique, the later one named NAME~2, NAME~3... (ret->renamed counts them).
+ * At most JB_AUDIT_MAX_FIELDS fields are kept; beyond that the record is MALFORMED with reason
+ * "too many keys" (the JSON text is still kept whole).
  * MALFORMED reasons: "no JSON after marker", "invalid JSON", "not a JSON object" (ret->json: the
  * rest of the line after the marker, or the non-object value), "missing key NAME" (checked in
- * jb_audit_required_keys order, before "too many keys"). */
+ * jb_audit_required_keys order, before "too many keys" and "duplicate key"). */
 #define JB_AUDIT_MAX_FIELDS 256
 
 /* true (the default): flat audit objects (string, integer, true, false and null members in

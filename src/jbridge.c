@@ -454,6 +454,7 @@ static void say_not_cut(run_ctx *ctx, int i) {
     const jb_outfile *f = &ctx->files[i];
     if (f->status == JB_OUTFILE_CUTTABLE || (ctx->said[i] & (1u << f->status))) return;
     ctx->said[i] |= 1u << f->status;
+    jb_cli_report_clear();
     if (f->cuttable) /* only this start: cut back again from the next save on */
         fprintf(stderr,
                 "jbridge: warning: %s %s: not cut back at this start, records written after the last save "
@@ -472,6 +473,7 @@ static int sync_outputs(run_ctx *ctx, bool durable) {
         jb_error err = {0};
         int r = jb_outfile_flush(&ctx->files[i], durable, &err);
         if (r < 0) {
+            jb_cli_report_clear();
             fprintf(stderr, "jbridge: %s\n", err.msg);
             return r;
         }
@@ -513,6 +515,7 @@ static int save_state(run_ctx *ctx, const options *o, jb_bridge *b) {
     for (int i = 0; i < 2; i++) st.out[i] = jb_outfile_mark(ctx->out[i]);
     jb_bridge_checkpoint_sequence(b, &st.seq_app, &st.seq_audit);
     r = jb_state_write(o->state, &st, &err);
+    if (r < 0 || ctx->state_failing) jb_cli_report_clear(); /* a line to say below */
     if (r < 0 && o->follow && !jb_cli_stop_requested) {
         /* Following goes on: the position stays in memory and is saved at the next checkpoint. */
         if (!ctx->state_failing)
@@ -599,6 +602,7 @@ static int run(const options *o, run_ctx *ctx) {
         if (r >= 0) r = jb_bridge_wait(b, WAIT_USEC, &err);
     }
     if (r < 0 && !reported) {
+        jb_cli_report_clear();
         if (!ctx->write_errno) fprintf(stderr, "jbridge: %s\n", err.msg); /* a write error was said */
         (void)sync_outputs(ctx, false); /* the whole records written before the error */
     } else if (r >= 0) {

@@ -72,6 +72,10 @@ typedef struct jb_audit {
     size_t wrap_component_len;
     char *wrap_log;
     size_t wrap_log_len;
+    /* fields whose PARAM-NAME collided with an earlier field's (after jb_sd_name()'s mapping, e.g.
+     * "resource id" and "resource_id") and were made unique with a "~N" suffix (jbridge@PEN
+     * renamed="N"); pooled fields are never renamed */
+    unsigned renamed;
 } jb_audit;
 
 void jb_audit_done(jb_audit *a);

@@ -267,6 +267,12 @@ static int sd_build(const jb_record *rec, unsigned pen, jb_sd_cache *cache, jb_b
         r = append_param_str(out, LIT("reason"), audit->reason);
         if (r < 0) return r;
     }
+    if (audit && audit->renamed > 0) {
+        char renamed[16];
+        snprintf(renamed, sizeof renamed, "%u", audit->renamed);
+        r = append_param_str(out, LIT("renamed"), renamed);
+        if (r < 0) return r;
+    }
     if (rec->line != JB_LINE_WHOLE) {
         char pieces[16];
         snprintf(pieces, sizeof pieces, "%u", rec->pieces);

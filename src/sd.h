@@ -15,6 +15,7 @@
  * and, when rec->sequence is not 0, last
  *   [meta sequenceId="N"]         the record's number in its stream (RFC 5424 section 7.3.1).
  * Flags in jbridge@PEN, present only when they apply: audit="malformed" reason="...",
+ * renamed="N" (audit parameter names made unique, see jb_audit.renamed),
  * line="reassembled|incomplete|overflow" pieces="N", peer="unauthenticated" (record.h).
  * Keeping the flags out of audit@PEN means no audit key can forge them. */
 

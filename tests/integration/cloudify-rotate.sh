@@ -45,7 +45,7 @@ n=0
 batch=0
 while [ ! -e "$OUT/audit.log.3" ] && [ "$batch" -lt 20 ]; do
     batch=$((batch + 1))
-    for i in $(seq 1 40); do
+    for _ in $(seq 1 40); do
         n=$((n + 1))
         printf '[27/Mar/2018:21:55:%02d +0000] 10.0.0.%d admin default_tenant token "GET /api/v3.1/blueprints?n=%d HTTP/1.1" 200 512 "cfy" took %dms\n' \
             $((n % 60)) $((n % 250)) "$n" $((n % 97)) >>"$IN/rest/audit.log"

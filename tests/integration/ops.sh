@@ -5,6 +5,7 @@
 #   another user, jbridge run as root);
 # - bundle --since/--until take journalctl's forms (yesterday, -1h, 21:55, "1h ago"...) and refuse
 #   the rest with a usage error;
+# - audit parameter names made unique (renamed="N"), duplicate JSON keys flagged;
 # - progress on a terminal (script(1)), none when standard error is not one, and the one-line
 #   summary at the end of a one-shot export, of --follow and of bundle, with the counts the
 #   outputs hold.
@@ -56,7 +57,31 @@ for t in Yesterday 5min "-1x" "Tue 2018-03-27" "2018-03-27 CET" "-60y"; do
 done
 jb_is "$bad" 6 "forms that are not taken (Yesterday, 5min, -1x, a weekday, CET, -60y): usage error naming --since"
 "$JBRIDGE" bundle --file="$J/x.journal" --since=now --until=yesterday -o "$T/b.tar.gz" 2>"$T/err"
-jb_is "$? $(cat "$T/err" | head -n 1)" "2 jbridge: --until is before --since" "--until=yesterday before --since=now"
+jb_is "$? $(head -n 1 "$T/err")" "2 jbridge: --until is before --since" "--until=yesterday before --since=now"
+
+# ---- audit parameter names: unique, a mapped key never takes a genuine one's name; a key twice
+# in one object is flagged
+entry() { # N MESSAGE: one dockerd entry of ptfe_atlas in Journal Export Format
+    printf '__REALTIME_TIMESTAMP=%s\n__MONOTONIC_TIMESTAMP=%s\n_BOOT_ID=5c1b1fa3e1a44b8e9a2c2f3d4e5f6a7b\n' \
+        "$((1522188129001000 + $1))" "$((86800001000 + $1))"
+    printf 'PRIORITY=6\n_TRANSPORT=journal\n_UID=0\n_GID=0\n_COMM=dockerd\n_EXE=/usr/bin/dockerd\n_PID=812\n'
+    printf 'MESSAGE=%s\nCONTAINER_ID=eb47f86d0ef4\nCONTAINER_NAME=ptfe_atlas\n' "$2"
+    printf 'SYSLOG_IDENTIFIER=eb47f86d0ef4\nIMAGE_NAME=hashicorp/ptfe-atlas:v201803-2\n\n'
+}
+req='"resource":"run","action":"apply","actor":"alice","timestamp":"t","actor_ip":"10.0.0.1"'
+{
+    entry 1 "2018-03-27 22:02:09 [INFO] [Audit Log] {\"resource id\":\"forged\",$req,\"resource_id\":\"run-1\"}"
+    entry 2 "2018-03-27 22:02:09 [INFO] [Audit Log] {$req,\"resource_id\":\"run-2\",\"actor\":\"mallory\"}"
+} >"$T/names.export"
+jb_export_to_journal "$T/names.export" "$T/names" || jb_bail_out "cannot build the names journal"
+"$JBRIDGE" --file="$T/names/x.journal" --app-out=/dev/null --audit-out="$T/names.audit" 2>"$T/err"
+jb_is "$? $(wc -l <"$T/names.audit")" "0 2" "two audit records"
+l1=$(sed -n 1p "$T/names.audit")
+jb_ok "\"resource id\" and \"resource_id\": the genuine key keeps resource_id, the other is resource_id~2, renamed=\"1\"" \
+    sh -c "echo '$l1' | grep -q ' renamed=\"1\"\].*\[audit@32473 resource_id~2=\"forged\" .* resource_id=\"run-1\"\]'"
+l2=$(sed -n 2p "$T/names.audit")
+jb_ok "a key twice in one object: audit=\"malformed\" reason=\"duplicate key\"" \
+    sh -c "echo '$l2' | grep -q 'stream=\"audit\" audit=\"malformed\" reason=\"duplicate key\"\]'"
 
 # ---- progress and summary: a terminal (script(1)) or not
 if command -v script >/dev/null 2>&1; then

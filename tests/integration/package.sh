@@ -163,17 +163,22 @@ jb_is "$(systemctl is-enabled jbridge.service 2>/dev/null)" disabled "jbridge.se
 # state and outputs in a directory of that user
 execstart=$(sed -n 's/^ExecStart=//p' "$unit")
 opts=$(sed -n 's/^Environment="JBRIDGE_OPTS=\(.*\)"$/\1/p' "$unit")
-mkdir -p "$JB_TMP/svc" && chown jbridge: "$JB_TMP/svc" && chmod 0755 "$JB_TMP"
-jb_export_to_journal "$JB_FIXTURES/containers.export" "$JB_TMP/svc"
-chown jbridge: "$JB_TMP/svc"/*
-# shellcheck disable=SC2086
+# the journal as journald keeps it: readable by the group systemd-journal only
+mkdir -p "$JB_TMP/svc" "$JB_TMP/jr" && chown jbridge: "$JB_TMP/svc" && chmod 0755 "$JB_TMP"
+jb_export_to_journal "$JB_FIXTURES/containers.export" "$JB_TMP/jr"
+chown -R root:systemd-journal "$JB_TMP/jr" && chmod 0750 "$JB_TMP/jr" && chmod 0640 "$JB_TMP/jr/x.journal"
+set -f # the words of the unit's line, as systemd splits them: no globbing of --container=ptfe_*
+# shellcheck disable=SC2046
 set -- $(printf '%s\n' "${execstart/\$JBRIDGE_OPTS/$opts}" | sed -e 's| --follow||' \
     -e "s|/var/lib/jbridge/|$JB_TMP/svc/|; s|/var/log/tfe/|$JB_TMP/svc/|g")
-(umask 0077 && setpriv --reuid=jbridge --regid=jbridge --init-groups "$@" --file="$JB_TMP/svc/x.journal") \
+set +f
+(umask 0077 && setpriv --reuid=jbridge --regid=jbridge --init-groups "$@" --file="$JB_TMP/jr/x.journal") \
     >"$JB_TMP/svc.log" 2>&1
 jb_is "$? $(stat -c '%U %a' "$JB_TMP/svc/jbridge.state" "$JB_TMP/svc/audit.log" 2>&1 | sort -u | tr '\n' ' ')" \
     "0 jbridge 600 " "the unit's ExecStart, as its user with its UMask: exit 0, state and audit output 0600" ||
     jb_diag "$* => $(cat "$JB_TMP/svc.log")"
+jb_is "$(cat "$JB_TMP/svc/app.log" "$JB_TMP/svc/audit.log" 2>/dev/null | wc -l)" 8 \
+    "...reading a journal only the group systemd-journal may read: the 8 records of the TFE containers"
 
 # The logrotate configuration: logrotate -d parses it and selects both files; a real forced
 # rotation (paths under $JB_TMP, the restart of the writers left out) creates audit.log 0600 and

@@ -16,7 +16,8 @@
 #     --demo-only  run only examples/demo.sh (the first command; it installs and builds too)
 # Environment: JB_MIRROR (default http://deb.debian.org/debian), JB_SUITE (default bookworm).
 # Ends with one line per command: "fresh-debian: COMMAND: exit N in S s"; exits non-zero when a
-# command failed. Logs: DIR.logs/demo.log and DIR.logs/run.log (kept after the chroot is removed).
+# command failed. Logs: DIR.logs/demo.log and DIR.logs/run.log, with the suite's build/*.out and
+# test-suite.log files beside them (kept after the chroot is removed).
 #
 # Needs debootstrap (apt-get install debootstrap) and unshare (util-linux). The chroot runs in a
 # private mount namespace, so its /proc, /sys and /dev mounts disappear with the script.
@@ -115,6 +116,12 @@ run_in() {
             /bin/sh -c "cd /root/jbridge && $2"' sh "$dir" "$cmd" >"$logs/$name.log" 2>&1
     rc=$?
     set -e
+    # what the suite left for a failure's diagnosis (build/*.out, every test-suite.log), kept with
+    # the logs: the chroot goes at the end
+    (cd "$dir/root/jbridge" && find build* -maxdepth 1 -name '*.out' 2>/dev/null
+        find build* -name test-suite.log 2>/dev/null) | while IFS= read -r f; do
+        cp "$dir/root/jbridge/$f" "$logs/$name.$(printf '%s' "$f" | tr / _)" 2>/dev/null || true
+    done
     summary="${summary}fresh-debian: $cmd: exit $rc in $(($(date +%s) - start)) s
 "
     if [ "$rc" != 0 ]; then

@@ -110,6 +110,8 @@ static inline void rd_set(rd_record *d, const char *key, size_t key_len, const c
         r->writer_comm = v;
     } else if (strcmp(k, "reason") == 0) {
         d->audit.reason = v;
+    } else if (strcmp(k, "renamed") == 0) {
+        d->audit.renamed = (unsigned)rd_long(v);
     } else if (strcmp(k, "time_usec") == 0) {
         r->time_usec = strtoull(v, NULL, 10);
     } else if (strcmp(k, "time") == 0) {

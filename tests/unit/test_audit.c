@@ -67,6 +67,7 @@ static void check_audit(const jb_audit *a) {
         fail_msg("bad kind %d", (int)a->kind);
     }
     if (a->json) assert_int_equal(a->json[a->json_len], 0);
+    unsigned renamed = 0;
     assert_true(a->n_fields <= JB_AUDIT_MAX_FIELDS);
     for (size_t i = 0; i < a->n_fields; i++) {
         const jb_field *fd = &a->fields[i];
@@ -76,13 +77,23 @@ static void check_audit(const jb_audit *a) {
         assert_true(valid_param_name(fd->name));
         char expect[JB_SD_NAME_MAX + 1];
         jb_sd_name(fd->key, strlen(fd->key), JB_SD_NAME_MAX, expect);
-        assert_string_equal(fd->name, expect);
+        /* the key's name, or (made unique) a cut of it followed by "~N" */
+        const char *tilde = strrchr(fd->name, '~');
+        if (strcmp(fd->name, expect) != 0) {
+            assert_non_null(tilde);
+            assert_true(strncmp(fd->name, expect, (size_t)(tilde - fd->name)) == 0);
+            renamed++;
+        }
+        for (size_t j = 0; j < i; j++) assert_string_not_equal(a->fields[j].name, fd->name);
     }
+    assert_int_equal(renamed, a->renamed);
 }
 
 static void dump_audit(FILE *f, const jb_audit *a) {
     check_audit(a);
-    fprintf(f, "kind=%s\nreason=%s\njson=", jb_audit_kind_name(a->kind), a->reason ? a->reason : "");
+    fprintf(f, "kind=%s\nreason=%s\n", jb_audit_kind_name(a->kind), a->reason ? a->reason : "");
+    if (a->renamed) fprintf(f, "renamed=%u\n", a->renamed);
+    fputs("json=", f);
     if (a->json) tl_dump_bytes(f, a->json, a->json_len);
     fputc('\n', f);
     for (size_t i = 0; i < a->n_fields; i++) {
