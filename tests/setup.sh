@@ -22,6 +22,8 @@ PACKAGES="$PACKAGES valgrind"
 # clang's sanitizer runtimes (the ThreadSanitizer build): only recommended by clang, so
 # --no-install-recommends on a minimal Debian skips them
 PACKAGES="$PACKAGES libclang-rt-14-dev"
+# sealed streams (libjbseal.la, doc/sealing.md): HMAC-SHA-256 and RAND_bytes from libcrypto
+PACKAGES="$PACKAGES libssl-dev"
 
 missing=""
 for p in $PACKAGES; do
