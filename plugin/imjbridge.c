@@ -85,6 +85,11 @@ static struct cnfparamdescr inppdescr[] = {
     {"jsonproperties", eCmdHdlrGetWord, 0},
     {"trust", eCmdHdlrArray, 0},
     {"untrusted", eCmdHdlrGetWord, 0},
+    {"seal.keyfile", eCmdHdlrString, 0},
+    {"seal.streams", eCmdHdlrString, 0},
+    {"seal.epochrecords", eCmdHdlrNonNegInt, 0}, /* the seal.* numbers are checked by the core */
+    {"seal.epochseconds", eCmdHdlrNonNegInt, 0},
+    {"seal.heartbeat", eCmdHdlrNonNegInt, 0},
 };
 static struct cnfparamblk inppblk = {CNFPARAMBLK_VERSION, sizeof(inppdescr) / sizeof(struct cnfparamdescr), inppdescr};
 
@@ -104,6 +109,11 @@ static const char *const setting_params[] = {
     [JB_CONFIG_UNTRUSTED] = "untrusted",
     [JB_CONFIG_AUDIT_CONTAINERS] = "audit.containers",
     [JB_CONFIG_AUDIT_ANCHOR] = "audit.anchor",
+    [JB_CONFIG_SEAL_KEY] = "seal.keyFile",
+    [JB_CONFIG_SEAL_STREAMS] = "seal.streams",
+    [JB_CONFIG_SEAL_EPOCH_RECORDS] = "seal.epochRecords",
+    [JB_CONFIG_SEAL_EPOCH_SECONDS] = "seal.epochSeconds",
+    [JB_CONFIG_SEAL_HEARTBEAT] = "seal.heartbeat",
 };
 
 static void instanceFree(instanceConf_t *inst) {
@@ -127,6 +137,7 @@ static void instanceFree(instanceConf_t *inst) {
     jb_buf_done(&inst->sdbuf);
     jb_buf_done(&inst->hdrbuf);
     jb_sd_cache_done(&inst->sdcache);
+    imjb_seal_conf_free(inst);
     free(inst);
 }
 
@@ -267,6 +278,8 @@ static rsRetVal setParam(instanceConf_t *inst, const char *name, struct cnfparam
         CHKiRet(jbglue_strlist_from_array(&inst->trust, v->val.d.ar));
     } else if (!strcmp(name, "untrusted")) {
         CHKiRet(untrustedParam(v, &inst->cfg.untrusted));
+    } else if (!strncmp(name, "seal.", 5)) {
+        CHKiRet(imjb_seal_param(inst, name, v));
     }
 finalize_it:
     RETiRet;
@@ -325,6 +338,7 @@ BEGINnewInpInst
     for (int i = 0; i < inppblk.nParams; ++i)
         if (pvals[i].bUsed) CHKiRet(setParam(inst, inppblk.descr[i].name, &pvals[i]));
     CHKiRet(checkInst(inst));
+    CHKiRet(imjb_seal_check(inst));
     if (inst->state_param == NULL) CHKmalloc(inst->state_param = strdup(JB_DEFAULT_STATE));
     if (loadModConf->tail == NULL)
         loadModConf->root = inst;
@@ -413,6 +427,14 @@ BEGINcheckCnf
                 LogError(0, RS_RET_PARAM_ERROR,
                          "imjbridge: parameter 'stateFile': two inputs use '%s'; give each input its own",
                          inst->state_path);
+                other->ok = 0;
+            }
+            /* each input moves its key file's epoch on its own */
+            if (inst->ok && other->ok && inst->seal_key_param != NULL && other->seal_key_param != NULL &&
+                !strcmp(inst->seal_key_param, other->seal_key_param)) {
+                LogError(0, RS_RET_PARAM_ERROR,
+                         "imjbridge: parameter 'seal.keyFile': two inputs use '%s'; give each input its own",
+                         inst->seal_key_param);
                 other->ok = 0;
             }
         }

@@ -21,7 +21,9 @@
 #include "statsobj.h"
 
 #include "bridge.h"
+#include "resume.h"
 #include "sd.h"
+#include "seal.h"
 #include "state.h"
 
 #include "glue.h"
@@ -140,10 +142,21 @@ typedef struct instanceConf_s {
     struct syslogTime last_st;
     time_t last_sec;
     sbool last_st_valid;
+    /* sealing (imjbridge-seal.c): the parameters, then the worker's sealer (NULL: not sealing) */
+    char *seal_key_param;   /* seal.keyFile as configured (NULL: no sealing); cfg.seal.key_path points here */
+    sbool seal_streams_set; /* seal.streams was given */
+    jb_sealer *sealer;      /* worker only */
+    int seal_phase;         /* IMJB_SEAL_READING, _PAUSED (epoch due), _SAVING (begun, saving), _COMMIT */
+    jb_buf sealbuf;         /* heartbeat lines (worker only) */
     struct instanceConf_s *next;
 } instanceConf_t;
 
 /* ---- imjbridge-submit.c ---- */
+
+/* Add a message (of the current group) to its stream's batch; a full batch is submitted. */
+rsRetVal imjb_enqueue(instanceConf_t *inst, jb_stream stream, smsg_t *pMsg);
+/* Hand the gathered batches to rsyslog. */
+rsRetVal imjb_flush_submits(instanceConf_t *inst);
 
 /* The thread of one input: position the reader, then read, submit and acknowledge until rsyslog
  * stops, then save the acknowledged position. arg: the instanceConf_t. */
@@ -177,5 +190,33 @@ uint64_t imjb_idle_wait_usec(instanceConf_t *inst, uint64_t max_usec);
 /* At shutdown, after the last batches went to rsyslog: close the group, wait a while for rsyslog
  * to finish the open groups, save the position, say what stays unacknowledged, free it all. */
 void imjb_ack_finish(instanceConf_t *inst, jb_bridge *b);
+
+/* ---- imjbridge-seal.c: sealed streams (doc/sealing.md) ---- */
+
+enum { IMJB_SEAL_READING, IMJB_SEAL_PAUSED, IMJB_SEAL_SAVING, IMJB_SEAL_COMMIT };
+
+/* The seal.* parameters (name as rsyslog lists it, lower case); RS_RET_OK when name is not one. */
+rsRetVal imjb_seal_param(instanceConf_t *inst, const char *name, struct cnfparamvals *v);
+/* After the core's checks: the key file can be loaded (present, ours, 0600, not a link). */
+rsRetVal imjb_seal_check(instanceConf_t *inst);
+void imjb_seal_conf_free(instanceConf_t *inst);
+/* The worker, after the reader was positioned from the state file: the sealer, its chains
+ * restored from the same state (info: what the resume found; what it did is logged). -errno when
+ * sealing cannot start. */
+int imjb_seal_open(instanceConf_t *inst, const jb_resume_info *info);
+/* Seal the record being built (its header already set on pMsg, its structured data in
+ * inst->sdbuf, its text in inst->msgbuf): the seal goes into inst->sdbuf. */
+rsRetVal imjb_seal_record(instanceConf_t *inst, const jb_record *rec, smsg_t *pMsg, int pri);
+/* A group closes: the seal lines that go with its checkpoint's sequence numbers. */
+void imjb_seal_snapshot(instanceConf_t *inst, jb_state *checkpoint);
+/* The acknowledged position (and its seal lines) was saved. */
+void imjb_seal_saved(instanceConf_t *inst, sbool durable);
+/* Between batches: heartbeats, and the epoch move. Returns 1 while reading is paused for the
+ * epoch (the caller must not read new entries; this call did the waiting). */
+int imjb_seal_tick(instanceConf_t *inst, jb_bridge *b);
+/* A clean stop: a stop line on every sealed chain, before the last batches are flushed. */
+void imjb_seal_stop(instanceConf_t *inst);
+/* The worker ends: the sealer (keys wiped). */
+void imjb_seal_close(instanceConf_t *inst);
 
 #endif
