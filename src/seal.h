@@ -34,6 +34,9 @@ typedef struct jb_seal_key {
 void jb_seal_key_evolve(jb_seal_key *k);
 /* M_e = HMAC-SHA-256(K_e, "jbridge-seal mac") into out. */
 void jb_seal_key_mac_key(const jb_seal_key *k, uint8_t out[JB_SEAL_LEN]);
+/* KEYID of a key whose K0 is k0: the first 8 bytes of SHA-256("jbridge-seal key-id" || K0) in
+ * lowercase hex (seal-key.c; keygen and the verification key line use this one). */
+void jb_seal_key_id(const uint8_t k0[JB_SEAL_LEN], char out[JB_SEAL_ID_LEN + 1]);
 /* Wipe a key (OPENSSL_cleanse). NULL-safe. */
 void jb_seal_key_wipe(jb_seal_key *k);
 
@@ -121,9 +124,16 @@ typedef struct jb_seal_config {
 #define JB_SEAL_EPOCH_RECORDS_DEFAULT 10000u
 #define JB_SEAL_EPOCH_SEC_DEFAULT 60u
 #define JB_SEAL_HEARTBEAT_SEC_DEFAULT 60u
+/* The limits jb_config_check() enforces: epoch records 1..JB_SEAL_EPOCH_RECORDS_MAX; epoch seconds
+ * and heartbeat seconds 1..JB_SEAL_SECONDS_MAX (a day). */
+#define JB_SEAL_EPOCH_RECORDS_MAX 4294967295u
+#define JB_SEAL_SECONDS_MAX 86400u
 
+/* The defaults: key_path NULL (no sealing), the audit stream, 10000 records, 60 s, 60 s.
+ * (seal-config.c, in libjbcore with the settings: jb_config_init() calls it.) */
 void jb_seal_config_init(jb_seal_config *c);
-/* Parse "audit", "app,audit" (or "audit,app", "app") into streams; -EINVAL otherwise. */
+/* Parse "audit", "app,audit" (or "audit,app", "app") into streams; -EINVAL otherwise, with err
+ * saying what is expected without naming the setting. */
 int jb_seal_streams_parse(const char *s, bool ret[2], jb_error *err);
 
 typedef struct jb_sealer jb_sealer;
