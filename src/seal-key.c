@@ -38,19 +38,6 @@ static bool unhex(const char *p, size_t len, uint8_t *out, size_t n) {
     return true;
 }
 
-void jb_seal_key_id(const uint8_t k0[JB_SEAL_LEN], char out[JB_SEAL_ID_LEN + 1]) {
-    static const char label[] = "jbridge-seal key-id";
-    uint8_t digest[EVP_MAX_MD_SIZE];
-    unsigned len = 0;
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
-        EVP_DigestUpdate(ctx, label, sizeof label - 1) != 1 || EVP_DigestUpdate(ctx, k0, JB_SEAL_LEN) != 1 ||
-        EVP_DigestFinal_ex(ctx, digest, &len) != 1 || len < JB_SEAL_ID_LEN / 2)
-        abort(); /* SHA-256 does not fail short of memory exhaustion inside OpenSSL */
-    EVP_MD_CTX_free(ctx);
-    hex(digest, JB_SEAL_ID_LEN / 2, out);
-}
-
 void jb_seal_key_wipe(jb_seal_key *k) {
     if (k) OPENSSL_cleanse(k, sizeof *k);
 }

@@ -34,8 +34,8 @@ typedef struct jb_seal_key {
 void jb_seal_key_evolve(jb_seal_key *k);
 /* M_e = HMAC-SHA-256(K_e, "jbridge-seal mac") into out. */
 void jb_seal_key_mac_key(const jb_seal_key *k, uint8_t out[JB_SEAL_LEN]);
-/* KEYID of a key whose K0 is k0: the first 8 bytes of SHA-256("jbridge-seal key-id" || K0) in
- * lowercase hex (seal-key.c; keygen and the verification key line use this one). */
+/* KEYID of K0: the first 8 bytes of SHA-256("jbridge-seal key-id" || K0), in lowercase hex
+ * (seal-canon.c; keygen and the verification key line use this one). */
 void jb_seal_key_id(const uint8_t k0[JB_SEAL_LEN], char out[JB_SEAL_ID_LEN + 1]);
 /* Wipe a key (OPENSSL_cleanse). NULL-safe. */
 void jb_seal_key_wipe(jb_seal_key *k);
@@ -82,10 +82,16 @@ typedef struct jb_seal_params {
     unsigned pen; /* of the jbridge@ element */
     bool any;     /* at least one seal.* parameter */
 } jb_seal_params;
-/* 0 (a jbridge@ element found or not: see ->any), -EBADMSG for SD that does not parse. */
+/* 0 (a jbridge@ element found or not: see ->any), -EBADMSG for SD that does not parse, for a
+ * seal parameter given twice (also in two jbridge@ elements) and for an unknown seal.* name in a
+ * jbridge@ element (it would be outside the MAC). pen and record_id: of the first jbridge@
+ * element. */
 int jb_seal_params_get(const char *sd, size_t n, jb_seal_params *ret);
 
-/* The MAC inputs (doc/sealing.md). tx NULL: none. */
+/* The MAC inputs (doc/sealing.md). tx NULL: none. These cannot fail: libcrypto failing to
+ * allocate its HMAC context (a few hundred bytes) aborts the process, since a wrong seal must
+ * never be sent. seal-canon.c holds these, the key math above (evolve, mac_key, key_id,
+ * verify_key_parse), the line, the canonical form, base64 and jb_seal_sd_insert. */
 void jb_seal_record_mac(const uint8_t mac_key[JB_SEAL_LEN], const char *key_id, const char *chain, uint64_t n,
                         uint64_t epoch, const uint8_t *tx, const uint8_t prev[JB_SEAL_LEN], const char *canon,
                         size_t canon_len, uint8_t out[JB_SEAL_LEN]);
