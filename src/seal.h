@@ -34,6 +34,9 @@ typedef struct jb_seal_key {
 void jb_seal_key_evolve(jb_seal_key *k);
 /* M_e = HMAC-SHA-256(K_e, "jbridge-seal mac") into out. */
 void jb_seal_key_mac_key(const jb_seal_key *k, uint8_t out[JB_SEAL_LEN]);
+/* KEYID of K0: the first 8 bytes of SHA-256("jbridge-seal key-id" || K0), in lowercase hex
+ * (seal-canon.c; keygen and the verification key line use this one). */
+void jb_seal_key_id(const uint8_t k0[JB_SEAL_LEN], char out[JB_SEAL_ID_LEN + 1]);
 /* Wipe a key (OPENSSL_cleanse). NULL-safe. */
 void jb_seal_key_wipe(jb_seal_key *k);
 
@@ -79,10 +82,16 @@ typedef struct jb_seal_params {
     unsigned pen; /* of the jbridge@ element */
     bool any;     /* at least one seal.* parameter */
 } jb_seal_params;
-/* 0 (a jbridge@ element found or not: see ->any), -EBADMSG for SD that does not parse. */
+/* 0 (a jbridge@ element found or not: see ->any), -EBADMSG for SD that does not parse, for a
+ * seal parameter given twice (also in two jbridge@ elements) and for an unknown seal.* name in a
+ * jbridge@ element (it would be outside the MAC). pen and record_id: of the first jbridge@
+ * element. */
 int jb_seal_params_get(const char *sd, size_t n, jb_seal_params *ret);
 
-/* The MAC inputs (doc/sealing.md). tx NULL: none. */
+/* The MAC inputs (doc/sealing.md). tx NULL: none. These cannot fail: libcrypto failing to
+ * allocate its HMAC context (a few hundred bytes) aborts the process, since a wrong seal must
+ * never be sent. seal-canon.c holds these, the key math above (evolve, mac_key, key_id,
+ * verify_key_parse), the line, the canonical form, base64 and jb_seal_sd_insert. */
 void jb_seal_record_mac(const uint8_t mac_key[JB_SEAL_LEN], const char *key_id, const char *chain, uint64_t n,
                         uint64_t epoch, const uint8_t *tx, const uint8_t prev[JB_SEAL_LEN], const char *canon,
                         size_t canon_len, uint8_t out[JB_SEAL_LEN]);
@@ -121,9 +130,16 @@ typedef struct jb_seal_config {
 #define JB_SEAL_EPOCH_RECORDS_DEFAULT 10000u
 #define JB_SEAL_EPOCH_SEC_DEFAULT 60u
 #define JB_SEAL_HEARTBEAT_SEC_DEFAULT 60u
+/* The limits jb_config_check() enforces: epoch records 1..JB_SEAL_EPOCH_RECORDS_MAX; epoch seconds
+ * and heartbeat seconds 1..JB_SEAL_SECONDS_MAX (a day). */
+#define JB_SEAL_EPOCH_RECORDS_MAX 4294967295u
+#define JB_SEAL_SECONDS_MAX 86400u
 
+/* The defaults: key_path NULL (no sealing), the audit stream, 10000 records, 60 s, 60 s.
+ * (seal-config.c, in libjbcore with the settings: jb_config_init() calls it.) */
 void jb_seal_config_init(jb_seal_config *c);
-/* Parse "audit", "app,audit" (or "audit,app", "app") into streams; -EINVAL otherwise. */
+/* Parse "audit", "app,audit" (or "audit,app", "app") into streams; -EINVAL otherwise, with err
+ * saying what is expected without naming the setting. */
 int jb_seal_streams_parse(const char *s, bool ret[2], jb_error *err);
 
 typedef struct jb_sealer jb_sealer;
