@@ -171,6 +171,7 @@ rsRetVal imjb_seal_record(instanceConf_t *inst, const jb_record *rec, smsg_t *pM
     l.msg = inst->msgbuf.len > 0 ? inst->msgbuf.data : "";
     l.msg_len = inst->msgbuf.len;
     r = jb_sealer_seal(inst->sealer, rec, &l, &inst->sdbuf);
+    if (r == 0) STATSCOUNTER_INC(inst->ctrSealed, inst->mutCtrSealed);
     if (r == -ENOMEM) ABORT_FINALIZE(RS_RET_OUT_OF_MEMORY);
     if (r < 0) {
         LogError(-r, RS_RET_ERR, "imjbridge: cannot seal record %s: structured data the scheme refuses",
@@ -246,6 +247,7 @@ static rsRetVal sendBeat(instanceConf_t *inst, jb_stream st, const char *beat) {
     CHKiRet(MsgSetStructuredData(pMsg, inst->sealbuf.data));
     rs = st == JB_STREAM_AUDIT ? inst->audit_ruleset : inst->ruleset;
     if (rs != NULL) MsgSetRuleset(pMsg, rs);
+    STATSCOUNTER_INC(inst->ctrSealBeats, inst->mutCtrSealBeats);
     {
         smsg_t *m = pMsg;
         pMsg = NULL; /* the batch owns it */
@@ -305,6 +307,7 @@ static int epochStep(instanceConf_t *inst) {
     case IMJB_SEAL_READING:
         if (!jb_sealer_epoch_due(inst->sealer, jb_now_usec(CLOCK_MONOTONIC))) return 0;
         inst->seal_phase = IMJB_SEAL_PAUSED;
+        inst->seal_pause_usec = jb_now_usec(CLOCK_MONOTONIC);
         /* fall through */
     case IMJB_SEAL_PAUSED:
         if (!sealCovered(inst)) return 1;
@@ -328,6 +331,9 @@ static int epochStep(instanceConf_t *inst) {
                      "state file",
                      inst->seal_key_param, err.msg);
         inst->seal_phase = IMJB_SEAL_READING;
+        STATSCOUNTER_INC(inst->ctrSealEpochs, inst->mutCtrSealEpochs);
+        STATSCOUNTER_ADD(inst->ctrSealPauseMs, inst->mutCtrSealPauseMs,
+                         (intctr_t)((jb_now_usec(CLOCK_MONOTONIC) - inst->seal_pause_usec) / 1000));
         return 0;
     }
 }

@@ -472,6 +472,10 @@ static rsRetVal setupStats(instanceConf_t *inst) {
     JB_CTR(ctrAcked, mutCtrAcked, "acked");
     JB_CTR(ctrInflightWaits, mutCtrInflightWaits, "inflight.waits");
     JB_CTR(ctrUntrusted, mutCtrUntrusted, "untrusted");
+    JB_CTR(ctrSealed, mutCtrSealed, "seal.records");
+    JB_CTR(ctrSealEpochs, mutCtrSealEpochs, "seal.epochs");
+    JB_CTR(ctrSealPauseMs, mutCtrSealPauseMs, "seal.pause.ms");
+    JB_CTR(ctrSealBeats, mutCtrSealBeats, "seal.beats");
 #undef JB_CTR
     CHKiRet(statsobj.AddCounter(inst->stats, UCHAR_CONSTANT("inflight"), ctrType_Int, CTR_FLAG_NONE, &inst->inflight));
     CHKiRet(statsobj.ConstructFinalize(inst->stats));

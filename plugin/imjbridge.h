@@ -116,6 +116,10 @@ typedef struct instanceConf_s {
     STATSCOUNTER_DEF(ctrAcked, mutCtrAcked)
     STATSCOUNTER_DEF(ctrInflightWaits, mutCtrInflightWaits)
     STATSCOUNTER_DEF(ctrUntrusted, mutCtrUntrusted)
+    STATSCOUNTER_DEF(ctrSealed, mutCtrSealed)           /* records sealed */
+    STATSCOUNTER_DEF(ctrSealEpochs, mutCtrSealEpochs)   /* epoch moves */
+    STATSCOUNTER_DEF(ctrSealPauseMs, mutCtrSealPauseMs) /* ms of reading paused for them */
+    STATSCOUNTER_DEF(ctrSealBeats, mutCtrSealBeats)     /* heartbeat and stop lines sent */
     int inflight; /* messages of the open groups (gauge: written by the worker only) */
     /* acknowledgement (worker only) */
     ackGroup *cur;          /* the group being filled, NULL until a message needs it */
@@ -143,11 +147,12 @@ typedef struct instanceConf_s {
     time_t last_sec;
     sbool last_st_valid;
     /* sealing (imjbridge-seal.c): the parameters, then the worker's sealer (NULL: not sealing) */
-    char *seal_key_param;   /* seal.keyFile as configured (NULL: no sealing); cfg.seal.key_path points here */
-    sbool seal_streams_set; /* seal.streams was given */
-    jb_sealer *sealer;      /* worker only */
-    int seal_phase;         /* IMJB_SEAL_READING, _PAUSED (epoch due), _SAVING (begun, saving), _COMMIT */
-    jb_buf sealbuf;         /* heartbeat lines (worker only) */
+    char *seal_key_param;     /* seal.keyFile as configured (NULL: no sealing); cfg.seal.key_path points here */
+    sbool seal_streams_set;   /* seal.streams was given */
+    jb_sealer *sealer;        /* worker only */
+    int seal_phase;           /* IMJB_SEAL_READING, _PAUSED (epoch due), _SAVING (begun, saving), _COMMIT */
+    jb_buf sealbuf;           /* heartbeat lines (worker only) */
+    uint64_t seal_pause_usec; /* CLOCK_MONOTONIC when the current epoch pause began */
     struct instanceConf_s *next;
 } instanceConf_t;
 

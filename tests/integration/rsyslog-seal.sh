@@ -102,10 +102,13 @@ n1_bad epoch-seconds seal.epochSeconds "seal.keyFile=\"$T/seal.key\" seal.epochS
 n1_bad heartbeat seal.heartbeat "seal.keyFile=\"$T/seal.key\" seal.heartbeat=\"86401\""
 
 # ---- examples/tfe-sealed.conf, paths replaced, over the journal
-conf() { # conf NAME EXTRA-INPUT-PARAMETERS: the example, writing into $T/out/NAME-{app,audit}.log
+# conf NAME EXTRA-INPUT-PARAMETERS: the example, writing into $T/out/NAME-{app,audit}.log, and
+# rsyslogd's own messages (imjbridge's among them) into $T/NAME-internal.log
+conf() {
     jb_example_conf "$JB_EXAMPLES/tfe-sealed.conf" "$T/work" "$T/tls" \
         "s|$T/work/seal.key|$T/seal.key|" "s|/var/log/tfe/app.log|$T/out/$1-app.log|" \
         "s|/var/log/tfe/audit.log|$T/out/$1-audit.log|" "s|stateFile=\"[^\"]*\"|stateFile=\"$1.state\" directory=\"$T/j\" $2|"
+    printf 'global(processInternalMessages="on")\naction(type="omfile" file="%s")\n' "$T/$1-internal.log"
 }
 conf sealed '' >"$T/sealed.conf"
 jb_ok "examples/tfe-sealed.conf validates (rsyslogd -N1)" "$RSYSLOGD" -N1 -f "$T/sealed.conf"
@@ -115,7 +118,7 @@ jb_wait_for "[ \$(seal_records '$T/out/sealed-audit.log' audit) -ge $N_AUDIT ]" 
 jb_rsyslogd_stop "$RS_PID" sealed
 A=$T/out/sealed-audit.log
 jb_is "$(grep -c ' jbridge - audit .*seal.beat="stop"' "$A")" 1 "a clean stop writes one stop line on the audit chain"
-jb_ok "rsyslogd said that new chains start (first start)" grep -q 'new chains start, the state file holds no chain' "$T/sealed.log"
+jb_ok "rsyslogd said that new chains start (first start)" grep -q 'new chains start, the state file holds no chain' "$T/sealed-internal.log"
 jb_is "$(grep -v ' jbridge - audit ' "$A" | grep -vc 'seal.mac=')" 0 "every audit record carries a seal"
 jb_is "$(grep -c 'seal.mac=' "$T/out/sealed-app.log")" 0 "the application stream is not sealed (seal.streams=\"audit\")"
 seal_verify_ok "omfile's audit.log" "$A"
@@ -157,10 +160,10 @@ jb_ok "heartbeats every second on the idle audit chain" test "$(grep -c 'seal.be
 seal_verify_ok "audit.log with heartbeats and its stop line" "$B"
 last_rec=$(grep -n ' audit \[' "$B" | grep -v ' jbridge - ' | tail -n 1 | cut -d: -f1)
 head -n "$((last_rec - 3))" "$B" | grep -v 'seal.beat=' >"$T/t-cut.log"
-seal_verify_catches "the tail cut (last records, heartbeats and stop removed)" "tail|missing" "$T/t-cut.log"
+seal_verify_catches "the tail cut (last records, heartbeats and stop removed)" "CUT" "$T/t-cut.log"
 grep -v 'seal.beat="stop"' "$B" >"$T/t-nostop.log"
 at=$(($(date +%s) + 10))
-seal_verify_catches "the stop line removed, checked 10 s later" "tail" --at "@$at" "$T/t-nostop.log"
+seal_verify_catches "the stop line removed, checked 10 s later" "CUT" --at "@$at" "$T/t-nostop.log"
 
 # ---- forward security: epochs every 5 records; the key file after them cannot re-seal the past
 conf fs 'seal.epochRecords="5"' | sed 's|seal.epochRecords="10000"||' >"$T/fs.conf"
@@ -186,7 +189,7 @@ rm -f "$T/work/sealed.state"
 jb_rsyslogd_start sealed2 "$T/sealed.conf"
 jb_wait_for "[ \$(seal_records '$A' audit) -ge $((2 * N_AUDIT)) ]" 60 || jb_diag "no second run: $(tail -n 5 "$T/sealed2.log")"
 jb_rsyslogd_stop "$RS_PID" "sealed, state file deleted"
-jb_ok "rsyslogd said why a new chain starts" grep -q 'new chains start, the state file holds no chain' "$T/sealed2.log"
-seal_verify_catches "the state file deleted: a new chain" "restart" "$A"
+jb_ok "rsyslogd said why a new chain starts" test "$(grep -c 'new chains start, the state file holds no chain' "$T/sealed-internal.log")" -eq 2
+seal_verify_catches "the state file deleted: a new chain" "restart: host" "$A"
 
 jb_done

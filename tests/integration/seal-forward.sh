@@ -100,5 +100,5 @@ for st in audit app; do
 done
 # the tail: the last 50 lines (the last records, heartbeats, the stop line) cut
 head -n -50 "$H/audit.log" >"$T/audit.cut"
-seal_verify_catches "audit.log: the tail cut" "tail" "$T/audit.cut"
+seal_verify_catches "audit.log: the tail cut" "CUT" "$T/audit.cut"
 jb_done

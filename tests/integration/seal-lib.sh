@@ -18,12 +18,12 @@ seal_verify_ok() {
 }
 
 # seal_verify_catches WHAT PATTERN [--at TIME] FILE...: jbridge verify exits 1 and its report
-# matches PATTERN (an extended regular expression, case-insensitive).
+# matches PATTERN (an extended regular expression).
 seal_verify_catches() {
     local what=$1 pat=$2 out rc=0
     shift 2
     out=$("$JBRIDGE" verify --verify-key "$SEAL_VERIFY_KEY" "$@" 2>&1) || rc=$?
-    if [ "$rc" -eq 1 ] && printf '%s\n' "$out" | grep -qiE -- "$pat"; then jb_pass "$what: caught ($pat)"; else
+    if [ "$rc" -eq 1 ] && printf '%s\n' "$out" | grep -qE -- "$pat"; then jb_pass "$what: caught ($pat)"; else
         jb_fail "$what: jbridge verify exits 1 naming it ($pat); exit $rc"
         jb_diag "$(printf '%s\n' "$out" | head -n 40)"
     fi
