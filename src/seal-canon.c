@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "rfc5424.h"
 #include "sd.h"
@@ -67,6 +68,61 @@ static void hmac_end(EVP_MAC_CTX *c, uint8_t out[JB_SEAL_LEN]) {
     size_t n = 0;
     if (!EVP_MAC_final(c, out, &n, JB_SEAL_LEN) || n != JB_SEAL_LEN) crypto_failed("EVP_MAC_final");
     EVP_MAC_CTX_free(c);
+}
+
+/* The record and heartbeat MACs, one after another under one MAC key (a sealer's epoch, a
+ * verifier's chain): a context per thread stays initialized with the last key, and
+ * EVP_MAC_init() with a NULL key starts it again under the same key, without the digest fetch and
+ * key setup a new context costs (about half of a record's MAC). Another key re-keys it; the
+ * context and its copy of the key are freed and cleansed when the thread ends. */
+typedef struct hmac_cache {
+    EVP_MAC_CTX *c;
+    uint8_t key[JB_SEAL_LEN];
+} hmac_cache;
+static pthread_key_t hmac_cache_key;
+static pthread_once_t hmac_cache_once = PTHREAD_ONCE_INIT;
+static bool hmac_cache_ok;
+
+static void hmac_cache_free(void *p) {
+    hmac_cache *h = p;
+    EVP_MAC_CTX_free(h->c);
+    OPENSSL_cleanse(h, sizeof *h);
+    free(h);
+}
+
+static void hmac_cache_init(void) {
+    hmac_cache_ok = pthread_key_create(&hmac_cache_key, hmac_cache_free) == 0;
+}
+
+/* A context ready for a MAC under key (32 bytes); finish it with hmac_end_kept() when cached. */
+static EVP_MAC_CTX *hmac_begin_kept(const uint8_t key[JB_SEAL_LEN], bool *ret_kept) {
+    pthread_once(&hmac_cache_once, hmac_cache_init);
+    hmac_cache *h = hmac_cache_ok ? pthread_getspecific(hmac_cache_key) : NULL;
+    if (!h && hmac_cache_ok && (h = calloc(1, sizeof *h)) && pthread_setspecific(hmac_cache_key, h) != 0) {
+        free(h);
+        h = NULL;
+    }
+    *ret_kept = h != NULL;
+    if (!h) return hmac_begin(key, JB_SEAL_LEN);
+    if (h->c && CRYPTO_memcmp(h->key, key, JB_SEAL_LEN) == 0) {
+        if (!EVP_MAC_init(h->c, NULL, 0, NULL)) crypto_failed("EVP_MAC_init");
+        return h->c;
+    }
+    if (h->c) {
+        if (!EVP_MAC_init(h->c, key, JB_SEAL_LEN, NULL)) crypto_failed("EVP_MAC_init");
+    } else {
+        h->c = hmac_begin(key, JB_SEAL_LEN);
+    }
+    memcpy(h->key, key, JB_SEAL_LEN);
+    return h->c;
+}
+
+static void hmac_end_kept(EVP_MAC_CTX *c, bool kept, uint8_t out[JB_SEAL_LEN]) {
+    size_t n = 0;
+    if (!kept)
+        hmac_end(c, out);
+    else if (!EVP_MAC_final(c, out, &n, JB_SEAL_LEN) || n != JB_SEAL_LEN)
+        crypto_failed("EVP_MAC_final");
 }
 
 static void hmac_str(const uint8_t key[JB_SEAL_LEN], const char *s, uint8_t out[JB_SEAL_LEN]) {
@@ -171,38 +227,77 @@ int jb_seal_verify_key_parse(const char *line, size_t n, jb_seal_key *ret, jb_er
 
 /* ---- the MACs ---- */
 
+/* b[*at...] = F(p): the head's fields go to libcrypto in one update (each update has a cost of
+ * its own, about that of hashing a hundred bytes) */
+static void head_f(uint8_t *b, size_t *at, const void *p, size_t n) {
+    b[*at] = (uint8_t)(n >> 24), b[*at + 1] = (uint8_t)(n >> 16), b[*at + 2] = (uint8_t)(n >> 8);
+    b[*at + 3] = (uint8_t)n;
+    if (n) memcpy(b + *at + 4, p, n);
+    *at += 4 + n;
+}
+
+static void head_fu(uint8_t *b, size_t *at, uint64_t v) {
+    char d[24];
+    size_t i = sizeof d;
+    do d[--i] = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    head_f(b, at, d + i, sizeof d - i);
+}
+
+/* F("jbridge-seal 1") F(kind) F(KEYID) F(CHAIN) F(N) F(E) */
 static void mac_head(EVP_MAC_CTX *c, const char *kind, const char *key_id, const char *chain, uint64_t n,
                      uint64_t epoch) {
-    hmac_fs(c, "jbridge-seal " JB_SEAL_VERSION);
-    hmac_fs(c, kind);
-    hmac_fs(c, key_id);
-    hmac_fs(c, chain);
-    hmac_fu(c, n);
-    hmac_fu(c, epoch);
+    static const char version[] = "jbridge-seal " JB_SEAL_VERSION;
+    size_t lk = strlen(kind), li = strlen(key_id), lc = strlen(chain);
+    if (lk > 16 || li > 64 || lc > 64) { /* not the scheme's: field by field, no bound needed */
+        hmac_fs(c, version);
+        hmac_fs(c, kind);
+        hmac_fs(c, key_id);
+        hmac_fs(c, chain);
+        hmac_fu(c, n);
+        hmac_fu(c, epoch);
+        return;
+    }
+    uint8_t b[6 * 4 + sizeof version + 16 + 64 + 64 + 2 * 20];
+    size_t at = 0;
+    head_f(b, &at, version, sizeof version - 1);
+    head_f(b, &at, kind, lk);
+    head_f(b, &at, key_id, li);
+    head_f(b, &at, chain, lc);
+    head_fu(b, &at, n);
+    head_fu(b, &at, epoch);
+    hmac_raw(c, b, at);
 }
 
 void jb_seal_record_mac(const uint8_t mac_key[JB_SEAL_LEN], const char *key_id, const char *chain, uint64_t n,
                         uint64_t epoch, const uint8_t *tx, const uint8_t prev[JB_SEAL_LEN], const char *canon,
                         size_t canon_len, uint8_t out[JB_SEAL_LEN]) {
-    EVP_MAC_CTX *c = hmac_begin(mac_key, JB_SEAL_LEN);
+    bool kept;
+    EVP_MAC_CTX *c = hmac_begin_kept(mac_key, &kept);
+    uint8_t b[3 * 4 + 2 * JB_SEAL_LEN];
+    size_t at = 0;
     mac_head(c, "record", key_id, chain, n, epoch);
-    hmac_f(c, tx, tx ? JB_SEAL_LEN : 0);
-    hmac_f(c, prev, JB_SEAL_LEN);
-    hmac_f(c, canon, canon_len);
-    hmac_end(c, out);
+    head_f(b, &at, tx, tx ? JB_SEAL_LEN : 0);
+    head_f(b, &at, prev, JB_SEAL_LEN);
+    b[at] = (uint8_t)(canon_len >> 24), b[at + 1] = (uint8_t)(canon_len >> 16), b[at + 2] = (uint8_t)(canon_len >> 8);
+    b[at + 3] = (uint8_t)canon_len;
+    hmac_raw(c, b, at + 4);
+    hmac_raw(c, canon, canon_len);
+    hmac_end_kept(c, kept, out);
 }
 
 void jb_seal_beat_mac(const uint8_t mac_key[JB_SEAL_LEN], const char *key_id, const char *chain, uint64_t n,
                       uint64_t epoch, const uint8_t *tx, const uint8_t prev[JB_SEAL_LEN], const char *beat,
                       uint64_t time_usec, uint64_t interval_sec, uint8_t out[JB_SEAL_LEN]) {
-    EVP_MAC_CTX *c = hmac_begin(mac_key, JB_SEAL_LEN);
+    bool kept;
+    EVP_MAC_CTX *c = hmac_begin_kept(mac_key, &kept);
     mac_head(c, "beat", key_id, chain, n, epoch);
     hmac_f(c, tx, tx ? JB_SEAL_LEN : 0);
     hmac_f(c, prev, JB_SEAL_LEN);
     hmac_fs(c, beat);
     hmac_fu(c, time_usec);
     hmac_fu(c, interval_sec);
-    hmac_end(c, out);
+    hmac_end_kept(c, kept, out);
 }
 
 void jb_seal_tx_step(const uint8_t old_mac_key[JB_SEAL_LEN], const char *key_id, const char *chain, uint64_t n_next,
@@ -346,8 +441,10 @@ static int put_f(jb_buf *out, const void *p, size_t n) {
 
 static int put_fu(jb_buf *out, uint64_t v) {
     char d[24];
-    int n = snprintf(d, sizeof d, "%" PRIu64, v);
-    return put_f(out, d, (size_t)n);
+    size_t i = sizeof d;
+    do d[--i] = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    return put_f(out, d + i, sizeof d - i);
 }
 
 static bool is_seal_element(const char *id, size_t n) {
@@ -415,11 +512,6 @@ static int canon_param(const char *name, size_t name_len, const char *value, siz
     return 0;
 }
 
-static int count_element(const char *id, size_t id_len, void *userdata) {
-    ((canon_walk *)userdata)->n_elements++;
-    return 0;
-}
-
 /* MSG: a leading BOM dropped, control characters as #ooo, trailing spaces dropped. */
 static int canon_msg(const jb_seal_line *l, jb_buf *out) {
     const char *m = l->msg;
@@ -436,12 +528,10 @@ static int canon_msg(const jb_seal_line *l, jb_buf *out) {
 }
 
 static int canonical(const jb_seal_line *l, jb_buf *out) {
-    static const jb_sd_visitor count = {.element = count_element};
     static const jb_sd_visitor walk = {.element = canon_element, .param = canon_param};
-    char pri[12];
     int r;
 
-    if ((r = put_f(out, pri, (size_t)snprintf(pri, sizeof pri, "%u", l->pri))) < 0) return r;
+    if ((r = put_fu(out, l->pri)) < 0) return r;
     if (l->time_nil)
         r = put_f(out, "-", 1);
     else
@@ -450,9 +540,14 @@ static int canonical(const jb_seal_line *l, jb_buf *out) {
         (r = put_f(out, l->procid, l->procid_len)) < 0 || (r = put_f(out, l->msgid, l->msgid_len)) < 0)
         return r;
 
-    /* the number of elements first: a walk that only counts */
+    /* the number of elements first: counted by their ends (the walk below checks the rest, and
+     * a failure leaves out as it was, jb_seal_canonical) */
     canon_walk w = {.out = NULL, .params = JB_BUF_INIT};
-    if (!jb_slice_eq(l->sd, l->sd_len, "-") && (r = jb_sd_walk(l->sd, l->sd_len, &count, &w)) < 0) return r;
+    if (!jb_slice_eq(l->sd, l->sd_len, "-"))
+        for (size_t pos = 0, end; pos < l->sd_len && l->sd[pos] == '['; pos = end) {
+            if ((end = element_end(l->sd, l->sd_len, pos)) == 0) break;
+            w.n_elements++;
+        }
     if ((r = put_fu(out, w.n_elements)) < 0) return r;
     w = (canon_walk){.out = out, .params = JB_BUF_INIT};
     if (!jb_slice_eq(l->sd, l->sd_len, "-")) {
