@@ -269,18 +269,15 @@ static void sendBeats(instanceConf_t *inst, const char *beat, sbool due_only) {
     }
 }
 
-void imjb_seal_stop(instanceConf_t *inst) {
-    if (inst->sealer == NULL) return;
-    /* rsyslog still takes messages while its inputs stop (the queues drain after them); a full
-     * queue while stopping refuses them, and the chain then ends without its stop line */
-    sendBeats(inst, "stop", 0);
-}
-
-/* Every sealed record acknowledged, and the position that covers them saved durably. */
+/* Every sealed record is acknowledged (no group out): the acknowledged position covers them. It
+ * is released as durable although it may not be saved durably yet, because the save that
+ * follows jb_sealer_evolve_begin() (with the chains' transition proofs) is durable and comes
+ * before the key file moves (epochStep): a crash before it finds the key file still at this
+ * epoch. One fsync of the state per epoch move instead of two. */
 static int sealCovered(instanceConf_t *inst) {
     if (inst->head != NULL || inst->cur != NULL) return 0; /* readBatch reaps while paused */
-    if (jb_sealer_covered(inst->sealer)) return 1;
-    if (inst->acked_unsaved || inst->saved_unsynced) imjb_save_state(inst, 1);
+    if (!jb_sealer_covered(inst->sealer) && inst->acked.cursor != NULL)
+        jb_sealer_release(inst->sealer, inst->acked.seq_app, inst->acked.seq_audit, true);
     return jb_sealer_covered(inst->sealer);
 }
 
@@ -298,8 +295,8 @@ static int resnapshot(instanceConf_t *inst) {
 }
 
 /* The epoch move (doc/sealing.md, "Restarts"): paused reading until every sealed record is
- * covered by a durable save, then begin, a durable save with the transition proofs, commit.
- * Returns 1 while reading stays paused. */
+ * acknowledged, then begin, a durable save of the position with the transition proofs (it covers
+ * every record of the epoch left), commit (the key file). Returns 1 while reading stays paused. */
 static int epochStep(instanceConf_t *inst) {
     jb_error err = {0};
     int r;
@@ -339,8 +336,22 @@ static int epochStep(instanceConf_t *inst) {
 }
 
 int imjb_seal_tick(instanceConf_t *inst, jb_bridge *b) {
+    int paused;
     (void)b;
     if (inst->sealer == NULL) return 0;
-    sendBeats(inst, "heartbeat", 1);
-    return epochStep(inst);
+    paused = epochStep(inst);
+    /* between evolve_begin and the key file's move nothing of the new epoch may leave */
+    if (inst->seal_phase <= IMJB_SEAL_PAUSED) sendBeats(inst, "heartbeat", 1);
+    return paused;
+}
+
+void imjb_seal_stop(instanceConf_t *inst) {
+    if (inst->sealer == NULL) return;
+    /* an epoch move half done (the new key computed, the key file not moved yet) is finished
+     * first if it can be: no item of the new epoch leaves before the key file moved */
+    if (inst->seal_phase >= IMJB_SEAL_SAVING) epochStep(inst);
+    if (inst->seal_phase >= IMJB_SEAL_SAVING) return;
+    /* rsyslog still takes messages while its inputs stop (the queues drain after them); a full
+     * queue while stopping refuses them, and the chain then ends without its stop line */
+    sendBeats(inst, "stop", 0);
 }
