@@ -169,6 +169,12 @@ int jb_sealer_restore(jb_sealer *s, const char *app, const char *audit, jb_seal_
  * passes it. 0/1, -ENOMEM, -EBADMSG. */
 int jb_sealer_seal(jb_sealer *s, const jb_record *rec, const jb_seal_line *line, jb_buf *sd);
 
+/* The command's way (doc/sealing.md: exactly the verifier's view): line holds one record formatted
+ * without its seal (jb_rfc5424_format, its "\n" included); it is split with jb_seal_line_parse(),
+ * sealed (jb_sealer_seal) and written again with the seal in its jbridge@ element. 1 (line
+ * unchanged) for an unsealed stream, 0, or a negative errno with err set. */
+int jb_sealer_seal_line(jb_sealer *s, const jb_record *rec, jb_buf *line, jb_error *err);
+
 /* The seal lines to save with a position whose sequence counters are seq_app, seq_audit
  * (jb_bridge_checkpoint_sequence): new strings into ret[2] (NULL for an unsealed stream or a chain
  * with no record yet); -ENOMEM. */
