@@ -36,3 +36,6 @@ int jb_cli_report_gap(const jb_gap *gap, void *userdata);
 /* jbridge bundle (jbridge-bundle.c): the records of o's time range into one .tar.gz. 0, or a
  * negative errno after saying why on standard error. */
 int jb_cli_bundle(const options *o);
+
+/* jbridge verify (jbridge-verify.c): argv[0] is "verify". The exit status. */
+int jb_cli_verify(int argc, char **argv);
