@@ -41,6 +41,9 @@ int jb_cli_report_gap(const jb_gap *gap, void *userdata);
  * negative errno after saying why on standard error. */
 int jb_cli_bundle(const options *o);
 
+/* jbridge verify (jbridge-verify.c): argv[0] is "verify". The exit status. */
+int jb_cli_verify(int argc, char **argv);
+
 /* ---- sealing (jbridge-seal.c, doc/sealing.md) ---- */
 
 /* The --seal-* options (values above the other option codes of jbridge.c). */
