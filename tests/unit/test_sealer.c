@@ -50,10 +50,9 @@ static int teardown(void **state) {
     return 0;
 }
 
-/* Record i of a stream, formatted and sealed as the command does it. */
-static char *seal_one(jb_sealer *s, jb_stream st, uint32_t seq, const char *msg) {
-    char id[17];
-    snprintf(id, sizeof id, "%016x", (unsigned)seq * 7919u + (unsigned)st);
+/* Record seq of a stream, formatted (not sealed) into line; id holds its record id. */
+static void format_one(jb_stream st, uint32_t seq, const char *msg, char id[17], jb_buf *line) {
+    snprintf(id, 17, "%016x", (unsigned)seq * 7919u + (unsigned)st);
     jb_record rec = {.message = msg,
                      .message_len = strlen(msg),
                      .container_name = "web",
@@ -70,10 +69,21 @@ static char *seal_one(jb_sealer *s, jb_stream st, uint32_t seq, const char *msg)
                      .record_id = id,
                      .stream = st,
                      .sequence = seq};
-    jb_audit none = {0};
+    static const jb_audit none = {0};
     rec.audit = &none;
+    assert_int_equal(jb_rfc5424_format(&rec, NULL, line), 0);
+}
+
+static jb_record record_of(jb_stream st, uint32_t seq, const char *id) {
+    return (jb_record){.stream = st, .sequence = seq, .record_id = id, .hostname = "host1"};
+}
+
+/* Record seq of a stream, formatted and sealed as the command does it. */
+static char *seal_one(jb_sealer *s, jb_stream st, uint32_t seq, const char *msg) {
+    char id[17];
     jb_buf line = JB_BUF_INIT;
-    assert_int_equal(jb_rfc5424_format(&rec, NULL, &line), 0);
+    format_one(st, seq, msg, id, &line);
+    jb_record rec = record_of(st, seq, id);
     jb_error err = {0};
     int r = jb_sealer_seal_line(s, &rec, &line, &err);
     assert_true(r == 0 || r == 1);
@@ -408,6 +418,55 @@ static void test_state_ahead_and_idle_epochs(void **state) {
     jb_sealer_free(s);
 }
 
+/* The epoch is due by time too, counted from the first record of the epoch. */
+static void test_epoch_by_time(void **state) {
+    fixture *f = *state;
+    f->cfg.epoch_usec = 2000000;
+    jb_sealer *s = new_sealer(f);
+    uint64_t t0 = jb_now_usec(CLOCK_MONOTONIC);
+    assert_false(jb_sealer_epoch_due(s, t0 + 10000000)); /* nothing sealed: nothing to protect */
+    free(seal_one(s, JB_STREAM_AUDIT, 1, "a"));
+    uint64_t t1 = jb_now_usec(CLOCK_MONOTONIC);
+    assert_false(jb_sealer_epoch_due(s, t1 + 1000000));
+    assert_true(jb_sealer_epoch_due(s, t1 + 2000000));
+    jb_sealer_release(s, 0, 1, true);
+    assert_int_equal(jb_sealer_evolve_begin(s), 0);
+    assert_false(jb_sealer_epoch_due(s, t1 + 10000000));
+    jb_sealer_free(s);
+}
+
+/* Allocation failure while sealing leaves the line and the chain as they were: sealing again
+ * gives what a sealer that never failed gives. */
+static void test_seal_alloc_failure(void **state) {
+    fixture *f = *state;
+    jb_sealer *ref = new_sealer(f), *s = new_sealer(f);
+    free(seal_one(ref, JB_STREAM_AUDIT, 1, "one"));
+    free(seal_one(s, JB_STREAM_AUDIT, 1, "one"));
+    char *want = seal_one(ref, JB_STREAM_AUDIT, 2, "two");
+    char id[17];
+    jb_buf line = JB_BUF_INIT;
+    format_one(JB_STREAM_AUDIT, 2, "two", id, &line);
+    char *unsealed = strdup(line.data);
+    jb_record rec = record_of(JB_STREAM_AUDIT, 2, id);
+    int failures = 0;
+    for (long n = 0;; n++) {
+        jb_error err = {0};
+        tl_fail_once_after(n);
+        int r = jb_sealer_seal_line(s, &rec, &line, &err);
+        tl_fail_off();
+        if (r == 0) break;
+        assert_int_equal(r, -ENOMEM);
+        assert_string_equal(line.data, unsealed);
+        failures++;
+    }
+    assert_true(failures > 0);
+    assert_string_equal(line.data, want);
+    free(want), free(unsealed);
+    jb_buf_done(&line);
+    jb_sealer_free(ref);
+    jb_sealer_free(s);
+}
+
 /* ---- heartbeats ---- */
 
 static void test_beat(void **state) {
@@ -575,6 +634,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_restore_outcomes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_epoch_move, setup, teardown),
         cmocka_unit_test_setup_teardown(test_state_ahead_and_idle_epochs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_epoch_by_time, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_seal_alloc_failure, setup, teardown),
         cmocka_unit_test_setup_teardown(test_beat, setup, teardown),
         cmocka_unit_test_setup_teardown(test_keygen, setup, teardown),
         cmocka_unit_test_setup_teardown(test_key_checks, setup, teardown),
