@@ -144,7 +144,8 @@ int jb_seal_streams_parse(const char *s, bool ret[2], jb_error *err);
 
 typedef struct jb_sealer jb_sealer;
 
-/* Load the key file (jb_seal_key_load's checks). */
+/* Load the key file (jb_seal_key_load's checks), after removing the temporary files an
+ * interrupted save of it left (jb_state_remove_stale). */
 int jb_sealer_new(const jb_seal_config *c, jb_sealer **ret, jb_error *err);
 jb_sealer *jb_sealer_free(jb_sealer *s); /* wipes the keys */
 

@@ -63,6 +63,8 @@ int jb_sealer_new(const jb_seal_config *c, jb_sealer **ret, jb_error *err) {
         return jb_error_set(err, -ENOMEM, "out of memory");
     }
     s->cfg.key_path = s->key_path;
+    /* what a crash in the middle of a key save left (it holds a later key): removed, best effort */
+    (void)jb_state_remove_stale(s->key_path, NULL);
     int r = jb_seal_key_load(s->key_path, &s->key, err);
     if (r < 0) {
         jb_sealer_free(s);
