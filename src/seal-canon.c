@@ -18,11 +18,21 @@
 
 /* ---- HMAC-SHA-256 over F(x) fields ---- */
 
-static EVP_MAC *hmac_impl;
+/* An HMAC-SHA-256 context with its digest set, made once: each MAC starts from a copy of it (a
+ * digest looked up by name for every MAC would cost more than the MAC). */
+static EVP_MAC_CTX *hmac_template;
 static pthread_once_t hmac_once = PTHREAD_ONCE_INIT;
 
-static void hmac_fetch(void) {
-    hmac_impl = EVP_MAC_fetch(NULL, "HMAC", NULL);
+static void hmac_setup(void) {
+    EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
+                           OSSL_PARAM_construct_end()};
+    EVP_MAC_CTX *c = mac ? EVP_MAC_CTX_new(mac) : NULL;
+    EVP_MAC_free(mac); /* the context holds its own reference */
+    if (c && EVP_MAC_CTX_set_params(c, params))
+        hmac_template = c;
+    else
+        EVP_MAC_CTX_free(c);
 }
 
 /* libcrypto fails here only when it cannot allocate a few hundred bytes or has no HMAC at all:
@@ -33,13 +43,11 @@ __attribute__((noreturn)) static void crypto_failed(const char *what) {
 }
 
 static EVP_MAC_CTX *hmac_begin(const uint8_t *key, size_t key_len) {
-    pthread_once(&hmac_once, hmac_fetch);
-    if (!hmac_impl) crypto_failed("no HMAC");
-    EVP_MAC_CTX *c = EVP_MAC_CTX_new(hmac_impl);
-    if (!c) crypto_failed("EVP_MAC_CTX_new");
-    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
-                           OSSL_PARAM_construct_end()};
-    if (!EVP_MAC_init(c, key, key_len, params)) crypto_failed("EVP_MAC_init");
+    pthread_once(&hmac_once, hmac_setup);
+    if (!hmac_template) crypto_failed("no HMAC-SHA-256");
+    EVP_MAC_CTX *c = EVP_MAC_CTX_dup(hmac_template);
+    if (!c) crypto_failed("EVP_MAC_CTX_dup");
+    if (!EVP_MAC_init(c, key, key_len, NULL)) crypto_failed("EVP_MAC_init");
     return c;
 }
 

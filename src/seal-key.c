@@ -45,6 +45,8 @@ void jb_seal_key_wipe(jb_seal_key *k) {
 /* The key file's text into out (wiped by the caller). */
 static int key_text(const jb_seal_key *k, jb_buf *out) {
     char khex[2 * JB_SEAL_LEN + 1];
+    /* room first, so that no copy of the key is left behind by a realloc */
+    if (jb_buf_reserve(out, 256) < 0) return -ENOMEM;
     hex(k->k, JB_SEAL_LEN, khex);
     int r = jb_buf_printf(out, KEY_MAGIC "key-id=%s\nepoch=%" PRIu64 "\nkey=%s\n", k->id, k->epoch, khex);
     OPENSSL_cleanse(khex, sizeof khex);

@@ -144,7 +144,8 @@ int jb_seal_streams_parse(const char *s, bool ret[2], jb_error *err);
 
 typedef struct jb_sealer jb_sealer;
 
-/* Load the key file (jb_seal_key_load's checks). */
+/* Load the key file (jb_seal_key_load's checks), after removing the temporary files an
+ * interrupted save of it left (jb_state_remove_stale). */
 int jb_sealer_new(const jb_seal_config *c, jb_sealer **ret, jb_error *err);
 jb_sealer *jb_sealer_free(jb_sealer *s); /* wipes the keys */
 
@@ -166,8 +167,21 @@ int jb_sealer_restore(jb_sealer *s, const char *app, const char *audit, jb_seal_
  * the record as the adapter will write it, its sd slice pointing into *sd, which holds the
  * structured data without the seal; the seal parameters are inserted into *sd (jbridge@
  * element). The record is kept (its sequence, its chain state) until jb_sealer_release()
- * passes it. 0/1, -ENOMEM, -EBADMSG. */
+ * passes it. 0/1, -ENOMEM, -EBADMSG.
+ * Memory: the sealer keeps one entry (about 64 bytes) per sealed record not yet released, in a
+ * FIFO per stream that grows by doubling and never shrinks below its peak. The bound is the
+ * adapter's: what it keeps in flight between two saved positions. The command saves every
+ * SAVE_EVERY_ENTRIES (10,000) entries and when idle (records of lines cut at the maximum line size
+ * and a checkpoint held back by a split line add to that: the partial.h limits bound them);
+ * without --state it releases everything at the same points. imjbridge releases as rsyslog
+ * acknowledges, so its bound is its in-flight window of unacknowledged records. */
 int jb_sealer_seal(jb_sealer *s, const jb_record *rec, const jb_seal_line *line, jb_buf *sd);
+
+/* The command's way (doc/sealing.md: exactly the verifier's view): line holds one record formatted
+ * without its seal (jb_rfc5424_format, its "\n" included); it is split with jb_seal_line_parse(),
+ * sealed (jb_sealer_seal) and written again with the seal in its jbridge@ element. 1 (line
+ * unchanged) for an unsealed stream, 0, or a negative errno with err set. */
+int jb_sealer_seal_line(jb_sealer *s, const jb_record *rec, jb_buf *line, jb_error *err);
 
 /* The seal lines to save with a position whose sequence counters are seq_app, seq_audit
  * (jb_bridge_checkpoint_sequence): new strings into ret[2] (NULL for an unsealed stream or a chain

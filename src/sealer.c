@@ -63,6 +63,8 @@ int jb_sealer_new(const jb_seal_config *c, jb_sealer **ret, jb_error *err) {
         return jb_error_set(err, -ENOMEM, "out of memory");
     }
     s->cfg.key_path = s->key_path;
+    /* what a crash in the middle of a key save left (it holds a later key): removed, best effort */
+    (void)jb_state_remove_stale(s->key_path, NULL);
     int r = jb_seal_key_load(s->key_path, &s->key, err);
     if (r < 0) {
         jb_sealer_free(s);
@@ -400,5 +402,29 @@ int jb_sealer_beat(jb_sealer *s, jb_stream st, const char *beat, uint64_t time_u
         return -ENOMEM;
     }
     c->last_item_usec = now_usec;
+    return 0;
+}
+
+int jb_sealer_seal_line(jb_sealer *s, const jb_record *rec, jb_buf *line, jb_error *err) {
+    if ((unsigned)rec->stream > 1 || !s->cfg.streams[rec->stream]) return 1;
+    jb_seal_line l;
+    int r = jb_seal_line_parse(line->data, line->len, &l, err);
+    if (r < 0) return r;
+    /* the SD apart, so that the seal goes into it; then the line again around it */
+    _cleanup_(jb_buf_done) jb_buf sd = JB_BUF_INIT, out = JB_BUF_INIT;
+    size_t head = (size_t)(l.sd - line->data), tail = head + l.sd_len;
+    /* room for the seal parameters (under 400 bytes) first: once sealed, nothing may fail */
+    if (jb_buf_reserve(&sd, l.sd_len + 512) < 0 || jb_buf_reserve(&out, line->len + 512) < 0 ||
+        jb_buf_append(&sd, l.sd, l.sd_len) < 0)
+        return jb_error_set(err, -ENOMEM, "out of memory");
+    l.sd = sd.data;
+    r = jb_sealer_seal(s, rec, &l, &sd);
+    if (r < 0) return jb_error_set(err, r, r == -ENOMEM ? "out of memory" : "cannot seal a record: %s", strerror(-r));
+    (void)jb_buf_append(&out, line->data, head); /* reserved above */
+    (void)jb_buf_append(&out, sd.data, sd.len);
+    (void)jb_buf_append(&out, line->data + tail, line->len - tail);
+    jb_buf tmp = *line;
+    *line = out;
+    out = tmp;
     return 0;
 }
