@@ -34,7 +34,8 @@ typedef struct jb_seal_key {
 void jb_seal_key_evolve(jb_seal_key *k);
 /* M_e = HMAC-SHA-256(K_e, "jbridge-seal mac") into out. */
 void jb_seal_key_mac_key(const jb_seal_key *k, uint8_t out[JB_SEAL_LEN]);
-/* KEYID of K0: the first 8 bytes of SHA-256("jbridge-seal key-id" || K0), in lowercase hex. */
+/* KEYID of K0: the first 8 bytes of SHA-256("jbridge-seal key-id" || K0), in lowercase hex
+ * (seal-canon.c; keygen and the verification key line use this one). */
 void jb_seal_key_id(const uint8_t k0[JB_SEAL_LEN], char out[JB_SEAL_ID_LEN + 1]);
 /* Wipe a key (OPENSSL_cleanse). NULL-safe. */
 void jb_seal_key_wipe(jb_seal_key *k);
@@ -129,9 +130,16 @@ typedef struct jb_seal_config {
 #define JB_SEAL_EPOCH_RECORDS_DEFAULT 10000u
 #define JB_SEAL_EPOCH_SEC_DEFAULT 60u
 #define JB_SEAL_HEARTBEAT_SEC_DEFAULT 60u
+/* The limits jb_config_check() enforces: epoch records 1..JB_SEAL_EPOCH_RECORDS_MAX; epoch seconds
+ * and heartbeat seconds 1..JB_SEAL_SECONDS_MAX (a day). */
+#define JB_SEAL_EPOCH_RECORDS_MAX 4294967295u
+#define JB_SEAL_SECONDS_MAX 86400u
 
+/* The defaults: key_path NULL (no sealing), the audit stream, 10000 records, 60 s, 60 s.
+ * (seal-config.c, in libjbcore with the settings: jb_config_init() calls it.) */
 void jb_seal_config_init(jb_seal_config *c);
-/* Parse "audit", "app,audit" (or "audit,app", "app") into streams; -EINVAL otherwise. */
+/* Parse "audit", "app,audit" (or "audit,app", "app") into streams; -EINVAL otherwise, with err
+ * saying what is expected without naming the setting. */
 int jb_seal_streams_parse(const char *s, bool ret[2], jb_error *err);
 
 typedef struct jb_sealer jb_sealer;
@@ -158,8 +166,21 @@ int jb_sealer_restore(jb_sealer *s, const char *app, const char *audit, jb_seal_
  * the record as the adapter will write it, its sd slice pointing into *sd, which holds the
  * structured data without the seal; the seal parameters are inserted into *sd (jbridge@
  * element). The record is kept (its sequence, its chain state) until jb_sealer_release()
- * passes it. 0/1, -ENOMEM, -EBADMSG. */
+ * passes it. 0/1, -ENOMEM, -EBADMSG.
+ * Memory: the sealer keeps one entry (about 64 bytes) per sealed record not yet released, in a
+ * FIFO per stream that grows by doubling and never shrinks below its peak. The bound is the
+ * adapter's: what it keeps in flight between two saved positions. The command saves every
+ * SAVE_EVERY_ENTRIES (10,000) entries and when idle (records of lines cut at the maximum line size
+ * and a checkpoint held back by a split line add to that: the partial.h limits bound them);
+ * without --state it releases everything at the same points. imjbridge releases as rsyslog
+ * acknowledges, so its bound is its in-flight window of unacknowledged records. */
 int jb_sealer_seal(jb_sealer *s, const jb_record *rec, const jb_seal_line *line, jb_buf *sd);
+
+/* The command's way (doc/sealing.md: exactly the verifier's view): line holds one record formatted
+ * without its seal (jb_rfc5424_format, its "\n" included); it is split with jb_seal_line_parse(),
+ * sealed (jb_sealer_seal) and written again with the seal in its jbridge@ element. 1 (line
+ * unchanged) for an unsealed stream, 0, or a negative errno with err set. */
+int jb_sealer_seal_line(jb_sealer *s, const jb_record *rec, jb_buf *line, jb_error *err);
 
 /* The seal lines to save with a position whose sequence counters are seq_app, seq_audit
  * (jb_bridge_checkpoint_sequence): new strings into ret[2] (NULL for an unsealed stream or a chain
