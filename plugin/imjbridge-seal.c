@@ -171,7 +171,12 @@ rsRetVal imjb_seal_record(instanceConf_t *inst, const jb_record *rec, smsg_t *pM
     l.msg = inst->msgbuf.len > 0 ? inst->msgbuf.data : "";
     l.msg_len = inst->msgbuf.len;
     r = jb_sealer_seal(inst->sealer, rec, &l, &inst->sdbuf);
-    if (r == 0) STATSCOUNTER_INC(inst->ctrSealed, inst->mutCtrSealed);
+    if (r == 0) {
+        STATSCOUNTER_INC(inst->ctrSealed, inst->mutCtrSealed);
+        if (l.host_len < sizeof inst->seal_host[0] &&
+            strncmp(inst->seal_host[rec->stream], l.host, l.host_len + 1) != 0)
+            memcpy(inst->seal_host[rec->stream], l.host, l.host_len + 1);
+    }
     if (r == -ENOMEM) ABORT_FINALIZE(RS_RET_OUT_OF_MEMORY);
     if (r < 0) {
         LogError(-r, RS_RET_ERR, "imjbridge: cannot seal record %s: structured data the scheme refuses",
@@ -203,10 +208,10 @@ void imjb_seal_saved(instanceConf_t *inst, sbool durable) {
     jb_sealer_release(inst->sealer, inst->acked.seq_app, inst->acked.seq_audit, durable != 0);
 }
 
-/* A heartbeat or stop line on stream st (nothing when its chain has no record yet): APP-NAME
- * jbridge, MSGID the stream, the seal in jbridge@PEN with stream="..." (so that a central
- * server's mmjbridge resplit files it with its stream), on the stream's ruleset, in the current
- * group like a record. */
+/* A heartbeat or stop line on stream st (nothing when its chain has no record yet): HOSTNAME that
+ * of the chain's last record, APP-NAME jbridge, MSGID the stream, the seal in jbridge@PEN with stream="..." (so that a
+ * central server's mmjbridge resplit files it with its stream), on the stream's ruleset, in the current group like a
+ * record. */
 static rsRetVal sendBeat(instanceConf_t *inst, jb_stream st, const char *beat) {
     DEFiRet;
     smsg_t *pMsg = NULL;
@@ -235,8 +240,12 @@ static rsRetVal sendBeat(instanceConf_t *inst, jb_stream st, const char *beat) {
     snprintf(text, sizeof(text), "seal %s", beat);
     MsgSetRawMsg(pMsg, text, strlen(text));
     MsgSetMSGoffs(pMsg, 0);
+    /* the host of the chain's records (a journal-remote directory holds other hosts' entries),
+     * so that a central server files the heartbeat beside them */
     jb_buf_reset(&inst->hdrbuf);
-    if (jb_rfc5424_header(&inst->hdrbuf, (const char *)glbl.GetLocalHostName(), JB_HEADER_HOSTNAME) < 0)
+    if (jb_rfc5424_header(&inst->hdrbuf,
+                          inst->seal_host[st][0] ? inst->seal_host[st] : (const char *)glbl.GetLocalHostName(),
+                          JB_HEADER_HOSTNAME) < 0)
         ABORT_FINALIZE(RS_RET_OUT_OF_MEMORY);
     MsgSetHOSTNAME(pMsg, (const uchar *)inst->hdrbuf.data, (int)inst->hdrbuf.len);
     MsgSetRcvFrom(pMsg, glbl.GetLocalHostNameProp());

@@ -153,6 +153,7 @@ typedef struct instanceConf_s {
     int seal_phase;           /* IMJB_SEAL_READING, _PAUSED (epoch due), _SAVING (begun, saving), _COMMIT */
     jb_buf sealbuf;           /* heartbeat lines (worker only) */
     uint64_t seal_pause_usec; /* CLOCK_MONOTONIC when the current epoch pause began */
+    char seal_host[2][256];   /* by stream: the HOSTNAME of the last sealed record, for its heartbeats */
     struct instanceConf_s *next;
 } instanceConf_t;
 
