@@ -73,7 +73,7 @@ jb_wait_pid_exit "$WRITER" 60 || jb_diag "jb-write did not finish"
 seqs() { grep -av ' jbridge - ' "$H/$1.log" 2>/dev/null | LC_ALL=C grep -ao -E "seq(=|=\")s-[0-9]+" | sort -u | wc -l; }
 jb_wait_for "[ \$(seqs audit) -ge $N_AUDIT ] && [ \$(seqs app) -ge $N_APP ]" 90 ||
     jb_diag "not everything arrived: audit $(seqs audit)/$N_AUDIT, app $(seqs app)/$N_APP"
-jb_wait_for "[ \$(grep -c 'seal.beat=\"heartbeat\"' '$H/audit.log') -ge 2 ]" 30 ||
+jb_wait_for "[ \$(grep -c 'seal.beat=\"heartbeat\"' '$H/audit.log') -ge 5 ]" 30 ||
     jb_diag "no heartbeats at the central server"
 jb_rsyslogd_stop "$EDGE" "edge"
 jb_wait_for "grep -q 'seal.beat=\"stop\"' '$H/audit.log' && grep -q 'seal.beat=\"stop\"' '$H/app.log'" 30 ||
@@ -98,7 +98,14 @@ for st in audit app; do
     seal_verify_catches "$st.log: a forged line inserted" "inserted" "$T/$st.insert"
     seal_verify_catches "$st.log: two lines swapped" "reordered" "$T/$st.swap"
 done
-# the tail: the last 50 lines (the last records, heartbeats, the stop line) cut
-head -n -50 "$H/audit.log" >"$T/audit.cut"
-seal_verify_catches "audit.log: the tail cut" "CUT" "$T/audit.cut"
+# the tail: the stop line and the last heartbeats cut (the newest heartbeat left is older than
+# twice its 1 s interval); then the last records too, with every line after them, checked as a
+# SIEM would 130 s later (no heartbeat left: the default interval, 60 s)
+last=$(grep -an 'seal.beat="heartbeat"' "$H/audit.log" | tail -n 3 | head -n 1 | cut -d: -f1)
+head -n "$((last - 1))" "$H/audit.log" >"$T/audit.cut-beats"
+seal_verify_catches "audit.log: the stop line and the last heartbeats cut" "CUT" "$T/audit.cut-beats"
+last=$(grep -an ' audit \[' "$H/audit.log" | grep -av ' jbridge - ' | tail -n 10 | head -n 1 | cut -d: -f1)
+head -n "$((last - 1))" "$H/audit.log" >"$T/audit.cut-records"
+seal_verify_catches "audit.log: the last 10 records and everything after them cut" "CUT" --at "@$(($(date +%s) + 130))" \
+    "$T/audit.cut-records"
 jb_done
