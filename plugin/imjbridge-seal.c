@@ -117,6 +117,7 @@ int imjb_seal_open(instanceConf_t *inst, const jb_resume_info *info) {
     jb_seal_restore outcome = JB_SEAL_NEW_CHAIN;
     int r;
     inst->seal_phase = IMJB_SEAL_READING;
+    inst->seal_caught_up = 0;
     if (inst->seal_key_param == NULL) return 0;
     r = jb_sealer_new(&inst->cfg.seal, &inst->sealer, &err);
     if (r < 0) {
@@ -311,6 +312,14 @@ static int epochStep(instanceConf_t *inst) {
     int r;
     switch (inst->seal_phase) {
     case IMJB_SEAL_READING:
+        /* Not before the reader caught up once since the start: records sealed before a crash or
+         * a stop and not acknowledged are read and sealed again, and they were all sealed under
+         * the epoch the state holds (a move needs them covered). The epoch is due after a number
+         * of records counted from the start and looked at between batches, whose bounds differ
+         * between a backlog and a live journal: moving it while some of them are still to come
+         * would seal those under the next key, a second valid version of the same record (a
+         * fork) instead of a duplicate. Every one of them was in the journal at the start. */
+        if (!inst->seal_caught_up) return 0;
         if (!jb_sealer_epoch_due(inst->sealer, jb_now_usec(CLOCK_MONOTONIC))) return 0;
         inst->seal_phase = IMJB_SEAL_PAUSED;
         inst->seal_pause_usec = jb_now_usec(CLOCK_MONOTONIC);

@@ -288,7 +288,8 @@ static void readBatch(instanceConf_t *inst, jb_bridge *b, int *since_mark, sbool
     if (paused) {
         srSleep(0, (int)imjb_idle_wait_usec(inst, JB_WAIT_USEC)); /* new entries must not wake us */
     } else if (n == 0) {
-        imjb_save_idle(inst); /* idle: a good moment to make the position durable */
+        inst->seal_caught_up = 1; /* every entry there was at the start is read (imjbridge-seal.c) */
+        imjb_save_idle(inst);     /* idle: a good moment to make the position durable */
         r = jb_bridge_wait(b, imjb_idle_wait_usec(inst, JB_WAIT_USEC), &err);
         if (r < 0) {
             LogError(-r, RS_RET_ERR, "imjbridge: waiting for the journal failed: %s", err.msg);

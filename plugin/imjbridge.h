@@ -151,6 +151,7 @@ typedef struct instanceConf_s {
     sbool seal_streams_set;   /* seal.streams was given */
     jb_sealer *sealer;        /* worker only */
     int seal_phase;           /* IMJB_SEAL_READING, _PAUSED (epoch due), _SAVING (begun, saving), _COMMIT */
+    sbool seal_caught_up;     /* the reader was idle once since the start (epochStep) */
     jb_buf sealbuf;           /* heartbeat lines (worker only) */
     uint64_t seal_pause_usec; /* CLOCK_MONOTONIC when the current epoch pause began */
     char seal_host[2][256];   /* by stream: the HOSTNAME of the last sealed record, for its heartbeats */

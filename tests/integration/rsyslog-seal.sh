@@ -165,13 +165,26 @@ grep -v 'seal.beat="stop"' "$B" >"$T/t-nostop.log"
 at=$(($(date +%s) + 10))
 seal_verify_catches "the stop line removed, checked 10 s later" "CUT" --at "@$at" "$T/t-nostop.log"
 
-# ---- forward security: epochs every 5 records; the key file after them cannot re-seal the past
-# (persistStateInterval 5: batches of 5 records, the epoch is looked at between batches)
-conf fs 'seal.epochRecords="5" persistStateInterval="5"' | sed 's|seal.epochRecords="10000"||' >"$T/fs.conf"
-jb_rsyslogd_start fs "$T/fs.conf"
-jb_wait_for "[ \$(seal_records '$T/out/fs-audit.log' audit) -ge $N_AUDIT ]" 60 ||
-    jb_diag "the audit records did not all arrive: $(tail -n 5 "$T/fs.log")"
-jb_rsyslogd_stop "$RS_PID" "epochs every 5 records"
+# ---- forward security: a new epoch after 3 sealed records, over four runs of rsyslogd on a
+# journal that grows between them (the epoch moves once the input has read what there was at its
+# start: a run reads its 5 or so new audit records, then moves); the key file after them cannot
+# re-seal the past
+python3 - "$T/j.export" "$T/fs" <<'EOF2'
+import sys
+entries = open(sys.argv[1], "rb").read().split(b"\n\n")[:-1]
+q = (len(entries) + 3) // 4
+for k in range(4):
+    open("%s%d.export" % (sys.argv[2], k), "wb").write(b"".join(e + b"\n\n" for e in entries[k * q:(k + 1) * q]))
+EOF2
+conf fs 'seal.epochRecords="3"' | sed -e 's|seal.epochRecords="10000"||' -e "s|directory=\"$T/j\"|directory=\"$T/jfs\"|" >"$T/fs.conf"
+for k in 0 1 2 3; do
+    jb_export_to_journal "$T/fs$k.export" "$T/jfs" || jb_bail_out "cannot build the growing journal"
+    want=$(cat "$T"/fs[0-$k].export | grep -ac 'Audit Log')
+    jb_rsyslogd_start fs "$T/fs.conf"
+    jb_wait_for "[ \$(seal_records '$T/out/fs-audit.log' audit) -ge $want ] && [ \$(sed -n 's/^epoch=//p' '$T/seal.key') -gt $k ]" 60 ||
+        jb_diag "run $k: $(seal_records "$T/out/fs-audit.log" audit) of $want audit records, key epoch $(sed -n 's/^epoch=//p' "$T/seal.key")"
+    jb_rsyslogd_stop "$RS_PID" "epochs every 3 records, run $((k + 1))"
+done
 F=$T/out/fs-audit.log
 seal_verify_ok "audit.log over several epochs" "$F"
 epoch=$(sed -n 's/^epoch=//p' "$T/seal.key")
