@@ -517,7 +517,7 @@ echo "ratios (entries/s): 4/2 = $(ratio 4 2)   4/3 = $(ratio 4 3)   4/1 = $(rati
 for r in 4s 4S; do
     [[ -n ${median[$r]:-} && -n ${median[4]:-} ]] || continue
     echo "  row $r: $r/4 = $(ratio $r 4) (within each run: $(pass_ratios $r 4 | sed "s/ $//"));" \
-        "CPU $(awk -v a="${cpum[$r]}" -v b="${cpum[4]}" 'BEGIN {printf "%+.0f%%", b > 0 ? 100 * (a - b) / b : 0}') over row 4"
+        "CPU $(awk -v a="${cpum[$r]}" -v b="${cpum[4]}" 'BEGIN {printf("%+.0f%%", (b > 0 ? 100 * (a - b) / b : 0))}') over row 4"
 done
 [[ -z ${median[4s]:-} || -z ${median[4]:-} ]] ||
     echo "target: the audit stream sealed costs at most 10% of row 4's entries/s: 4s/4 = $(ratio 4s 4) >= 0.90: $(verdict "$(ratio 4s 4)" 0.90)"
