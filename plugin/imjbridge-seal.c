@@ -140,6 +140,13 @@ int imjb_seal_open(instanceConf_t *inst, const jb_resume_info *info) {
         return r;
     }
     logRestore(inst, outcome);
+    /* a stream sealed now and not before (seal.streams changed) starts its chain beside the
+     * other's that goes on */
+    for (int st = 0; st < 2 && outcome == JB_SEAL_CONTINUED; st++)
+        if (inst->cfg.seal.streams[st] && info->seal[st][0] == '\0')
+            LogMsg(0, NO_ERRCODE, LOG_NOTICE,
+                   "imjbridge: sealing the %s stream of '%s': a new chain starts, the state file holds none for it",
+                   jb_stream_name((jb_stream)st), inst->state_path);
     return 0;
 }
 
