@@ -2,10 +2,11 @@
 #ifndef JB_PLUGIN_IMJBRIDGE_H
 #define JB_PLUGIN_IMJBRIDGE_H
 
-/* imjbridge's own header, shared by its three files and by nothing else:
+/* imjbridge's own header, shared by its four files and by nothing else:
  *   imjbridge.c         configuration (parameters, checks, statistics) and the module's entry points;
  *   imjbridge-submit.c  the worker of an input: records to rsyslog messages, batches, positioning;
- *   imjbridge-ack.c     acknowledgement: which messages rsyslog finished, the position to save.
+ *   imjbridge-ack.c     acknowledgement: which messages rsyslog finished, the position to save;
+ *   imjbridge-seal.c    sealed streams: the seal.* parameters, sealing, epochs, heartbeats.
  * Include after rsyslog's headers (rsyslog's config.h is force-included). */
 
 #include <pthread.h>
