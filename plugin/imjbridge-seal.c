@@ -311,22 +311,35 @@ static int resnapshot(instanceConf_t *inst) {
     return 0;
 }
 
+/* Records read again after a crash or a stop (not acknowledged, or acknowledged after the last
+ * durable save) were sealed before it, all under the epoch the state holds (a move needs them
+ * covered), and are sealed again: the epoch must not move in their middle, or those after the
+ * move would get a second valid seal under the next key (a fork) instead of the same one. The
+ * epoch is due after a count of records looked at between batches, whose bounds differ between a
+ * backlog and a live journal, so after a start it moves only once that many records were read:
+ * the in-flight window, a persistStateInterval and two batches (with their pending split lines);
+ * or once the reader caught up (every one of them was in the journal at the start), the only
+ * bound when maxInFlight or persistStateInterval is 0. */
+static int pastReplay(instanceConf_t *inst, jb_bridge *b) {
+    const jb_stats *st;
+    uint64_t bound;
+    if (inst->seal_caught_up) return 1;
+    if (b == NULL || inst->max_inflight <= 0 || inst->persist_interval <= 0) return 0;
+    bound = (uint64_t)inst->max_inflight + (uint64_t)inst->persist_interval +
+            2 * ((uint64_t)JB_BATCH_ENTRIES + inst->cfg.max_pending);
+    st = jb_bridge_stats(b);
+    return st->records_app + st->records_audit >= bound;
+}
+
 /* The epoch move (doc/sealing.md, "Restarts"): paused reading until every sealed record is
  * acknowledged, then begin, a durable save of the position with the transition proofs (it covers
  * every record of the epoch left), commit (the key file). Returns 1 while reading stays paused. */
-static int epochStep(instanceConf_t *inst) {
+static int epochStep(instanceConf_t *inst, jb_bridge *b) {
     jb_error err = {0};
     int r;
     switch (inst->seal_phase) {
     case IMJB_SEAL_READING:
-        /* Not before the reader caught up once since the start: records sealed before a crash or
-         * a stop and not acknowledged are read and sealed again, and they were all sealed under
-         * the epoch the state holds (a move needs them covered). The epoch is due after a number
-         * of records counted from the start and looked at between batches, whose bounds differ
-         * between a backlog and a live journal: moving it while some of them are still to come
-         * would seal those under the next key, a second valid version of the same record (a
-         * fork) instead of a duplicate. Every one of them was in the journal at the start. */
-        if (!inst->seal_caught_up) return 0;
+        if (!pastReplay(inst, b)) return 0;
         if (!jb_sealer_epoch_due(inst->sealer, jb_now_usec(CLOCK_MONOTONIC))) return 0;
         inst->seal_phase = IMJB_SEAL_PAUSED;
         inst->seal_pause_usec = jb_now_usec(CLOCK_MONOTONIC);
@@ -362,9 +375,8 @@ static int epochStep(instanceConf_t *inst) {
 
 int imjb_seal_tick(instanceConf_t *inst, jb_bridge *b) {
     int paused;
-    (void)b;
     if (inst->sealer == NULL) return 0;
-    paused = epochStep(inst);
+    paused = epochStep(inst, b);
     /* between evolve_begin and the key file's move nothing of the new epoch may leave */
     if (inst->seal_phase <= IMJB_SEAL_PAUSED) sendBeats(inst, "heartbeat", 1);
     return paused;
@@ -374,7 +386,7 @@ void imjb_seal_stop(instanceConf_t *inst) {
     if (inst->sealer == NULL) return;
     /* an epoch move half done (the new key computed, the key file not moved yet) is finished
      * first if it can be: no item of the new epoch leaves before the key file moved */
-    if (inst->seal_phase >= IMJB_SEAL_SAVING) epochStep(inst);
+    if (inst->seal_phase >= IMJB_SEAL_SAVING) epochStep(inst, NULL);
     if (inst->seal_phase >= IMJB_SEAL_SAVING) return;
     /* rsyslog still takes messages while its inputs stop (the queues drain after them); a full
      * queue while stopping refuses them, and the chain then ends without its stop line */

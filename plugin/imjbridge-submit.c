@@ -21,7 +21,6 @@
 
 #define JB_WAIT_USEC 200000ULL    /* how often a worker looks at rsyslog's termination flag */
 #define JB_EXPIRE_USEC 5000000ULL /* a split line with no new piece for 5 s is delivered incomplete */
-#define JB_BATCH_ENTRIES 1024     /* entries per jb_bridge_process() call */
 
 /* Hand the gathered batches to rsyslog. A batch rsyslog refuses (RS_RET_FORCE_TERM when it
  * stops while the queue is full) may be partly enqueued: its group is never acknowledged, so the

@@ -29,7 +29,8 @@
 
 #include "glue.h"
 
-#define JB_HELD_MAX 16384 /* messages the input holds a reference to, at most (see imjb_hold_msg) */
+#define JB_BATCH_ENTRIES 1024 /* entries per jb_bridge_process() call (imjbridge-submit.c) */
+#define JB_HELD_MAX 16384     /* messages the input holds a reference to, at most (see imjb_hold_msg) */
 _Static_assert((JB_HELD_MAX & (JB_HELD_MAX - 1)) == 0, "JB_HELD_MAX is a power of two");
 
 /* rsyslog's object interfaces, defined in imjbridge.c and loaded by modInit. */
