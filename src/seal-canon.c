@@ -634,8 +634,13 @@ int jb_seal_params_get(const char *sd, size_t n, jb_seal_params *ret) {
 }
 
 int jb_seal_sd_insert(jb_buf *sd, const char *params, size_t n) {
-    size_t pos = 0;
     if (!sd->data || jb_sd_validate(sd->data, sd->len) < 0) return -EBADMSG;
+    return jb__seal_sd_insert_valid(sd, params, n);
+}
+
+int jb__seal_sd_insert_valid(jb_buf *sd, const char *params, size_t n) {
+    size_t pos = 0;
+    if (!sd->data) return -EBADMSG;
     while (pos < sd->len && sd->data[pos] == '[') {
         size_t end = element_end(sd->data, sd->len, pos), id_len = 0;
         while (pos + 1 + id_len < end && sd->data[pos + 1 + id_len] != ' ' && sd->data[pos + 1 + id_len] != ']')

@@ -116,6 +116,9 @@ int jb_seal_unb64(const char *p, size_t n, uint8_t out[JB_SEAL_LEN]);
  * closes the jbridge@ element of the SD text in sd (jb_sd_build's output). -EBADMSG when there is
  * no such element, -ENOMEM; sd unchanged on failure. */
 int jb_seal_sd_insert(jb_buf *sd, const char *params, size_t n);
+/* libjbseal's own: the same for sd already known to be valid structured data (the sealer, whose
+ * canonical form just walked the same text), without parsing it again. */
+int jb__seal_sd_insert_valid(jb_buf *sd, const char *params, size_t n);
 
 /* ---- the sealer: what an adapter drives ---- */
 

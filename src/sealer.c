@@ -50,13 +50,14 @@ struct jb_sealer {
     bool epoch_dirty;             /* some record was sealed under the current key */
     chain chains[2];              /* by jb_stream */
     jb_buf canon;
+    jb_buf params; /* a record's seal parameters, reused */
 };
 
 int jb_sealer_new(const jb_seal_config *c, jb_sealer **ret, jb_error *err) {
     if (!c->key_path) return jb_error_set(err, -EINVAL, "no key file");
     jb_sealer *s = jb_malloc(sizeof *s);
     if (!s) return jb_error_set(err, -ENOMEM, "out of memory");
-    *s = (jb_sealer){.cfg = *c, .canon = JB_BUF_INIT};
+    *s = (jb_sealer){.cfg = *c, .canon = JB_BUF_INIT, .params = JB_BUF_INIT};
     s->key_path = jb_strdup(c->key_path);
     if (!s->key_path) {
         jb_free(s);
@@ -84,6 +85,7 @@ jb_sealer *jb_sealer_free(jb_sealer *s) {
     }
     if (s->canon.data) OPENSSL_cleanse(s->canon.data, s->canon.cap);
     jb_buf_done(&s->canon);
+    jb_buf_done(&s->params);
     jb_free(s->key_path);
     OPENSSL_cleanse(s, sizeof *s);
     jb_free(s);
@@ -264,15 +266,20 @@ int jb_sealer_seal(jb_sealer *s, const jb_record *rec, const jb_seal_line *line,
     unsaved u = {.seq = rec->sequence, .n = n, .epoch = s->key.epoch};
     jb_seal_record_mac(s->mac_key, s->key.id, id, n, s->key.epoch, tx, prev, s->canon.data, s->canon.len, u.mac);
 
-    _cleanup_(jb_buf_done) jb_buf params = JB_BUF_INIT;
+    jb_buf *params = &s->params; /* reused: no allocation per record */
     char mac[JB_SEAL_B64_LEN + 1];
     jb_seal_b64(u.mac, mac);
-    if (seal_params(&params, s->key.id, id, n, s->key.epoch, tx, prev) < 0 ||
-        jb_buf_printf(&params, " seal.mac=\"%s\"", mac) < 0)
+    jb_buf_reset(params);
+    if (seal_params(params, s->key.id, id, n, s->key.epoch, tx, prev) < 0 ||
+        jb_buf_printf(params, " seal.mac=\"%s\"", mac) < 0)
         return -ENOMEM;
     /* room first: -ENOMEM or -EBADMSG leave the chain and sd as they were */
     if (fifo_reserve(c) < 0) return -ENOMEM;
-    r = jb_seal_sd_insert(sd, params.data, params.len);
+    /* the canonical form walked line->sd: when it is *sd, it is valid structured data already */
+    if (line->sd == sd->data && line->sd_len == sd->len)
+        r = jb__seal_sd_insert_valid(sd, params->data, params->len);
+    else
+        r = jb_seal_sd_insert(sd, params->data, params->len);
     if (r < 0) return r;
     fifo_push(c, &u);
     memcpy(c->id, id, sizeof c->id);
