@@ -69,6 +69,7 @@ void imjb_group_close(instanceConf_t *inst, jb_bridge *b, sbool ends_interval) {
     const char *rc = jb_bridge_read_cursor(b);
     if (cp != NULL && rc != NULL && strcmp(rc, cp) != 0) g->checkpoint.read_cursor = strdup(rc);
     jb_bridge_checkpoint_sequence(b, &g->checkpoint.seq_app, &g->checkpoint.seq_audit);
+    if (g->checkpoint.cursor != NULL) imjb_seal_snapshot(inst, &g->checkpoint); /* the chains at that point */
     g->ends_interval = ends_interval;
     inst->ack_poll_usec = 0; /* a new group out: look for its acknowledgement soon */
     if (inst->tail == NULL)
@@ -104,6 +105,7 @@ void imjb_save_state(instanceConf_t *inst, sbool durable) {
     inst->state_failing = 0;
     inst->saved_unsynced = !durable;
     if (durable) inst->synced_usec = jb_now_usec(CLOCK_MONOTONIC);
+    imjb_seal_saved(inst, durable); /* the sealer forgets the records the saved chains cover */
     STATSCOUNTER_INC(inst->ctrSaves, inst->mutCtrSaves);
 }
 
@@ -169,9 +171,8 @@ void imjb_reap(instanceConf_t *inst) {
         STATSCOUNTER_ADD(inst->ctrAcked, inst->mutCtrAcked, (intctr_t)g->n_msgs);
         if (g->checkpoint.cursor != NULL) {
             jb_state_done(&inst->acked);
-            inst->acked = g->checkpoint;
-            g->checkpoint.cursor = NULL;
-            g->checkpoint.read_cursor = NULL;
+            inst->acked = g->checkpoint; /* its cursors and seal lines move over */
+            g->checkpoint = (jb_state){0};
             inst->acked_unsaved = 1;
         }
         if (g->ends_interval) inst->save_due = 1;

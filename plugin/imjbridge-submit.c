@@ -22,12 +22,11 @@
 
 #define JB_WAIT_USEC 200000ULL               /* how often a worker looks at rsyslog's termination flag */
 #define JB_EXPIRE_USEC JB_SPLIT_MAX_AGE_USEC /* a split line with no new piece for 5 s is delivered incomplete */
-#define JB_BATCH_ENTRIES 1024                /* entries per jb_bridge_process() call */
 
 /* Hand the gathered batches to rsyslog. A batch rsyslog refuses (RS_RET_FORCE_TERM when it
  * stops while the queue is full) may be partly enqueued: its group is never acknowledged, so the
  * next start reads those entries again (duplicates, never a loss). */
-static rsRetVal flushSubmits(instanceConf_t *inst) {
+rsRetVal imjb_flush_submits(instanceConf_t *inst) {
     rsRetVal r, ret = RS_RET_OK;
     for (int i = 0; i < 2; i++) {
         if (inst->multiSub[i].nElem == 0) continue;
@@ -42,7 +41,7 @@ static rsRetVal flushSubmits(instanceConf_t *inst) {
 }
 
 /* Add a message (of the current group) to its stream's batch; a full batch is submitted. */
-static rsRetVal enqueueMsg(instanceConf_t *inst, int stream, smsg_t *pMsg) {
+rsRetVal imjb_enqueue(instanceConf_t *inst, jb_stream stream, smsg_t *pMsg) {
     multi_submit_t *ms = &inst->multiSub[stream == JB_STREAM_AUDIT ? 1 : 0];
     imjb_hold_msg(inst, pMsg);
     ms->ppMsgs[ms->nElem++] = pMsg;
@@ -132,6 +131,7 @@ finalize_it:
 static rsRetVal setHeader(instanceConf_t *inst, const jb_record *rec, smsg_t *pMsg) {
     DEFiRet;
     const char *app, *host;
+    int pri = jb_record_pri(rec, inst->facility_app, inst->facility_audit);
 
     host = rec->hostname[0] != '\0' ? rec->hostname : (const char *)glbl.GetLocalHostName();
     CHKiRet(headerField(inst, host, JB_HEADER_HOSTNAME));
@@ -148,10 +148,13 @@ static rsRetVal setHeader(instanceConf_t *inst, const jb_record *rec, smsg_t *pM
         MsgSetPROCID(pMsg, inst->hdrbuf.data);
     }
     MsgSetMSGID(pMsg, jb_stream_name(rec->stream));
-    msgSetPRI(pMsg, (syslog_pri_t)jb_record_pri(rec, inst->facility_app, inst->facility_audit));
+    msgSetPRI(pMsg, (syslog_pri_t)pri);
 
     jb_buf_reset(&inst->sdbuf);
     if (jb_sd_build_cached(rec, inst->pen, &inst->sdcache, &inst->sdbuf) < 0) ABORT_FINALIZE(RS_RET_OUT_OF_MEMORY);
+    /* sealed streams: the seal goes into the structured data before rsyslog gets it (sealed
+     * before the rate limit, so a record it drops shows as missing, the same at every start) */
+    if (inst->sealer != NULL) CHKiRet(imjb_seal_record(inst, rec, pMsg, pri));
     if (inst->sdbuf.len > 0) CHKiRet(MsgSetStructuredData(pMsg, inst->sdbuf.data));
     if (inst->json_props == JSON_ALL || (inst->json_props == JSON_AUDIT && rec->stream == JB_STREAM_AUDIT))
         CHKiRet(jbglue_add_json(pMsg, rec, inst->jstrings));
@@ -188,7 +191,7 @@ static rsRetVal submitRecord(instanceConf_t *inst, const jb_record *rec) {
     {
         smsg_t *m = pMsg;
         pMsg = NULL; /* the batch owns it */
-        CHKiRet(enqueueMsg(inst, rec->stream, m));
+        CHKiRet(imjb_enqueue(inst, rec->stream, m));
     }
 finalize_it:
     if (pMsg != NULL) msgDestruct(&pMsg);
@@ -216,7 +219,7 @@ static int onGap(const jb_gap *gap, void *userdata) {
 }
 
 /* A reader positioned as the core's resume policy says, with what it did logged here. */
-static int openBridge(instanceConf_t *inst, jb_bridge **ret, jb_error *err) {
+static int openBridge(instanceConf_t *inst, jb_bridge **ret, jb_resume_info *ret_info, jb_error *err) {
     jb_bridge *b = NULL;
     jb_resume_info info;
     int r = jb_bridge_new(&inst->cfg, &b, err);
@@ -244,17 +247,19 @@ static int openBridge(instanceConf_t *inst, jb_bridge **ret, jb_error *err) {
                "imjbridge: the entry of the saved position in '%s' is gone (vacuumed?); continuing after it",
                inst->state_path);
     *ret = b;
+    *ret_info = info;
     return 0;
 }
 
-/* Open the reader, retrying every 10 s until it opens or rsyslog stops (NULL then). A failure is
- * logged when it first happens or changes (not every 10 s), and the opening that ends it too. */
-static jb_bridge *openRetrying(instanceConf_t *inst) {
+/* Open the reader, retrying every 10 s until it opens or rsyslog stops (NULL then); *info: what
+ * the resume found. A failure is logged when it first happens or changes (not every 10 s), and the
+ * opening that ends it too. */
+static jb_bridge *openRetrying(instanceConf_t *inst, jb_resume_info *info) {
     jb_bridge *b = NULL;
     jb_error err = {0};
     char last[sizeof(err.msg)] = "";
     while (glbl.GetGlobalInputTermState() == 0) {
-        int r = openBridge(inst, &b, &err);
+        int r = openBridge(inst, &b, info, &err);
         if (r == 0) {
             if (last[0] != '\0')
                 LogMsg(0, NO_ERRCODE, LOG_INFO, "imjbridge: opened the journal for state '%s' after retrying",
@@ -273,8 +278,10 @@ static jb_bridge *openRetrying(instanceConf_t *inst) {
 }
 
 /* One batch: read, submit, close its group, acknowledge; wait for the journal when idle.
- * *since_mark: records delivered since the last persistStateInterval ended. */
-static void readBatch(instanceConf_t *inst, jb_bridge *b, int *since_mark) {
+ * *since_mark: records delivered since the last persistStateInterval ended. paused (a sealed
+ * input moving its epoch): no new entry is read, split lines still time out, groups are
+ * acknowledged. */
+static void readBatch(instanceConf_t *inst, jb_bridge *b, int *since_mark, sbool paused) {
     jb_error err = {0};
     int r, n, max, delivered;
     sbool ends_interval;
@@ -287,12 +294,12 @@ static void readBatch(instanceConf_t *inst, jb_bridge *b, int *since_mark) {
     max = JB_BATCH_ENTRIES;
     if (inst->persist_interval > 0 && inst->persist_interval - *since_mark < max)
         max = inst->persist_interval - *since_mark > 0 ? inst->persist_interval - *since_mark : 1;
-    n = jb_bridge_process(b, (size_t)max, onRecord, inst, &err);
+    n = paused ? 0 : jb_bridge_process(b, (size_t)max, onRecord, inst, &err);
     /* n is kept apart from r: only a batch that read nothing means the journal is idle */
     r = n < 0 ? n : jb_bridge_expire(b, JB_EXPIRE_USEC, onRecord, inst, &err);
     /* what a restart's replay expires silently must have been delivered before the group closes */
     if (r >= 0) r = jb_bridge_expire_journal(b, onRecord, inst, &err);
-    flushSubmits(inst);
+    imjb_flush_submits(inst);
     syncStats(inst, jb_bridge_stats(b));
     delivered = (int)(jb_bridge_stats(b)->records_app + jb_bridge_stats(b)->records_audit - last);
     *since_mark += delivered;
@@ -305,8 +312,11 @@ static void readBatch(instanceConf_t *inst, jb_bridge *b, int *since_mark) {
         srSleep(1, 0);
         return;
     }
-    if (n == 0) {
-        imjb_save_idle(inst); /* idle: a good moment to make the position durable */
+    if (paused) {
+        srSleep(0, (int)imjb_idle_wait_usec(inst, JB_WAIT_USEC)); /* new entries must not wake us */
+    } else if (n == 0) {
+        inst->seal_caught_up = 1; /* every entry there was at the start is read (imjbridge-seal.c) */
+        imjb_save_idle(inst);     /* idle: a good moment to make the position durable */
         r = jb_bridge_wait(b, imjb_idle_wait_usec(inst, JB_WAIT_USEC), &err);
         if (r < 0) {
             LogError(-r, RS_RET_ERR, "imjbridge: waiting for the journal failed: %s", err.msg);
@@ -318,6 +328,7 @@ static void readBatch(instanceConf_t *inst, jb_bridge *b, int *since_mark) {
 void *imjb_worker(void *arg) {
     instanceConf_t *inst = arg;
     jb_bridge *b;
+    jb_resume_info info;
     int since_mark = 0;
 
     dbgSetThrdName((uchar *)"imjbridge");
@@ -326,17 +337,23 @@ void *imjb_worker(void *arg) {
         inst->multiSub[i].maxElem = CONF_NUM_MULTISUB;
         inst->multiSub[i].nElem = 0;
     }
-    if ((b = openRetrying(inst)) == NULL) return NULL;
+    if ((b = openRetrying(inst, &info)) == NULL) return NULL;
+    if (imjb_seal_open(inst, &info) < 0) {
+        jb_bridge_free(b);
+        return NULL;
+    }
     inst->jstrings = jbglue_strings_new(); /* NULL (out of memory): every message gets its own */
 
     while (glbl.GetGlobalInputTermState() == 0) {
         imjb_wait_inflight(inst);
         if (glbl.GetGlobalInputTermState() != 0) break;
-        readBatch(inst, b, &since_mark);
+        readBatch(inst, b, &since_mark, (sbool)imjb_seal_tick(inst, b));
     }
     jb_bridge_stop_reading(b); /* the read-ahead thread ends while the acknowledgements are awaited */
-    flushSubmits(inst);
+    imjb_seal_stop(inst);
+    imjb_flush_submits(inst);
     imjb_ack_finish(inst, b);
+    imjb_seal_close(inst);
     jb_bridge_free(b);
     jbglue_strings_free(inst->jstrings);
     inst->jstrings = NULL;

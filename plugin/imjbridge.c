@@ -89,6 +89,11 @@ static struct cnfparamdescr inppdescr[] = {
     {"container.fields", eCmdHdlrArray, 0},
     {"components", eCmdHdlrArray, 0},
     {"message", eCmdHdlrGetWord, 0},
+    {"seal.keyfile", eCmdHdlrString, 0},
+    {"seal.streams", eCmdHdlrString, 0},
+    {"seal.epochrecords", eCmdHdlrNonNegInt, 0}, /* the seal.* numbers are checked by the core */
+    {"seal.epochseconds", eCmdHdlrNonNegInt, 0},
+    {"seal.heartbeat", eCmdHdlrNonNegInt, 0},
 };
 static struct cnfparamblk inppblk = {CNFPARAMBLK_VERSION, sizeof(inppdescr) / sizeof(struct cnfparamdescr), inppdescr};
 
@@ -113,6 +118,11 @@ static const char *const setting_params[] = {
     [JB_CONFIG_MESSAGE] = "message",
     [JB_CONFIG_DIRECTORY] = "directory",
     [JB_CONFIG_NAMESPACE] = "namespace",
+    [JB_CONFIG_SEAL_KEY] = "seal.keyFile",
+    [JB_CONFIG_SEAL_STREAMS] = "seal.streams",
+    [JB_CONFIG_SEAL_EPOCH_RECORDS] = "seal.epochRecords",
+    [JB_CONFIG_SEAL_EPOCH_SECONDS] = "seal.epochSeconds",
+    [JB_CONFIG_SEAL_HEARTBEAT] = "seal.heartbeat",
 };
 
 static void instanceFree(instanceConf_t *inst) {
@@ -139,6 +149,7 @@ static void instanceFree(instanceConf_t *inst) {
     jb_buf_done(&inst->sdbuf);
     jb_buf_done(&inst->hdrbuf);
     jb_sd_cache_done(&inst->sdcache);
+    imjb_seal_conf_free(inst);
     free(inst);
 }
 
@@ -302,6 +313,8 @@ static rsRetVal setParam(instanceConf_t *inst, const char *name, struct cnfparam
         CHKiRet(jbglue_strlist_from_array(&inst->components, v->val.d.ar));
     } else if (!strcmp(name, "message")) {
         CHKmalloc(inst->message = cstr(v));
+    } else if (!strncmp(name, "seal.", 5)) {
+        CHKiRet(imjb_seal_param(inst, name, v));
     }
 finalize_it:
     RETiRet;
@@ -365,6 +378,7 @@ BEGINnewInpInst
     for (int i = 0; i < inppblk.nParams; ++i)
         if (pvals[i].bUsed) CHKiRet(setParam(inst, inppblk.descr[i].name, &pvals[i]));
     CHKiRet(checkInst(inst));
+    CHKiRet(imjb_seal_check(inst));
     if (inst->state_param == NULL) CHKmalloc(inst->state_param = strdup(JB_DEFAULT_STATE));
     if (loadModConf->tail == NULL)
         loadModConf->root = inst;
@@ -455,6 +469,14 @@ BEGINcheckCnf
                          inst->state_path);
                 other->ok = 0;
             }
+            /* each input moves its key file's epoch on its own */
+            if (inst->ok && other->ok && inst->seal_key_param != NULL && other->seal_key_param != NULL &&
+                !strcmp(inst->seal_key_param, other->seal_key_param)) {
+                LogError(0, RS_RET_PARAM_ERROR,
+                         "imjbridge: parameter 'seal.keyFile': two inputs use '%s'; give each input its own",
+                         inst->seal_key_param);
+                other->ok = 0;
+            }
         }
     }
     localRet = RS_RET_OK;
@@ -490,6 +512,10 @@ static rsRetVal setupStats(instanceConf_t *inst) {
     JB_CTR(ctrAcked, mutCtrAcked, "acked");
     JB_CTR(ctrInflightWaits, mutCtrInflightWaits, "inflight.waits");
     JB_CTR(ctrUntrusted, mutCtrUntrusted, "untrusted");
+    JB_CTR(ctrSealed, mutCtrSealed, "seal.records");
+    JB_CTR(ctrSealEpochs, mutCtrSealEpochs, "seal.epochs");
+    JB_CTR(ctrSealPauseMs, mutCtrSealPauseMs, "seal.pause.ms");
+    JB_CTR(ctrSealBeats, mutCtrSealBeats, "seal.beats");
 #undef JB_CTR
     CHKiRet(statsobj.AddCounter(inst->stats, UCHAR_CONSTANT("inflight"), ctrType_Int, CTR_FLAG_NONE, &inst->inflight));
     CHKiRet(statsobj.ConstructFinalize(inst->stats));

@@ -2,10 +2,11 @@
 #ifndef JB_PLUGIN_IMJBRIDGE_H
 #define JB_PLUGIN_IMJBRIDGE_H
 
-/* imjbridge's own header, shared by its three files and by nothing else:
+/* imjbridge's own header, shared by its four files and by nothing else:
  *   imjbridge.c         configuration (parameters, checks, statistics) and the module's entry points;
  *   imjbridge-submit.c  the worker of an input: records to rsyslog messages, batches, positioning;
- *   imjbridge-ack.c     acknowledgement: which messages rsyslog finished, the position to save.
+ *   imjbridge-ack.c     acknowledgement: which messages rsyslog finished, the position to save;
+ *   imjbridge-seal.c    sealed streams: the seal.* parameters, sealing, epochs, heartbeats.
  * Include after rsyslog's headers (rsyslog's config.h is force-included). */
 
 #include <pthread.h>
@@ -21,12 +22,15 @@
 #include "statsobj.h"
 
 #include "bridge.h"
+#include "resume.h"
 #include "sd.h"
+#include "seal.h"
 #include "state.h"
 
 #include "glue.h"
 
-#define JB_HELD_MAX 16384 /* messages the input holds a reference to, at most (see imjb_hold_msg) */
+#define JB_BATCH_ENTRIES 1024 /* entries per jb_bridge_process() call (imjbridge-submit.c) */
+#define JB_HELD_MAX 16384     /* messages the input holds a reference to, at most (see imjb_hold_msg) */
 _Static_assert((JB_HELD_MAX & (JB_HELD_MAX - 1)) == 0, "JB_HELD_MAX is a power of two");
 
 /* rsyslog's object interfaces, defined in imjbridge.c and loaded by modInit. */
@@ -117,6 +121,10 @@ typedef struct instanceConf_s {
     STATSCOUNTER_DEF(ctrAcked, mutCtrAcked)
     STATSCOUNTER_DEF(ctrInflightWaits, mutCtrInflightWaits)
     STATSCOUNTER_DEF(ctrUntrusted, mutCtrUntrusted)
+    STATSCOUNTER_DEF(ctrSealed, mutCtrSealed)           /* records sealed */
+    STATSCOUNTER_DEF(ctrSealEpochs, mutCtrSealEpochs)   /* epoch moves */
+    STATSCOUNTER_DEF(ctrSealPauseMs, mutCtrSealPauseMs) /* ms of reading paused for them */
+    STATSCOUNTER_DEF(ctrSealBeats, mutCtrSealBeats)     /* heartbeat and stop lines sent */
     int inflight; /* messages of the open groups (gauge: written by the worker only) */
     /* acknowledgement (worker only) */
     ackGroup *cur;          /* the group being filled, NULL until a message needs it */
@@ -143,10 +151,24 @@ typedef struct instanceConf_s {
     struct syslogTime last_st;
     time_t last_sec;
     sbool last_st_valid;
+    /* sealing (imjbridge-seal.c): the parameters, then the worker's sealer (NULL: not sealing) */
+    char *seal_key_param;     /* seal.keyFile as configured (NULL: no sealing); cfg.seal.key_path points here */
+    sbool seal_streams_set;   /* seal.streams was given */
+    jb_sealer *sealer;        /* worker only */
+    int seal_phase;           /* IMJB_SEAL_READING, _PAUSED (epoch due), _SAVING (begun, saving), _COMMIT */
+    sbool seal_caught_up;     /* the reader was idle once since the start (epochStep) */
+    jb_buf sealbuf;           /* heartbeat lines (worker only) */
+    uint64_t seal_pause_usec; /* CLOCK_MONOTONIC when the current epoch pause began */
+    char seal_host[2][256];   /* by stream: the HOSTNAME of the last sealed record, for its heartbeats */
     struct instanceConf_s *next;
 } instanceConf_t;
 
 /* ---- imjbridge-submit.c ---- */
+
+/* Add a message (of the current group) to its stream's batch; a full batch is submitted. */
+rsRetVal imjb_enqueue(instanceConf_t *inst, jb_stream stream, smsg_t *pMsg);
+/* Hand the gathered batches to rsyslog. */
+rsRetVal imjb_flush_submits(instanceConf_t *inst);
 
 /* The thread of one input: position the reader, then read, submit and acknowledge until rsyslog
  * stops, then save the acknowledged position. arg: the instanceConf_t. */
@@ -180,5 +202,33 @@ uint64_t imjb_idle_wait_usec(instanceConf_t *inst, uint64_t max_usec);
 /* At shutdown, after the last batches went to rsyslog: close the group, wait a while for rsyslog
  * to finish the open groups, save the position, say what stays unacknowledged, free it all. */
 void imjb_ack_finish(instanceConf_t *inst, jb_bridge *b);
+
+/* ---- imjbridge-seal.c: sealed streams (doc/sealing.md) ---- */
+
+enum { IMJB_SEAL_READING, IMJB_SEAL_PAUSED, IMJB_SEAL_SAVING, IMJB_SEAL_COMMIT };
+
+/* The seal.* parameters (name as rsyslog lists it, lower case); RS_RET_OK when name is not one. */
+rsRetVal imjb_seal_param(instanceConf_t *inst, const char *name, struct cnfparamvals *v);
+/* After the core's checks: the key file can be loaded (present, ours, 0600, not a link). */
+rsRetVal imjb_seal_check(instanceConf_t *inst);
+void imjb_seal_conf_free(instanceConf_t *inst);
+/* The worker, after the reader was positioned from the state file: the sealer, its chains
+ * restored from the same state (info: what the resume found; what it did is logged). -errno when
+ * sealing cannot start. */
+int imjb_seal_open(instanceConf_t *inst, const jb_resume_info *info);
+/* Seal the record being built (its header already set on pMsg, its structured data in
+ * inst->sdbuf, its text in inst->msgbuf): the seal goes into inst->sdbuf. */
+rsRetVal imjb_seal_record(instanceConf_t *inst, const jb_record *rec, smsg_t *pMsg, int pri);
+/* A group closes: the seal lines that go with its checkpoint's sequence numbers. */
+void imjb_seal_snapshot(instanceConf_t *inst, jb_state *checkpoint);
+/* The acknowledged position (and its seal lines) was saved. */
+void imjb_seal_saved(instanceConf_t *inst, sbool durable);
+/* Between batches: heartbeats, and the epoch move. Returns 1 while reading is paused for the
+ * epoch (the caller must not read new entries; this call did the waiting). */
+int imjb_seal_tick(instanceConf_t *inst, jb_bridge *b);
+/* A clean stop: a stop line on every sealed chain, before the last batches are flushed. */
+void imjb_seal_stop(instanceConf_t *inst);
+/* The worker ends: the sealer (keys wiped). */
+void imjb_seal_close(instanceConf_t *inst);
 
 #endif

@@ -82,6 +82,12 @@ static void help(void) {
         "      --state=FILE         resume after the cursor in FILE and save it there (mode 0600)\n"
         "      --tail               without a saved state, start at the end of the journal\n"
         "  -f, --follow             keep reading new entries until SIGTERM or SIGINT\n"
+        "Sealing (doc/sealing.md; without --state each run starts new chains):\n"
+        "      --seal-key=FILE      seal records with the key in FILE (made by jbridge keygen)\n"
+        "      --seal-streams=LIST  the sealed streams: audit (default), app or app,audit\n"
+        "      --seal-epoch-records=N  move the key's epoch after N sealed records (default 10000)\n"
+        "      --seal-epoch-seconds=T  ... or after T seconds (default 60)\n"
+        "      --seal-heartbeat=T   a heartbeat on a chain quiet for T seconds (default 60)\n"
         "\n"
         "  -h, --help               show this help and exit\n"
         "  -V, --version            show the version and exit\n"
@@ -93,6 +99,9 @@ static void help(void) {
         "  -o, --output=FILE|-      the archive (.tar.gz) to write (required; -: standard output)\n"
         "  TIME: \"2018-03-27 21:55:29\" (local), \"2018-03-27T21:55:29Z\", \"2018-03-27\", \"21:55\",\n"
         "        @EPOCH, now, today, yesterday, tomorrow, -1h, +5min, \"1h 30min ago\"\n"
+        "\n"
+        "Seal key: jbridge keygen --seal-key=FILE (prints the verification key line)\n"
+        "Sealed streams: jbridge verify --verify-key=FILE [--json] [--at=TIME] LOG... (see --help there)\n"
         "\n"
         "Exit status: 0 on success, 1 on a runtime error, 2 on a usage error.\n",
         profiles);
@@ -193,6 +202,7 @@ static const struct option longopts[] = {
     {"follow", no_argument, NULL, 'f'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
+    JB_SEAL_LONGOPTS,
     {NULL, 0, NULL, 0},
 };
 
@@ -353,6 +363,12 @@ static int parse_option(int c, char **argv, options *o, int *sources) {
     case 'V':
         printf("jbridge %s\n", PACKAGE_VERSION);
         return EXIT_SUCCESS;
+    case JB_OPT_SEAL_KEY:
+    case JB_OPT_SEAL_STREAMS:
+    case JB_OPT_SEAL_EPOCH_RECORDS:
+    case JB_OPT_SEAL_EPOCH_SECONDS:
+    case JB_OPT_SEAL_HEARTBEAT:
+        return jb_cli_seal_option(c, optarg, o);
     case ':':
         return usage_error("option '%s' needs an argument", argv[optind - 1]);
     default:
@@ -388,6 +404,7 @@ static int parse_args(int argc, char **argv, options *o) {
     if (optind < argc) return usage_error("unexpected argument '%s'", argv[optind]);
     if (sources > 1) return usage_error("give only one of --directory, --file and --namespace");
     if (o->bundle && (c = check_bundle(o)) != GO_ON) return c;
+    if ((c = jb_cli_seal_check(o)) != GO_ON) return c;
     o->cfg.source.files = o->files;
     o->cfg.source.n_files = o->n_files;
     o->cfg.containers = o->containers;
@@ -413,6 +430,7 @@ typedef struct run_ctx {
     int write_errno;
     bool state_failing;   /* following: the last state save failed (said once, retried at each checkpoint) */
     jb_cli_report report; /* progress and summary on a terminal (jbridge-report.c) */
+    jb_cli_seal *seal;    /* NULL: no sealing */
 } run_ctx;
 
 static int write_record(const jb_record *rec, void *userdata) {
@@ -420,6 +438,10 @@ static int write_record(const jb_record *rec, void *userdata) {
     jb_buf_reset(&ctx->line);
     int r = jb_rfc5424_format(rec, ctx->fmt, &ctx->line);
     if (r < 0) return r;
+    if (ctx->seal && (r = jb_cli_seal_record(ctx->seal, rec, &ctx->line)) < 0) {
+        ctx->write_errno = -r; /* said */
+        return r;
+    }
     jb_error err = {0};
     r = jb_outfile_add(ctx->out[rec->stream == JB_STREAM_AUDIT], ctx->line.data, ctx->line.len, &err);
     if (r < 0) {
@@ -499,22 +521,28 @@ static int cut_back(run_ctx *ctx, const options *o, const jb_resume_info *info) 
     return 0;
 }
 
+/* Split lines that got no piece for 5 s of journal time go out before each save (bridge.h), and
+ * before a stop line ends the sealed chains. */
+static int expire_pending(run_ctx *ctx, const options *o, jb_bridge *b) {
+    jb_error err = {0};
+    int r = o->state ? jb_bridge_expire_journal(b, write_record, ctx, &err) : 0;
+    if (r < 0 && !ctx->write_errno) fprintf(stderr, "jbridge: %s\n", err.msg);
+    return r;
+}
+
 /* Flush the outputs, then record how far they go. */
 static int save_state(run_ctx *ctx, const options *o, jb_bridge *b) {
     jb_error err = {0};
-    /* split lines that got no piece for 5 s of journal time go out before each save (bridge.h) */
-    int r = o->state ? jb_bridge_expire_journal(b, write_record, ctx, &err) : 0;
-    if (r < 0) {
-        if (!ctx->write_errno) fprintf(stderr, "jbridge: %s\n", err.msg);
-        return r;
-    }
+    int r = expire_pending(ctx, o, b);
+    if (r < 0) return r;
     r = sync_outputs(ctx, o->state != NULL);
+    if (r >= 0 && !o->state && ctx->seal) jb_cli_seal_unsaved(ctx->seal, b);
     if (r < 0 || !o->state) return r;
     jb_state st = {.cursor = (char *)jb_bridge_checkpoint(b), .read_cursor = (char *)jb_bridge_read_cursor(b)};
     if (!st.cursor) return 0;
     for (int i = 0; i < 2; i++) st.out[i] = jb_outfile_mark(ctx->out[i]);
     jb_bridge_checkpoint_sequence(b, &st.seq_app, &st.seq_audit);
-    r = jb_state_write(o->state, &st, &err);
+    r = ctx->seal ? jb_cli_seal_save(ctx->seal, o->state, &st, &err) : jb_state_write(o->state, &st, &err);
     if (r < 0 || ctx->state_failing) jb_cli_report_clear(); /* a line to say below */
     if (r < 0 && o->follow && !jb_cli_stop_requested) {
         /* Following goes on: the position stays in memory and is saved at the next checkpoint. */
@@ -555,6 +583,13 @@ static int position(const options *o, jb_bridge *b, jb_resume_info *ret_info) {
     return 0;
 }
 
+/* Following with sealing: heartbeats, and a save when the epoch is due (the save moves it). */
+static int seal_tick(run_ctx *ctx, const options *o, jb_bridge *b) {
+    bool save = false;
+    int r = jb_cli_seal_tick(ctx->seal, ctx->out, &save);
+    return r >= 0 && save ? save_state(ctx, o, b) : r;
+}
+
 static int run(const options *o, run_ctx *ctx) {
     jb_error err = {0};
     jb_bridge *b = NULL;
@@ -568,6 +603,7 @@ static int run(const options *o, run_ctx *ctx) {
     jb_resume_info info;
     r = position(o, b, &info);
     if (r >= 0) r = cut_back(ctx, o, &info);
+    if (r >= 0) r = jb_cli_seal_start(o, &info, &ctx->seal);
     bool reported = r < 0; /* position() and save_state() print their own errors */
     uint64_t since_save = 0;
     while (r >= 0) {
@@ -587,6 +623,10 @@ static int run(const options *o, run_ctx *ctx) {
             since_save = 0;
         }
         if (jb_cli_stop_requested) break;
+        if (ctx->seal && o->follow && (r = seal_tick(ctx, o, b)) < 0) {
+            reported = true;
+            break;
+        }
         if (n > 0) continue;
         if (!o->follow) {
             /* One-shot without a state: nothing will continue a split line, deliver it as it is.
@@ -606,9 +646,13 @@ static int run(const options *o, run_ctx *ctx) {
         if (!ctx->write_errno) fprintf(stderr, "jbridge: %s\n", err.msg); /* a write error was said */
         (void)sync_outputs(ctx, false); /* the whole records written before the error */
     } else if (r >= 0) {
-        r = save_state(ctx, o, b);
+        r = expire_pending(ctx, o, b); /* the stop line comes after every record */
+        if (r >= 0 && ctx->seal && jb_cli_seal_stop(ctx->seal, ctx->out) < 0) r = -1; /* said; the records are saved */
+        int s = save_state(ctx, o, b);
+        r = r < 0 ? r : s;
     }
     if (r >= 0) jb_cli_report_summary(&ctx->report, jb_bridge_stats(b), jb_cli_stop_requested ? "stopped" : "done");
+    ctx->seal = jb_cli_seal_free(ctx->seal);
     jb_bridge_free(b);
     return r;
 }
@@ -616,6 +660,8 @@ static int run(const options *o, run_ctx *ctx) {
 int main(int argc, char **argv) {
     options o = {.app_out = "-", .audit_out = "-", .fmt = JB_FORMAT_OPTS_DEFAULT};
     jb_config_init(&o.cfg);
+    if (argc > 1 && strcmp(argv[1], "keygen") == 0) return jb_cli_keygen(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "verify") == 0) return jb_cli_verify(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "bundle") == 0) {
         /* "jbridge bundle ...": the same options after the word, plus the bundle's own */
         o.bundle = true;

@@ -93,3 +93,8 @@ int jb_json_uint(jb_json_writer *w, const char *key, uint64_t value) {
     if (member(w, key) < 0) return w->error;
     return w->error = jb_buf_printf(w->out, "%" PRIu64, value);
 }
+
+int jb_json_bool(jb_json_writer *w, const char *key, bool value) {
+    if (member(w, key) < 0) return w->error;
+    return w->error = jb_buf_puts(w->out, value ? "true" : "false");
+}

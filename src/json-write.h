@@ -38,3 +38,5 @@ int jb_json_close(jb_json_writer *w, char bracket);
 /* A string (value NULL: null) and an unsigned integer. */
 int jb_json_string(jb_json_writer *w, const char *key, const char *value);
 int jb_json_uint(jb_json_writer *w, const char *key, uint64_t value);
+/* true or false. */
+int jb_json_bool(jb_json_writer *w, const char *key, bool value);

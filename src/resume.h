@@ -26,6 +26,9 @@ typedef struct jb_resume_info {
     jb_error bad;           /* JB_RESUME_SET_ASIDE: why the state file is unusable */
     jb_error aside;         /* JB_RESUME_SET_ASIDE: code 0, or why it could not be moved (it then stays) */
     jb_state_output out[2]; /* JB_RESUMED*: the output files as the state recorded them (outfile.h) */
+    /* JB_RESUMED*: the state's seal lines by stream (the text after "seal.app=", "seal.audit=",
+     * for jb_sealer_restore(), seal.h); "" when it has none, always "" otherwise */
+    char seal[2][JB_STATE_SEAL_MAX + 1];
 } jb_resume_info;
 
 /* Position b as the policy above says. state_path: the state file, NULL for none; at_tail: without

@@ -34,6 +34,9 @@ typedef struct jb_seal_key {
 void jb_seal_key_evolve(jb_seal_key *k);
 /* M_e = HMAC-SHA-256(K_e, "jbridge-seal mac") into out. */
 void jb_seal_key_mac_key(const jb_seal_key *k, uint8_t out[JB_SEAL_LEN]);
+/* KEYID of K0: the first 8 bytes of SHA-256("jbridge-seal key-id" || K0), in lowercase hex
+ * (seal-canon.c; keygen and the verification key line use this one). */
+void jb_seal_key_id(const uint8_t k0[JB_SEAL_LEN], char out[JB_SEAL_ID_LEN + 1]);
 /* Wipe a key (OPENSSL_cleanse). NULL-safe. */
 void jb_seal_key_wipe(jb_seal_key *k);
 
@@ -79,10 +82,16 @@ typedef struct jb_seal_params {
     unsigned pen; /* of the jbridge@ element */
     bool any;     /* at least one seal.* parameter */
 } jb_seal_params;
-/* 0 (a jbridge@ element found or not: see ->any), -EBADMSG for SD that does not parse. */
+/* 0 (a jbridge@ element found or not: see ->any), -EBADMSG for SD that does not parse, for a
+ * seal parameter given twice (also in two jbridge@ elements) and for an unknown seal.* name in a
+ * jbridge@ element (it would be outside the MAC). pen and record_id: of the first jbridge@
+ * element. */
 int jb_seal_params_get(const char *sd, size_t n, jb_seal_params *ret);
 
-/* The MAC inputs (doc/sealing.md). tx NULL: none. */
+/* The MAC inputs (doc/sealing.md). tx NULL: none. These cannot fail: libcrypto failing to
+ * allocate its HMAC context (a few hundred bytes) aborts the process, since a wrong seal must
+ * never be sent. seal-canon.c holds these, the key math above (evolve, mac_key, key_id,
+ * verify_key_parse), the line, the canonical form, base64 and jb_seal_sd_insert. */
 void jb_seal_record_mac(const uint8_t mac_key[JB_SEAL_LEN], const char *key_id, const char *chain, uint64_t n,
                         uint64_t epoch, const uint8_t *tx, const uint8_t prev[JB_SEAL_LEN], const char *canon,
                         size_t canon_len, uint8_t out[JB_SEAL_LEN]);
@@ -107,6 +116,9 @@ int jb_seal_unb64(const char *p, size_t n, uint8_t out[JB_SEAL_LEN]);
  * closes the jbridge@ element of the SD text in sd (jb_sd_build's output). -EBADMSG when there is
  * no such element, -ENOMEM; sd unchanged on failure. */
 int jb_seal_sd_insert(jb_buf *sd, const char *params, size_t n);
+/* libjbseal's own: the same for sd already known to be valid structured data (the sealer, whose
+ * canonical form just walked the same text), without parsing it again. */
+int jb__seal_sd_insert_valid(jb_buf *sd, const char *params, size_t n);
 
 /* ---- the sealer: what an adapter drives ---- */
 
@@ -121,14 +133,22 @@ typedef struct jb_seal_config {
 #define JB_SEAL_EPOCH_RECORDS_DEFAULT 10000u
 #define JB_SEAL_EPOCH_SEC_DEFAULT 60u
 #define JB_SEAL_HEARTBEAT_SEC_DEFAULT 60u
+/* The limits jb_config_check() enforces: epoch records 1..JB_SEAL_EPOCH_RECORDS_MAX; epoch seconds
+ * and heartbeat seconds 1..JB_SEAL_SECONDS_MAX (a day). */
+#define JB_SEAL_EPOCH_RECORDS_MAX 4294967295u
+#define JB_SEAL_SECONDS_MAX 86400u
 
+/* The defaults: key_path NULL (no sealing), the audit stream, 10000 records, 60 s, 60 s.
+ * (seal-config.c, in libjbcore with the settings: jb_config_init() calls it.) */
 void jb_seal_config_init(jb_seal_config *c);
-/* Parse "audit", "app,audit" (or "audit,app", "app") into streams; -EINVAL otherwise. */
+/* Parse "audit", "app,audit" (or "audit,app", "app") into streams; -EINVAL otherwise, with err
+ * saying what is expected without naming the setting. */
 int jb_seal_streams_parse(const char *s, bool ret[2], jb_error *err);
 
 typedef struct jb_sealer jb_sealer;
 
-/* Load the key file (jb_seal_key_load's checks). */
+/* Load the key file (jb_seal_key_load's checks), after removing the temporary files an
+ * interrupted save of it left (jb_state_remove_stale). */
 int jb_sealer_new(const jb_seal_config *c, jb_sealer **ret, jb_error *err);
 jb_sealer *jb_sealer_free(jb_sealer *s); /* wipes the keys */
 
@@ -150,8 +170,21 @@ int jb_sealer_restore(jb_sealer *s, const char *app, const char *audit, jb_seal_
  * the record as the adapter will write it, its sd slice pointing into *sd, which holds the
  * structured data without the seal; the seal parameters are inserted into *sd (jbridge@
  * element). The record is kept (its sequence, its chain state) until jb_sealer_release()
- * passes it. 0/1, -ENOMEM, -EBADMSG. */
+ * passes it. 0/1, -ENOMEM, -EBADMSG.
+ * Memory: the sealer keeps one entry (about 64 bytes) per sealed record not yet released, in a
+ * FIFO per stream that grows by doubling and never shrinks below its peak. The bound is the
+ * adapter's: what it keeps in flight between two saved positions. The command saves every
+ * SAVE_EVERY_ENTRIES (10,000) entries and when idle (records of lines cut at the maximum line size
+ * and a checkpoint held back by a split line add to that: the partial.h limits bound them);
+ * without --state it releases everything at the same points. imjbridge releases as rsyslog
+ * acknowledges, so its bound is its in-flight window of unacknowledged records. */
 int jb_sealer_seal(jb_sealer *s, const jb_record *rec, const jb_seal_line *line, jb_buf *sd);
+
+/* The command's way (doc/sealing.md: exactly the verifier's view): line holds one record formatted
+ * without its seal (jb_rfc5424_format, its "\n" included); it is split with jb_seal_line_parse(),
+ * sealed (jb_sealer_seal) and written again with the seal in its jbridge@ element. 1 (line
+ * unchanged) for an unsealed stream, 0, or a negative errno with err set. */
+int jb_sealer_seal_line(jb_sealer *s, const jb_record *rec, jb_buf *line, jb_error *err);
 
 /* The seal lines to save with a position whose sequence counters are seq_app, seq_audit
  * (jb_bridge_checkpoint_sequence): new strings into ret[2] (NULL for an unsealed stream or a chain

@@ -13,6 +13,7 @@ void jb_config_init(jb_config *c) {
     c->max_line = JB_PARTIAL_DEFAULT_MAX_LINE;
     c->max_pending = JB_PARTIAL_DEFAULT_MAX_PENDING;
     c->read_ahead = true;
+    jb_seal_config_init(&c->seal);
 }
 
 bool jb_match_valid(const char *match) {
@@ -80,6 +81,10 @@ int jb_config_check_value(jb_config_setting s, const char *value, jb_error *err)
         if (strchr(value, '/') || strcmp(value, ".") == 0 || strcmp(value, "..") == 0)
             return jb_error_set(err, -EINVAL, "'%s' is not a namespace name", value);
         return 0;
+    case JB_CONFIG_SEAL_STREAMS: {
+        bool streams[2];
+        return jb_seal_streams_parse(value, streams, err);
+    }
     case JB_CONFIG_SOURCE:
     case JB_CONFIG_MAX_LINE:
     case JB_CONFIG_MAX_PENDING:
@@ -96,6 +101,28 @@ static int check_list(jb_config_setting s, const char *const *v, size_t n, jb_co
             *ret_setting = s;
             return r;
         }
+    }
+    return 0;
+}
+
+/* The seal settings (seal.h); the streams are bools already. */
+static int check_seal(const jb_seal_config *s, jb_config_setting *ret_setting, jb_error *err) {
+    const uint64_t max_usec = (uint64_t)JB_SEAL_SECONDS_MAX * 1000000u;
+    if (s->key_path && !s->key_path[0]) {
+        *ret_setting = JB_CONFIG_SEAL_KEY;
+        return jb_error_set(err, -EINVAL, "needs a file name");
+    }
+    if (s->epoch_records < 1 || s->epoch_records > JB_SEAL_EPOCH_RECORDS_MAX) {
+        *ret_setting = JB_CONFIG_SEAL_EPOCH_RECORDS;
+        return jb_error_set(err, -EINVAL, "expected a number from 1 to %u", JB_SEAL_EPOCH_RECORDS_MAX);
+    }
+    if (s->epoch_usec < 1000000u || s->epoch_usec > max_usec) {
+        *ret_setting = JB_CONFIG_SEAL_EPOCH_SECONDS;
+        return jb_error_set(err, -EINVAL, "expected a number of seconds from 1 to %u", JB_SEAL_SECONDS_MAX);
+    }
+    if (s->heartbeat_usec < 1000000u || s->heartbeat_usec > max_usec) {
+        *ret_setting = JB_CONFIG_SEAL_HEARTBEAT;
+        return jb_error_set(err, -EINVAL, "expected a number of seconds from 1 to %u", JB_SEAL_SECONDS_MAX);
     }
     return 0;
 }
@@ -147,5 +174,5 @@ int jb_config_check(const jb_config *c, jb_config_setting *ret_setting, jb_error
         *ret_setting = JB_CONFIG_NAMESPACE;
         return r;
     }
-    return 0;
+    return check_seal(&c->seal, ret_setting, err);
 }

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "journal.h"
+#include "seal.h"
 #include "trust.h"
 #include "util.h"
 
@@ -50,10 +51,14 @@ typedef struct jb_config {
     const char *const *components;
     size_t n_components;
     const char *message;
+
+    /* Sealing (seal.h, doc/sealing.md): the key file (seal.key_path NULL: no sealing), the sealed
+     * streams (default: audit), the epoch's records and time, the heartbeat interval. */
+    jb_seal_config seal;
 } jb_config;
 
 /* The defaults: the system journal, Docker's entries only, the "tfe" profile, the split-line
- * limits of partial.h, read-ahead on. */
+ * limits of partial.h, read-ahead on, no sealing (jb_seal_config_init). */
 void jb_config_init(jb_config *c);
 
 /* The settings jb_config_check() can report. */
@@ -76,6 +81,14 @@ typedef enum jb_config_setting {
     JB_CONFIG_MESSAGE,          /* not "line" or "inner" */
     JB_CONFIG_DIRECTORY,        /* source.directory empty */
     JB_CONFIG_NAMESPACE,        /* source.name_space empty, or not a name (a '/', "." or "..") */
+    /* Sealing (seal.h): an empty key file path; streams not audit, app or app,audit
+     * (jb_config_check_value only: the config holds bools); epoch records 0 or over
+     * JB_SEAL_EPOCH_RECORDS_MAX; epoch seconds and heartbeat under 1 s or over JB_SEAL_SECONDS_MAX */
+    JB_CONFIG_SEAL_KEY,
+    JB_CONFIG_SEAL_STREAMS,
+    JB_CONFIG_SEAL_EPOCH_RECORDS,
+    JB_CONFIG_SEAL_EPOCH_SECONDS,
+    JB_CONFIG_SEAL_HEARTBEAT
 } jb_config_setting;
 
 /* The longest max_line (1 GiB: rsyslog's message lengths are ints), for every adapter. */
@@ -83,7 +96,8 @@ typedef enum jb_config_setting {
 
 /* Check one value of the list setting s (containers, images, matches, markers, patterns, trust,
  * audit containers, container fields, components), the profile name, the untrusted action, the
- * audit anchor, the message kind, the directory or the namespace, for an adapter
+ * audit anchor, the message kind, the directory, the namespace or the sealed streams
+ * (jb_seal_streams_parse), for an adapter
  * that checks values as it reads them. 0, or -EINVAL with err saying what is wrong without naming
  * the setting (e.g. "'x': expected FIELD=VALUE, FIELD made of A-Z, 0-9 and _", "needs a non-empty
  * text"), so that the adapter puts its own name for it first; -ENOMEM. */

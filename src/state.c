@@ -20,6 +20,8 @@
 #define STATE_SEQ_AUDIT "seq.audit="
 #define STATE_OUT_APP "out.app="
 #define STATE_OUT_AUDIT "out.audit="
+#define STATE_SEAL_APP "seal.app="
+#define STATE_SEAL_AUDIT "seal.audit="
 #define STATE_READ "read="
 #define STATE_MAX_SIZE (64u * 1024u)
 #define TEMP_TRIES 16
@@ -67,21 +69,34 @@ static int parse_read(const char *path, const char *v, size_t vlen, char **ret, 
     return 0;
 }
 
+/* The text of a "seal." line: 1 to JB_STATE_SEAL_MAX printable ASCII characters (the sealer
+ * parses it). */
+static bool seal_text_valid(const char *v, size_t n) {
+    if (n == 0 || n > JB_STATE_SEAL_MAX) return false;
+    for (size_t i = 0; i < n; i++)
+        if (v[i] < 0x20 || v[i] > 0x7e) return false;
+    return true;
+}
+
 /* The optional lines after the cursor: "seq.app=N", "seq.audit=N" (N from 0 to JB_SEQUENCE_MAX),
- * "out.app=LENGTH DEV INO", "out.audit=LENGTH DEV INO" and "read=CURSOR", each at most once, in
- * any order. Anything else is refused. ret->read_cursor is new on success. */
+ * "out.app=LENGTH DEV INO", "out.audit=LENGTH DEV INO", "seal.app=TEXT", "seal.audit=TEXT" and
+ * "read=CURSOR", each at most once, in any order. Anything else is refused. ret->read_cursor and
+ * ret->seal[] are new on success. */
 static int parse_seq_lines(const char *path, const char *p, size_t left, jb_state *ret, jb_error *err) {
-    static const char *const keys[5] = {STATE_SEQ_APP, STATE_SEQ_AUDIT, STATE_OUT_APP, STATE_OUT_AUDIT, STATE_READ};
-    bool seen[5] = {false, false, false, false, false};
+    static const char *const keys[7] = {STATE_SEQ_APP,  STATE_SEQ_AUDIT,  STATE_OUT_APP, STATE_OUT_AUDIT,
+                                        STATE_SEAL_APP, STATE_SEAL_AUDIT, STATE_READ};
+    bool seen[7] = {false, false, false, false, false, false, false};
     _cleanup_free_ char *read_cursor = NULL;
     uint32_t seq[2] = {0, 0};
     jb_state_output out[2] = {{0}, {0}};
+    const char *seal[2] = {NULL, NULL};
+    size_t seal_len[2] = {0, 0};
 
     while (left > 0) {
         const char *nl = memchr(p, '\n', left);
         size_t len = nl ? (size_t)(nl - p) : left;
         int k = -1;
-        for (int i = 0; i < 5; i++)
+        for (int i = 0; i < 7; i++)
             if (len >= strlen(keys[i]) && memcmp(p, keys[i], strlen(keys[i])) == 0) k = i;
         if (k < 0) return jb_error_set(err, -EBADMSG, "state file %s has data after the cursor line", path);
         if (!nl) return jb_error_set(err, -EBADMSG, "state file %s is truncated", path);
@@ -92,14 +107,21 @@ static int parse_seq_lines(const char *path, const char *p, size_t left, jb_stat
         const char *v = p + strlen(keys[k]);
         size_t vlen = len - strlen(keys[k]);
         uint64_t val = 0;
-        if (k == 4) {
+        if (k == 6) {
             int r = parse_read(path, v, vlen, &read_cursor, err);
             if (r < 0) return r;
             left -= len + 1;
             p = nl + 1;
             continue;
         }
-        if (k >= 2 && !parse_out(v, vlen, &out[k - 2]))
+        if (k >= 4 && !seal_text_valid(v, vlen))
+            return jb_error_set(err, -EBADMSG, "state file %s: %.*s is not 1 to %u printable characters", path,
+                                (int)strlen(keys[k]) - 1, keys[k], JB_STATE_SEAL_MAX);
+        if (k >= 4) {
+            seal[k - 4] = v;
+            seal_len[k - 4] = vlen;
+        }
+        if (k >= 2 && k < 4 && !parse_out(v, vlen, &out[k - 2]))
             return jb_error_set(err, -EBADMSG, "state file %s: %.*s is not \"LENGTH DEV INO\"", path,
                                 (int)strlen(keys[k]) - 1, keys[k]);
         const char *vend = v + vlen;
@@ -110,6 +132,12 @@ static int parse_seq_lines(const char *path, const char *p, size_t left, jb_stat
         left -= len + 1;
         p = nl + 1;
     }
+    for (int i = 0; i < 2; i++)
+        if (seal[i] && !(ret->seal[i] = jb_strndup(seal[i], seal_len[i]))) {
+            jb_free(ret->seal[0]);
+            ret->seal[0] = NULL;
+            return jb_error_set(err, -ENOMEM, "out of memory");
+        }
     ret->seq_app = seq[0];
     ret->seq_audit = seq[1];
     ret->out[0] = out[0];
@@ -156,10 +184,13 @@ static int parse_state(const char *path, const char *d, size_t n, jb_state *ret,
     if (r < 0) return r;
 
     char *cursor = jb_strndup(p, clen);
-    if (!cursor) return jb_error_set(err, -ENOMEM, "out of memory");
+    if (!cursor) {
+        jb_state_done(&lines);
+        return jb_error_set(err, -ENOMEM, "out of memory");
+    }
     if (strlen(cursor) != clen || !jb_cursor_valid(cursor)) {
         jb_free(cursor);
-        jb_free(lines.read_cursor);
+        jb_state_done(&lines);
         return jb_error_set(err, -EBADMSG, "state file %s holds an invalid cursor", path);
     }
     lines.cursor = cursor;
@@ -277,6 +308,8 @@ void jb_state_done(jb_state *s) {
     if (!s) return;
     jb_free(s->cursor);
     jb_free(s->read_cursor);
+    jb_free(s->seal[0]);
+    jb_free(s->seal[1]);
     *s = (jb_state){0};
 }
 
@@ -301,42 +334,64 @@ static int create_temp(const char *path, char *tmp, size_t size) {
     return -EEXIST;
 }
 
-static int fsync_dir(const char *dir, const char *path, jb_error *err) {
+static int fsync_dir(const char *dir, const char *path, const char *what, jb_error *err) {
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
-        return jb_error_set(err, -errno, "cannot open directory %s of state file %s: %s", dir, path, strerror(errno));
+        return jb_error_set(err, -errno, "cannot open directory %s of %s %s: %s", dir, what, path, strerror(errno));
     int r = fsync(fd) < 0 ? -errno : 0;
     close(fd);
     /* EINVAL: the file system cannot sync directories; the rename is all there is. */
     if (r < 0 && r != -EINVAL)
-        return jb_error_set(err, r, "cannot sync directory %s of state file %s: %s", dir, path, strerror(-r));
+        return jb_error_set(err, r, "cannot sync directory %s of %s %s: %s", dir, what, path, strerror(-r));
     return 0;
 }
 
-/* Write content to the new temporary file fd (named tmp), sync it (unless no_sync) and rename it
- * over path. On failure the temporary file is removed. */
-static int write_and_rename(int fd, const char *tmp, const char *path, const jb_buf *content, bool no_sync,
-                            jb_error *err) {
+/* Write n bytes at data to the new temporary file fd (named tmp), sync it (unless no_sync) and
+ * rename it over path (or, no_replace, link it to path, which never replaces a file). The
+ * temporary file is gone afterwards, whatever happened. */
+static int write_and_rename(int fd, const char *tmp, const char *path, const void *data, size_t n, unsigned flags,
+                            const char *what_file, jb_error *err) {
     int r;
     const char *what;
     if ((r = fchmod(fd, 0600) < 0 ? -errno : 0) < 0)
         what = "set the mode of";
-    else if ((r = jb_write_all(fd, content->data, content->len)) < 0)
+    else if ((r = jb_write_all(fd, data, n)) < 0)
         what = "write";
-    else if (!no_sync && (r = fsync(fd) < 0 ? -errno : 0) < 0)
+    else if (!(flags & JB_STATE_NO_SYNC) && (r = fsync(fd) < 0 ? -errno : 0) < 0)
         what = "sync";
     else
         what = "close";
     if (close(fd) < 0 && r == 0) r = -errno;
-    if (r == 0 && rename(tmp, path) < 0) {
+    if (r == 0 && (flags & JB_FILE_NO_REPLACE)) {
+        if (link(tmp, path) < 0) {
+            r = -errno;
+            what = "create";
+        }
+    } else if (r == 0 && rename(tmp, path) < 0) {
         r = -errno;
         what = "rename the temporary file over";
     }
-    if (r < 0) {
-        unlink(tmp);
-        return jb_error_set(err, r, "cannot %s state file %s: %s", what, path, strerror(-r));
-    }
+    if (r < 0 || (flags & JB_FILE_NO_REPLACE)) unlink(tmp);
+    if (r == -EEXIST && (flags & JB_FILE_NO_REPLACE))
+        return jb_error_set(err, r, "%s %s already exists, refusing to replace it", what_file, path);
+    if (r < 0) return jb_error_set(err, r, "cannot %s %s %s: %s", what, what_file, path, strerror(-r));
     return 0;
+}
+
+int jb_file_write_atomic(const char *path, const char *what, const void *data, size_t n, unsigned flags,
+                         jb_error *err) {
+    if ((flags & ~(unsigned)(JB_STATE_NO_SYNC | JB_FILE_NO_REPLACE)) != 0)
+        return jb_error_set(err, -EINVAL, "unknown flags for saving %s %s", what, path);
+    size_t size = strlen(path) + 32;
+    _cleanup_free_ char *tmp = jb_malloc(size);
+    _cleanup_free_ char *dir = jb_path_dir(path);
+    if (!tmp || !dir) return jb_error_set(err, -ENOMEM, "out of memory");
+
+    int fd = create_temp(path, tmp, size);
+    if (fd < 0) return jb_error_set(err, fd, "cannot create a temporary file for %s %s: %s", what, path, strerror(-fd));
+    int r = write_and_rename(fd, tmp, path, data, n, flags, what, err);
+    if (r < 0) return r;
+    return (flags & JB_STATE_NO_SYNC) ? 0 : fsync_dir(dir, path, what, err);
 }
 
 int jb_state_write(const char *path, const jb_state *s, jb_error *err) {
@@ -345,7 +400,6 @@ int jb_state_write(const char *path, const jb_state *s, jb_error *err) {
 
 int jb_state_save(const char *path, const jb_state *s, unsigned flags, jb_error *err) {
     const char *cursor = s->cursor;
-    const bool no_sync = (flags & JB_STATE_NO_SYNC) != 0;
     if ((flags & ~(unsigned)JB_STATE_NO_SYNC) != 0)
         return jb_error_set(err, -EINVAL, "unknown flags for saving state file %s", path);
     if (!jb_cursor_valid(cursor) || (s->read_cursor && !jb_cursor_valid(s->read_cursor)))
@@ -359,6 +413,12 @@ int jb_state_save(const char *path, const jb_state *s, unsigned flags, jb_error 
     if ((s->out[0].set && s->out[0].length > INT64_MAX) || (s->out[1].set && s->out[1].length > INT64_MAX))
         return jb_error_set(err, -EINVAL, "refusing to save an output length over %" PRId64 " to state file %s",
                             INT64_MAX, path);
+    for (int i = 0; i < 2; i++)
+        if (s->seal[i] && !seal_text_valid(s->seal[i], strlen(s->seal[i])))
+            return jb_error_set(err, -EINVAL,
+                                "refusing to save a seal line that is not 1 to %u printable "
+                                "characters to state file %s",
+                                JB_STATE_SEAL_MAX, path);
     int r = jb_buf_printf(&content, STATE_MAGIC STATE_VERSION STATE_CURSOR "%s\n", cursor);
     if (r >= 0 && s->seq_app > 0) r = jb_buf_printf(&content, STATE_SEQ_APP "%" PRIu32 "\n", s->seq_app);
     if (r >= 0 && s->seq_audit > 0) r = jb_buf_printf(&content, STATE_SEQ_AUDIT "%" PRIu32 "\n", s->seq_audit);
@@ -367,18 +427,11 @@ int jb_state_save(const char *path, const jb_state *s, unsigned flags, jb_error 
         if (r >= 0 && s->out[i].set)
             r = jb_buf_printf(&content, "%s%" PRIu64 " %" PRIu64 " %" PRIu64 "\n", out_keys[i], s->out[i].length,
                               s->out[i].dev, s->out[i].ino);
+    static const char *const seal_keys[2] = {STATE_SEAL_APP, STATE_SEAL_AUDIT};
+    for (int i = 0; i < 2; i++)
+        if (r >= 0 && s->seal[i]) r = jb_buf_printf(&content, "%s%s\n", seal_keys[i], s->seal[i]);
     if (r >= 0 && s->read_cursor && strcmp(s->read_cursor, cursor) != 0)
         r = jb_buf_printf(&content, STATE_READ "%s\n", s->read_cursor);
     if (r < 0) return jb_error_set(err, -ENOMEM, "out of memory");
-    size_t size = strlen(path) + 32;
-    _cleanup_free_ char *tmp = jb_malloc(size);
-    _cleanup_free_ char *dir = jb_path_dir(path);
-    if (!tmp || !dir) return jb_error_set(err, -ENOMEM, "out of memory");
-
-    int fd = create_temp(path, tmp, size);
-    if (fd < 0)
-        return jb_error_set(err, fd, "cannot create a temporary file for state file %s: %s", path, strerror(-fd));
-    r = write_and_rename(fd, tmp, path, &content, no_sync, err);
-    if (r < 0) return r;
-    return no_sync ? 0 : fsync_dir(dir, path, err);
+    return jb_file_write_atomic(path, "state file", content.data, content.len, flags, err);
 }

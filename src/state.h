@@ -8,7 +8,10 @@
  * file of an earlier version, which has no such line, still loads: its counters are 0), and
  * optionally "out.app=LENGTH DEV INO\n" and "out.audit=LENGTH DEV INO\n" (decimal: the length in
  * bytes of that stream's output file, 0..INT64_MAX, and its st_dev and st_ino; written only for an
- * output that can be cut back, see outfile.h; a file without them loads with out[].set false), and
+ * output that can be cut back, see outfile.h; a file without them loads with out[].set false),
+ * optionally "seal.app=TEXT\n" and "seal.audit=TEXT\n" (a sealed stream's chain at the cursor,
+ * doc/sealing.md "Restarts": carried here as text of 1 to JB_STATE_SEAL_MAX printable ASCII
+ * characters, parsed by the sealer, seal.h; a file without them loads with seal[] NULL), and
  * optionally "read=CURSOR\n" (issue 17: the last entry read, when it differs from the cursor
  * because split lines were still being gathered; see jb_bridge_set_replay()).
  * Written atomically (temporary file in the
@@ -28,8 +31,12 @@ typedef struct jb_state_output {
     uint64_t ino;
 } jb_state_output;
 
+/* The longest text of a "seal." line. */
+#define JB_STATE_SEAL_MAX 255u
+
 typedef struct jb_state {
     char *cursor;           /* owned */
+    char *seal[2];          /* by jb_stream: the seal line's text (seal.h), owned; NULL: none */
     uint32_t seq_app;       /* last sequenceId of the application stream up to the cursor (0: none) */
     uint32_t seq_audit;     /* ... of the audit stream */
     jb_state_output out[2]; /* by jb_stream: the application and the audit output file */
@@ -80,9 +87,20 @@ typedef enum jb_state_flags {
      * noauto_da_alloc or data=writeback) it is empty, which jb_state_read() refuses (-EBADMSG).
      * For frequent saves, with a durable one (flags 0) every so often. */
     JB_STATE_NO_SYNC = 1 << 0,
+    /* jb_file_write_atomic() only: link(2) the temporary file to path instead of renaming it, so
+     * an existing path (even a dangling symbolic link) is never replaced: -EEXIST. */
+    JB_FILE_NO_REPLACE = 1 << 1,
 } jb_state_flags;
 
-/* Save s atomically (seq lines only when not 0): a temporary file in the same directory, renamed
+/* The state file's atomic write, for other files that need it (the seal key file, seal.h): n bytes
+ * at data into path through "<path>.tmp.<16 hex digits>" (O_EXCL|O_NOFOLLOW, mode 0600), fsync,
+ * rename (or link, JB_FILE_NO_REPLACE), fsync of the directory; no fsyncs with JB_STATE_NO_SYNC.
+ * what names the file in err ("state file", "key file"). 0, -EEXIST (JB_FILE_NO_REPLACE), or a
+ * negative errno with err set; the temporary file never stays behind. */
+int jb_file_write_atomic(const char *path, const char *what, const void *data, size_t n, unsigned flags, jb_error *err);
+
+/* Save s atomically (seq lines only when not 0, seal lines only when not NULL; -EINVAL for a seal
+ * text that is not 1 to JB_STATE_SEAL_MAX printable characters): a temporary file in the same directory, renamed
  * over path; with flags 0 durably (fsync of the temporary file before the rename and of the
  * directory after it). flags: 0 or JB_STATE_NO_SYNC. Returns as jb_state_write(). */
 int jb_state_save(const char *path, const jb_state *s, unsigned flags, jb_error *err);

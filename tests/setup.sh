@@ -25,6 +25,8 @@ PACKAGES="$PACKAGES libclang-rt-14-dev"
 # real container runtimes (tests/integration/docker.sh, podman.sh): dockerd and podman with the
 # journald log driver, busybox-static for the images made without a registry
 PACKAGES="$PACKAGES docker.io podman busybox-static"
+# sealed streams (libjbseal.la, doc/sealing.md): HMAC-SHA-256 and RAND_bytes from libcrypto
+PACKAGES="$PACKAGES libssl-dev"
 
 missing=""
 for p in $PACKAGES; do

@@ -14,6 +14,10 @@
 #   4   rsyslogd + imjbridge (directory= the bench journal), the two streams to two files;
 #   4a  the same with jsonProperties="audit" (JSON properties on audit messages only, as row 2
 #       parses JSON for audit lines only; the output files are the same as row 4's);
+#   4s  row 4 with the audit stream sealed (seal.keyFile, a fresh key each run, the seal.*
+#       defaults: an epoch every 10000 sealed records or 60 s, each a pause of reading until
+#       rsyslog finished every sealed record; doc/sealing.md); 4S the same with both streams
+#       sealed (seal.streams="app,audit"). Their line counts leave the stop line aside;
 #   5   the jbridge command to two files;
 # each BENCH_RUNS times, rows interleaved within a run (1, 4 and 4a back to back). Printed:
 # median entries/s (min-max), CPU seconds (the whole process, every thread), peak RSS and peak
@@ -34,7 +38,7 @@
 # Environment:
 #   BENCH_ENTRIES  entries in the journal (default 1000000)
 #   BENCH_RUNS     runs of each row (default 3)
-#   BENCH_ROWS     rows to run (default "1 2 3 4 5 live mem"; 1 includes 1b and 1r)
+#   BENCH_ROWS     rows to run (default "1 2 3 4 4a 4s 4S 5 live mem"; 1 includes 1b and 1r)
 #   BENCH_LIVE_ENTRIES  entries the live writer sends (default 500000)
 #   BENCH_DIR      cache of generated journals, syslog-ng and outputs (default /var/tmp/jbridge-bench)
 #   BENCH_SEED     generator seed (default 1)
@@ -59,7 +63,7 @@ JB_BUILDDIR=${JB_BUILDDIR:-$PWD}
 N=${BENCH_ENTRIES:-1000000}
 RUNS=${BENCH_RUNS:-3}
 SEED=${BENCH_SEED:-1}
-ROWS=" ${BENCH_ROWS:-1 2 3 4 4a 5 live mem} "
+ROWS=" ${BENCH_ROWS:-1 2 3 4 4a 4s 4S 5 live mem} "
 LIVE_N=${BENCH_LIVE_ENTRIES:-500000}
 BENCH_DIR=${BENCH_DIR:-/var/tmp/jbridge-bench}
 JOURNAL_REMOTE=${JOURNAL_REMOTE:-/lib/systemd/systemd-journal-remote}
@@ -77,7 +81,7 @@ want() { [[ $ROWS == *" $1 "* ]]; }
 [[ $N =~ ^[1-9][0-9]*$ ]] || die "BENCH_ENTRIES must be a positive number"
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "BENCH_RUNS must be a positive number"
 [[ $LIVE_N =~ ^[1-9][0-9]*$ ]] || die "BENCH_LIVE_ENTRIES must be a positive number"
-for r in $ROWS; do [[ $r =~ ^(1|2|3|4|4a|5|live|mem)$ ]] || die "unknown row '$r' in BENCH_ROWS (1 2 3 4 4a 5 live mem)"; done
+for r in $ROWS; do [[ $r =~ ^(1|2|3|4|4a|4s|4S|5|live|mem)$ ]] || die "unknown row '$r' in BENCH_ROWS (1 2 3 4 4a 4s 4S 5 live mem)"; done
 [[ -x $JBRIDGE ]] || die "no jbridge at $JBRIDGE (run from the build tree, or set JB_BUILDDIR or JBRIDGE)"
 [[ -x $JOURNAL_REMOTE ]] || die "no systemd-journal-remote at $JOURNAL_REMOTE (apt-get install systemd-journal-remote)"
 BENCH_DIR=$(mkdir -p "$BENCH_DIR" && cd "$BENCH_DIR" && pwd)
@@ -170,7 +174,7 @@ fi
 
 # ---- row configurations
 # The same template for every rsyslog output: rsyslog's own RFC 5424 format.
-mkdir -p "$out/imjournal/work" "$out/imjbridge/work" "$out/imjbridge-a/work" "$out/idle/work" "$out/idle/journal" "$out/syslog-ng"
+mkdir -p "$out/imjournal/work" "$out/imjbridge/work" "$out/imjbridge-a/work" "$out/imjbridge-s/work" "$out/imjbridge-S/work" "$out/idle/work" "$out/idle/journal" "$out/syslog-ng"
 cat >"$out/imjournal/rsyslog.conf" <<EOC
 global(workDirectory="$out/imjournal/work")
 module(load="imjournal" StateFile="imjournal.state" Ratelimit.Interval="0" PersistStateInterval="10000")
@@ -193,6 +197,14 @@ EOC
 }
 imjbridge_conf "$out/imjbridge" "$journal" >"$out/imjbridge/rsyslog.conf"
 imjbridge_conf "$out/imjbridge-a" "$journal" 'jsonProperties="audit"' >"$out/imjbridge-a/rsyslog.conf"
+imjbridge_conf "$out/imjbridge-s" "$journal" "seal.keyFile=\"$out/imjbridge-s/seal.key\"" >"$out/imjbridge-s/rsyslog.conf"
+imjbridge_conf "$out/imjbridge-S" "$journal" "seal.keyFile=\"$out/imjbridge-S/seal.key\" seal.streams=\"app,audit\"" \
+    >"$out/imjbridge-S/rsyslog.conf"
+# newkey DIR: a fresh sealing key for a sealed row's run (the key file moves on as it seals)
+newkey() {
+    rm -f "$1/seal.key"
+    "$JBRIDGE" keygen --seal-key "$1/seal.key" >"$1/verify.key"
+}
 imjbridge_conf "$out/idle" "$out/idle/journal" >"$out/idle/rsyslog.conf"
 
 # syslog-ng: unpacked once from Debian's packages (syslog-ng-core and the libraries it needs that
@@ -244,7 +256,8 @@ EOC
 
 declare -A row_names=([1]="1 raw: enumerate+cursor" [1b]="1b raw: enumerate only" [1r]="1r jbridge reader alone" \
     [2]="2 rsyslogd+imjournal" \
-    [3]="3 syslog-ng" [4]="4 rsyslogd+imjbridge" [4a]="4a imjbridge json=audit" [5]="5 jbridge CLI" [j]="   journalctl -o export")
+    [3]="3 syslog-ng" [4]="4 rsyslogd+imjbridge" [4a]="4a imjbridge json=audit" [4s]="4s imjbridge audit sealed" \
+    [4S]="4S imjbridge both sealed" [5]="5 jbridge CLI" [j]="   journalctl -o export")
 if want 1; then
     rows+=(1 1b 1r)
     # links the core library: from the build tree only
@@ -280,12 +293,20 @@ if want 4a; then
         die "rsyslogd -N1 rejects the imjbridge configuration of row 4a: $(cat "$out/n1.log")"
     rows+=(4a)
 fi
+for r in 4s 4S; do
+    want $r || continue
+    [[ -f $IMJBRIDGE ]] || die "no imjbridge module at $IMJBRIDGE (build with the rsyslog modules, or set IMJBRIDGE)"
+    newkey "$out/imjbridge-${r#4}" || die "jbridge keygen failed (row $r)"
+    "$RSYSLOGD" -N1 -f "$out/imjbridge-${r#4}/rsyslog.conf" >"$out/n1.log" 2>&1 ||
+        die "rsyslogd -N1 rejects the imjbridge configuration of row $r: $(cat "$out/n1.log")"
+    rows+=("$r")
+done
 want 5 && rows+=(5)
 [[ ${BENCH_JOURNALCTL:-0} == 1 ]] && rows+=(j)
 # Run order within a run: the raw reader right before rows 4 and 4a, so that the ratios within a
 # run compare figures taken seconds apart, not minutes (the slow rows 2 and 3 come last).
 order=()
-for row in 1 4 4a 1b 1r 5 2 3 j; do
+for row in 1 4 4s 4S 4a 1b 1r 5 2 3 j; do
     for r in "${rows[@]}"; do [[ $r != "$row" ]] || order+=("$row"); done
 done
 
@@ -337,7 +358,8 @@ run_daemon() {
     parse "$out/stat" "$row"
 }
 
-# check ROW RUN NAME=FILE:EXPECTED...: output line counts
+# check ROW RUN NAME=FILE:EXPECTED...: output line counts (records: a sealed row's heartbeat and
+# stop lines, APP-NAME jbridge, aside)
 check() {
     local row=$1 i=$2 spec got desc="" bad=0
     shift 2
@@ -346,7 +368,11 @@ check() {
         local exp=${file##*:}
         file=${file%:*}
         got=0
-        [[ ! -f $file ]] || got=$(wc -l <"$file")
+        if [[ $row == 4[sS] ]]; then
+            [[ ! -f $file ]] || got=$(grep -avc ' jbridge - ' "$file")
+        else
+            [[ ! -f $file ]] || got=$(wc -l <"$file")
+        fi
         desc+="${desc:+ + }$got $name"
         [[ $got == "$exp" ]] || bad=1
     done
@@ -402,10 +428,11 @@ for ((i = 1; i <= RUNS; i++)); do
             check 3 "$i" "all=$out/syslog-ng/all.log:$N"
             rm -f "$out/syslog-ng/all.log"
             ;;
-        4 | 4a)
+        4 | 4a | 4s | 4S)
             idir=$out/imjbridge
-            [[ $row == 4 ]] || idir=$out/imjbridge-a
+            [[ $row == 4 ]] || idir=$out/imjbridge-${row#4}
             rm -rf "$idir/work" && mkdir "$idir/work"
+            [[ $row != 4[sS] ]] || newkey "$idir" || failed=1
             run_daemon "$row" "$i" "$N" "$idir/log" "$idir/app.log" "$idir/audit.log" -- \
                 "$RSYSLOGD" -n -f "$idir/rsyslog.conf" -i "$idir/pid"
             check "$row" "$i" "app=$idir/app.log:$expect_app" "audit=$idir/audit.log:$expect_audit"
@@ -487,6 +514,13 @@ echo
 echo "ratios (entries/s): 4/2 = $(ratio 4 2)   4/3 = $(ratio 4 3)   4/1 = $(ratio 4 1)   5/1 = $(ratio 5 1)"
 [[ -z ${median[4a]:-} ]] || echo "  row 4a: 4a/2 = $(ratio 4a 2)   4a/3 = $(ratio 4a 3)   4a/1 = $(ratio 4a 1)   4a/4 = $(ratio 4a 4)"
 [[ -z ${median[4]:-} || -z ${median[1]:-} ]] || echo "  4/1 within each run (run 1, 2, ...): $(pass_ratios 4 1 | sed "s/ $//")"
+for r in 4s 4S; do
+    [[ -n ${median[$r]:-} && -n ${median[4]:-} ]] || continue
+    echo "  row $r: $r/4 = $(ratio $r 4) (within each run: $(pass_ratios $r 4 | sed "s/ $//"));" \
+        "CPU $(awk -v a="${cpum[$r]}" -v b="${cpum[4]}" 'BEGIN {printf("%+.0f%%", (b > 0 ? 100 * (a - b) / b : 0))}') over row 4"
+done
+[[ -z ${median[4s]:-} || -z ${median[4]:-} ]] ||
+    echo "target: the audit stream sealed costs at most 10% of row 4's entries/s: 4s/4 = $(ratio 4s 4) >= 0.90: $(verdict "$(ratio 4s 4)" 0.90)"
 [[ -z ${median[1r]:-} || -z ${median[1]:-} ]] ||
     echo "  jbridge's reader alone: 1r/1 = $(ratio 1r 1); row 4 over it: 4/1r = $(ratio 4 1r)"
 if [[ -n ${median[4]:-} ]]; then

@@ -1,11 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
 # The layers of the core (Makefile.am): libjbcore (plain C and jansson), libjbreader (libsystemd,
-# the read-ahead thread) on top of it, libjbbundle (tar, zlib) on top of that. Every jb_ symbol
+# the read-ahead thread) on top of it, libjbbundle (tar, zlib) on top of that, libjbseal
+# (libcrypto: sealed streams) on top of the core beside the reader. Every jb_ symbol
 # a layer's objects use is defined in that layer or below it, so a file put into the wrong list
 # fails here instead of when rsyslogd loads a module (a module links with undefined symbols; its
-# load fails). And what each binary then needs: mmjbridge.so neither libsystemd nor libz,
-# imjbridge.so no libz, the command all three layers.
+# load fails). And what each binary then needs: mmjbridge.so neither libsystemd nor libz nor
+# libcrypto, imjbridge.so no libz (it may need libcrypto), the command every layer. Only
+# libjbseal's objects call libcrypto.
 
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -13,7 +15,7 @@
 L=$JB_BUILDDIR/.libs
 command -v nm >/dev/null 2>&1 || jb_need_program /usr/bin/nm
 command -v readelf >/dev/null 2>&1 || jb_need_program /usr/bin/readelf
-for a in core reader bundle; do
+for a in core reader bundle seal; do
     [ -f "$L/libjb$a.a" ] || jb_bail_out "no $L/libjb$a.a (build first)"
 done
 
@@ -36,6 +38,14 @@ layer() {
 layer core
 layer reader core
 layer bundle reader core
+layer seal core
+
+# only the sealing layer calls OpenSSL (HMAC, EVP, SHA256, RAND, OPENSSL_cleanse, CRYPTO_...)
+for a in core reader bundle; do
+    got=$(nm --undefined-only "$L/libjb$a.a" 2>/dev/null |
+        awk '$NF ~ /^(HMAC|EVP_|SHA[0-9]|RAND_|OPENSSL_|CRYPTO_|ERR_)/ { print $NF }' | sort -u | tr '\n' ' ')
+    jb_is "${got% }" "" "libjb$a calls nothing of libcrypto"
+done
 
 # not_needed NAME FILE LIBRARY...: FILE's NEEDED entries name none of LIBRARY
 not_needed() {
@@ -51,7 +61,7 @@ not_needed() {
     done
     jb_is "${bad# }" "" "$name"
 }
-not_needed "mmjbridge.so needs neither libsystemd nor libz" "$L/mmjbridge.so" libsystemd libz
+not_needed "mmjbridge.so needs neither libsystemd nor libz nor libcrypto" "$L/mmjbridge.so" libsystemd libz libcrypto
 not_needed "imjbridge.so does not need libz" "$L/imjbridge.so" libz
 
 jb_done

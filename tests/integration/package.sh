@@ -117,6 +117,11 @@ for conf in "$ex"/*.conf; do
     else
         cp "$conf" "$JB_TMP/$name"
     fi
+    # a sealing example gets a key of its own in place of /etc/jbridge/seal.key (-N1 loads it)
+    if grep -q '/etc/jbridge/seal.key' "$conf"; then
+        [ -e "$JB_TMP/work/seal.key" ] || /usr/bin/jbridge keygen --seal-key "$JB_TMP/work/seal.key" >/dev/null
+        sed -i "s|/etc/jbridge/seal.key|$JB_TMP/work/seal.key|g" "$JB_TMP/$name"
+    fi
     { grep -q 'workDirectory=' "$conf" || echo "global(workDirectory=\"$JB_TMP/work\")"
       echo "include(file=\"$JB_TMP/$name\")"; } >"$JB_TMP/main.conf"
     if out=$("$RSYSLOGD" -N1 -f "$JB_TMP/main.conf" 2>&1); then

@@ -34,13 +34,20 @@ jb_make_tls() {
 
 # jb_example_conf EXAMPLE WORKDIR TLSDIR [SED-EXPRESSION...]: the example on stdout, runnable here:
 # the modules loaded from the build, a global(workDirectory) line when it has none, the TLS files
-# of /etc/rsyslog-tls/ taken from TLSDIR, then the extra sed expressions.
+# of /etc/rsyslog-tls/ taken from TLSDIR, the sealing key /etc/jbridge/seal.key made in WORKDIR,
+# then the extra sed expressions.
 jb_example_conf() {
     local ex=$1 work=$2 tls=$3 e
     shift 3
     local args=(-e "s|module(load=\"imjbridge\"|module(load=\"$JB_RSYSLOG_MODULES/imjbridge.so\"|"
         -e "s|module(load=\"mmjbridge\"|module(load=\"$JB_RSYSLOG_MODULES/mmjbridge.so\"|"
         -e "s|/etc/rsyslog-tls/|$tls/|g")
+    # a sealing example: a key of the test's own (WORKDIR/seal.key, made once; its verification
+    # key in WORKDIR/seal.verify) in place of /etc/jbridge/seal.key, which rsyslogd -N1 loads
+    if grep -q '/etc/jbridge/seal.key' "$ex"; then
+        mkdir -p "$work" && { [ -e "$work/seal.key" ] || "$JBRIDGE" keygen --seal-key "$work/seal.key" >"$work/seal.verify"; } || return 1
+        args+=(-e "s|/etc/jbridge/seal.key|$work/seal.key|g")
+    fi
     for e in "$@"; do args+=(-e "$e"); done
     grep -q 'workDirectory=' "$ex" || echo "global(workDirectory=\"$work\")"
     sed "${args[@]}" "$ex"

@@ -62,6 +62,14 @@ static const struct value_case {
     {JB_CONFIG_MESSAGE, "line", NULL},
     {JB_CONFIG_MESSAGE, "inner", NULL},
     {JB_CONFIG_MESSAGE, "Inner", "'Inner': expected line or inner"},
+    {JB_CONFIG_SEAL_STREAMS, "audit", NULL},
+    {JB_CONFIG_SEAL_STREAMS, "app", NULL},
+    {JB_CONFIG_SEAL_STREAMS, "app,audit", NULL},
+    {JB_CONFIG_SEAL_STREAMS, "audit,app", NULL},
+    {JB_CONFIG_SEAL_STREAMS, "audit,audit", "'audit,audit': expected audit, app or app,audit"},
+    {JB_CONFIG_SEAL_STREAMS, "app,", "'app,': expected audit, app or app,audit"},
+    {JB_CONFIG_SEAL_STREAMS, "", "'': expected audit, app or app,audit"},
+    {JB_CONFIG_SEAL_STREAMS, "Audit", "'Audit': expected audit, app or app,audit"},
 };
 
 static void test_check_value(void **state) {
@@ -162,6 +170,33 @@ static void test_check_whole(void **state) {
     c.max_line = 0;
     assert_int_equal(jb_config_check(&c, &bad, &err), -EINVAL);
     assert_int_equal(bad, JB_CONFIG_MAX_LINE);
+
+    /* sealing: defaults valid (no key: off; audit only; 10000 records, 60 s, 60 s), limits checked */
+    jb_config_init(&c);
+    assert_null(c.seal.key_path);
+    assert_false(c.seal.streams[JB_STREAM_APP]);
+    assert_true(c.seal.streams[JB_STREAM_AUDIT]);
+    assert_int_equal(c.seal.epoch_records, 10000);
+    assert_int_equal(c.seal.epoch_usec, 60000000);
+    assert_int_equal(c.seal.heartbeat_usec, 60000000);
+    c.seal.key_path = "/k";
+    assert_int_equal(jb_config_check(&c, &bad, &err), 0);
+    c.seal.key_path = "";
+    assert_int_equal(jb_config_check(&c, &bad, &err), -EINVAL);
+    assert_int_equal(bad, JB_CONFIG_SEAL_KEY);
+    jb_config_init(&c);
+    c.seal.epoch_records = 0;
+    assert_int_equal(jb_config_check(&c, &bad, &err), -EINVAL);
+    assert_int_equal(bad, JB_CONFIG_SEAL_EPOCH_RECORDS);
+    jb_config_init(&c);
+    c.seal.epoch_usec = 999999;
+    assert_int_equal(jb_config_check(&c, &bad, &err), -EINVAL);
+    assert_int_equal(bad, JB_CONFIG_SEAL_EPOCH_SECONDS);
+    jb_config_init(&c);
+    c.seal.heartbeat_usec = (uint64_t)86401 * 1000000u;
+    assert_int_equal(jb_config_check(&c, &bad, &err), -EINVAL);
+    assert_int_equal(bad, JB_CONFIG_SEAL_HEARTBEAT);
+    assert_string_equal(err.msg, "expected a number of seconds from 1 to 86400");
 
     jb_config_init(&c);
     c.max_pending = JB_PARTIAL_MAX_PENDING_LIMIT + 1;

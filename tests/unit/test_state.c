@@ -96,11 +96,15 @@ static void one_case(const char *dir, const char *name) {
 
     char *got = NULL;
     if (r == 0) {
-        char outs[2][96] = {"", ""};
-        for (int i = 0; i < 2; i++)
+        char outs[2][400] = {"", ""};
+        for (int i = 0; i < 2; i++) {
             if (st.out[i].set)
                 snprintf(outs[i], sizeof outs[i], " out.%s=%" PRIu64 ",%" PRIu64 ",%" PRIu64, i ? "audit" : "app",
                          st.out[i].length, st.out[i].dev, st.out[i].ino);
+            if (st.seal[i]) /* seal lines as text: "[TEXT]" */
+                snprintf(outs[i] + strlen(outs[i]), sizeof outs[i] - strlen(outs[i]), " seal.%s=[%s]",
+                         i ? "audit" : "app", st.seal[i]);
+        }
         char rd[256] = "";
         if (st.read_cursor) snprintf(rd, sizeof rd, " read=%s", st.read_cursor);
         if (st.seq_app || st.seq_audit)
@@ -549,6 +553,66 @@ static void test_set_aside(void **state) {
 /* ---- allocation failure ---- */
 
 /* Fail the Nth allocation for every N until success: -ENOMEM, nothing written, nothing leaked. */
+/* Seal lines: saved as given after the other lines, read back; a text that is not printable is
+ * refused before the file is touched. */
+static void test_seal_lines(void **state) {
+    char *path = path_in(*state, "state");
+    jb_error err = {0};
+    jb_state st = {.cursor = (char *)CURSOR, .seq_audit = 3, .seal = {NULL, (char *)"k c 3 0 p -"}};
+    assert_int_equal(jb_state_write(path, &st, &err), 0);
+    size_t len;
+    char *text = tl_read_file(path, &len);
+    assert_string_equal(text, "jbridge-state 1\ncursor=" CURSOR "\nseq.audit=3\nseal.audit=k c 3 0 p -\n");
+    free(text);
+    jb_state got = {0};
+    assert_int_equal(jb_state_read(path, &got, &err), 0);
+    assert_null(got.seal[0]);
+    assert_string_equal(got.seal[1], "k c 3 0 p -");
+    jb_state_done(&got);
+    assert_null(got.seal[1]);
+
+    st.seal[0] = (char *)"bad\nline";
+    assert_int_equal(jb_state_write(path, &st, &err), -EINVAL);
+    assert_contains(err.msg, "seal line");
+    st.seal[0] = (char *)"";
+    assert_int_equal(jb_state_write(path, &st, &err), -EINVAL);
+    text = tl_read_file(path, &len); /* unchanged */
+    assert_non_null(strstr(text, "seal.audit=k c 3 0 p -\n"));
+    assert_null(strstr(text, "seal.app"));
+    free(text);
+    free(path);
+}
+
+/* jb_file_write_atomic() with JB_FILE_NO_REPLACE: creates a new file 0600, never replaces one (not
+ * even a dangling symbolic link), leaves no temporary file. */
+static void test_write_no_replace(void **state) {
+    char *path = path_in(*state, "key");
+    char *link_path = path_in(*state, "link");
+    jb_error err = {0};
+    assert_int_equal(jb_file_write_atomic(path, "key file", "one\n", 4, JB_FILE_NO_REPLACE, &err), 0);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0600);
+    assert_int_equal(jb_file_write_atomic(path, "key file", "two\n", 4, JB_FILE_NO_REPLACE, &err), -EEXIST);
+    assert_contains(err.msg, "key file");
+    assert_contains(err.msg, "already exists");
+    size_t len;
+    char *text = tl_read_file(path, &len);
+    assert_string_equal(text, "one\n");
+    free(text);
+    assert_int_equal(symlink("/nonexistent/target", link_path), 0);
+    assert_int_equal(jb_file_write_atomic(link_path, "key file", "x", 1, JB_FILE_NO_REPLACE, &err), -EEXIST);
+    assert_int_equal(count_entries(*state), 2);
+    /* without the flag it replaces, as a state save does */
+    assert_int_equal(jb_file_write_atomic(path, "key file", "three\n", 6, 0, &err), 0);
+    text = tl_read_file(path, &len);
+    assert_string_equal(text, "three\n");
+    free(text);
+    assert_int_equal(count_entries(*state), 2);
+    free(path);
+    free(link_path);
+}
+
 static void test_alloc_failure(void **state) {
     char *path = path_in(*state, "state");
     long n;
@@ -599,6 +663,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_remove_stale, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_set_aside, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_alloc_failure, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_seal_lines, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_write_no_replace, setup_dir, teardown_dir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
