@@ -99,7 +99,7 @@ static int sum_chain(const vchain *c, uint64_t at_usec, csum *s) {
         s->altered = a;
         s->altered[s->n_altered++] = e->n;
     }
-    qsort(s->altered, s->n_altered, sizeof *s->altered, cmp_u64);
+    if (s->n_altered) qsort(s->altered, s->n_altered, sizeof *s->altered, cmp_u64);
     size_t u = 0;
     for (size_t i = 0; i < s->n_altered; i++)
         if (u == 0 || s->altered[u - 1] != s->altered[i]) s->altered[u++] = s->altered[i];
