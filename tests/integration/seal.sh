@@ -196,6 +196,8 @@ start_fifo_bridge() { # --tail: the journal holds the records of the runs above
 }
 : >"$ERR"
 start_fifo_bridge
+# positioned at the tail (it says so right after) before anything is written
+jb_wait_for 'grep -q "new chains start" "$ERR"' 10 || jb_diag "crash: jbridge did not start: $(cat "$ERR")"
 write --count 12 --audit-every 3 --prefix c
 jb_wait_for '[ "$(audit_records)" -ge 4 ] && grep -q "^seal.audit=.* 4 " "$S"' 30 ||
     jb_diag "crash: the first 4 audit records were not saved: $(cat "$S")"
