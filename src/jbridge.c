@@ -95,8 +95,8 @@ static void help(void) {
         "  -o, --output=FILE|-      the archive (.tar.gz) to write (required; -: standard output)\n"
         "  TIME: \"2018-03-27 21:55:29\" (local), \"2018-03-27T21:55:29Z\", \"2018-03-27\", @EPOCH, now\n"
         "\n"
-        "Seal key: jbridge keygen --seal-key=FILE (prints the verification key line)\n"
         "Sealed streams: jbridge verify --verify-key=FILE [--json] [--at=TIME] LOG... (see --help there)\n"
+        "Seal key: jbridge keygen --seal-key=FILE (prints the verification key line)\n"
         "\n"
         "Exit status: 0 on success, 1 on a runtime error, 2 on a usage error.\n",
         profiles);
@@ -611,8 +611,8 @@ static int run(const options *o, run_ctx *ctx) {
 int main(int argc, char **argv) {
     options o = {.app_out = "-", .audit_out = "-", .fmt = JB_FORMAT_OPTS_DEFAULT};
     jb_config_init(&o.cfg);
-    if (argc > 1 && strcmp(argv[1], "keygen") == 0) return jb_cli_keygen(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "verify") == 0) return jb_cli_verify(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "keygen") == 0) return jb_cli_keygen(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "bundle") == 0) {
         /* "jbridge bundle ...": the same options after the word, plus the bundle's own */
         o.bundle = true;
