@@ -45,6 +45,8 @@ void jb_seal_key_wipe(jb_seal_key *k) {
 /* The key file's text into out (wiped by the caller). */
 static int key_text(const jb_seal_key *k, jb_buf *out) {
     char khex[2 * JB_SEAL_LEN + 1];
+    /* room first, so that no copy of the key is left behind by a realloc */
+    if (jb_buf_reserve(out, 256) < 0) return -ENOMEM;
     hex(k->k, JB_SEAL_LEN, khex);
     int r = jb_buf_printf(out, KEY_MAGIC "key-id=%s\nepoch=%" PRIu64 "\nkey=%s\n", k->id, k->epoch, khex);
     OPENSSL_cleanse(khex, sizeof khex);
@@ -106,8 +108,9 @@ static int parse_key(const char *path, const char *d, size_t n, jb_seal_key *ret
     if (ok) p += strlen(KEY_MAGIC);
     ok = ok && key_line(&p, end, "key-id", &v, &vlen) && vlen == JB_SEAL_ID_LEN && unhex(v, vlen, id, sizeof id);
     if (ok) memcpy(k.id, v, JB_SEAL_ID_LEN), k.id[JB_SEAL_ID_LEN] = 0;
-    ok = ok && key_line(&p, end, "epoch", &v, &vlen) && vlen <= 20 && jb_parse_u64(v, vlen, &k.epoch) == 0 &&
-         (vlen == 1 || v[0] != '0');
+    /* epochs up to 4294967295, as the verifier takes them (doc/sealing.md) */
+    ok = ok && key_line(&p, end, "epoch", &v, &vlen) && vlen <= 10 && jb_parse_u64(v, vlen, &k.epoch) == 0 &&
+         (vlen == 1 || v[0] != '0') && k.epoch <= JB_SEAL_EPOCH_MAX;
     ok = ok && key_line(&p, end, "key", &v, &vlen) && unhex(v, vlen, k.k, JB_SEAL_LEN) && p == end;
     if (!ok) {
         jb_seal_key_wipe(&k);

@@ -5,7 +5,8 @@
  * (ret untouched on refusal); an accepted file starts with "jbridge-state 1\ncursor=CURSOR\n" for
  * a CURSOR that jb_cursor_valid() accepts, ends with a newline, and has a "seq.app=" or
  * "seq.audit=" line for every non-zero counter, an "out.app=" or "out.audit=" line for every output
- * length set, and no other kind of line; writing that state with
+ * length set, a "seal.app=" or "seal.audit=" line for every seal text (printable, as in the file),
+ * and no other kind of line; writing that state with
  * jb_state_write() and reading it again gives it back, in a file of mode 0600.
  * jb_cursor_valid() also gets the raw input as a string. */
 #include <errno.h>
@@ -68,8 +69,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             FUZZ_CHECK((len > 8 && memcmp(data + i, "seq.app=", 8) == 0) ||
                            (len > 10 && memcmp(data + i, "seq.audit=", 10) == 0) ||
                            (len > 8 && memcmp(data + i, "out.app=", 8) == 0) ||
-                           (len > 10 && memcmp(data + i, "out.audit=", 10) == 0),
-                       "accepted a line that is not a seq or out line");
+                           (len > 10 && memcmp(data + i, "out.audit=", 10) == 0) ||
+                           (len > 9 && memcmp(data + i, "seal.app=", 9) == 0) ||
+                           (len > 11 && memcmp(data + i, "seal.audit=", 11) == 0),
+                       "accepted a line that is not a seq, out or seal line");
             i += len + 1;
         }
         if (st.seq_app) FUZZ_CHECK(memmem(data, size, "\nseq.app=", 9) != NULL);
@@ -77,13 +80,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (st.out[0].set) FUZZ_CHECK(memmem(data, size, "\nout.app=", 9) != NULL);
         if (st.out[1].set) FUZZ_CHECK(memmem(data, size, "\nout.audit=", 11) != NULL);
         FUZZ_CHECK(st.out[0].length <= INT64_MAX && st.out[1].length <= INT64_MAX);
+        static const char *const seal_keys[2] = {"\nseal.app=", "\nseal.audit="};
+        for (int k = 0; k < 2; k++) {
+            if (!st.seal[k]) continue;
+            size_t kl = strlen(seal_keys[k]), tl = strlen(st.seal[k]);
+            const uint8_t *at = memmem(data, size, seal_keys[k], kl);
+            FUZZ_CHECK(at != NULL && tl >= 1 && tl <= JB_STATE_SEAL_MAX && (size_t)(data + size - at) > kl + tl &&
+                           memcmp(at + kl, st.seal[k], tl) == 0 && at[kl + tl] == '\n',
+                       "a seal text that is not the file's line");
+            for (size_t j = 0; j < tl; j++) FUZZ_CHECK(st.seal[k][j] >= 0x20 && st.seal[k][j] <= 0x7e);
+        }
 
         jb_state again = {0};
         FUZZ_CHECK(jb_state_write(saved, &st, &err) == 0, "write: %s", err.msg);
         FUZZ_CHECK(jb_state_read(saved, &again, &err) == 0, "read of the written file: %s", err.msg);
         FUZZ_CHECK(strcmp(again.cursor, st.cursor) == 0 && again.seq_app == st.seq_app &&
                        again.seq_audit == st.seq_audit && same_out(&again.out[0], &st.out[0]) &&
-                       same_out(&again.out[1], &st.out[1]),
+                       same_out(&again.out[1], &st.out[1]) && !again.seal[0] == !st.seal[0] &&
+                       !again.seal[1] == !st.seal[1] && (!st.seal[0] || strcmp(again.seal[0], st.seal[0]) == 0) &&
+                       (!st.seal[1] || strcmp(again.seal[1], st.seal[1]) == 0),
                    "the state does not round-trip");
         struct stat sb;
         FUZZ_CHECK(stat(saved, &sb) == 0 && (sb.st_mode & 07777) == 0600, "saved state mode %o", sb.st_mode & 07777);
@@ -92,7 +107,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     } else {
         FUZZ_CHECK(r == -EBADMSG, "unexpected error %d: %s", r, err.msg);
         FUZZ_CHECK(err.code == r && err.msg[0] != 0, "refused without a message");
-        FUZZ_CHECK(st.cursor == NULL && st.seq_app == 0 && st.seq_audit == 0 && !st.out[0].set && !st.out[1].set,
+        FUZZ_CHECK(st.cursor == NULL && st.seq_app == 0 && st.seq_audit == 0 && !st.out[0].set && !st.out[1].set &&
+                       !st.seal[0] && !st.seal[1],
                    "ret written on failure");
     }
 

@@ -50,10 +50,9 @@ static int teardown(void **state) {
     return 0;
 }
 
-/* Record i of a stream, formatted and sealed as the command does it. */
-static char *seal_one(jb_sealer *s, jb_stream st, uint32_t seq, const char *msg) {
-    char id[17];
-    snprintf(id, sizeof id, "%016x", (unsigned)seq * 7919u + (unsigned)st);
+/* Record seq of a stream, formatted (not sealed) into line; id holds its record id. */
+static void format_one(jb_stream st, uint32_t seq, const char *msg, char id[17], jb_buf *line) {
+    snprintf(id, 17, "%016x", (unsigned)seq * 7919u + (unsigned)st);
     jb_record rec = {.message = msg,
                      .message_len = strlen(msg),
                      .container_name = "web",
@@ -70,10 +69,21 @@ static char *seal_one(jb_sealer *s, jb_stream st, uint32_t seq, const char *msg)
                      .record_id = id,
                      .stream = st,
                      .sequence = seq};
-    jb_audit none = {0};
+    static const jb_audit none = {0};
     rec.audit = &none;
+    assert_int_equal(jb_rfc5424_format(&rec, NULL, line), 0);
+}
+
+static jb_record record_of(jb_stream st, uint32_t seq, const char *id) {
+    return (jb_record){.stream = st, .sequence = seq, .record_id = id, .hostname = "host1"};
+}
+
+/* Record seq of a stream, formatted and sealed as the command does it. */
+static char *seal_one(jb_sealer *s, jb_stream st, uint32_t seq, const char *msg) {
+    char id[17];
     jb_buf line = JB_BUF_INIT;
-    assert_int_equal(jb_rfc5424_format(&rec, NULL, &line), 0);
+    format_one(st, seq, msg, id, &line);
+    jb_record rec = record_of(st, seq, id);
     jb_error err = {0};
     int r = jb_sealer_seal_line(s, &rec, &line, &err);
     assert_true(r == 0 || r == 1);
@@ -140,7 +150,14 @@ static jb_sealer *new_sealer(const fixture *f) {
 
 static void test_chain(void **state) {
     fixture *f = *state;
+    /* a temporary file a crash left beside the key file goes when a sealer starts */
+    char tmp[160];
+    snprintf(tmp, sizeof tmp, "%s.tmp.0123456789abcdef", f->key_path);
+    FILE *t = fopen(tmp, "w");
+    assert_non_null(t);
+    fclose(t);
     jb_sealer *s = new_sealer(f);
+    assert_int_equal(access(tmp, F_OK), -1);
     char *l[4];
     for (int i = 0; i < 3; i++) l[i] = seal_one(s, JB_STREAM_AUDIT, (uint32_t)i + 1, "audit line");
     /* the application stream is not sealed by default */
@@ -408,6 +425,55 @@ static void test_state_ahead_and_idle_epochs(void **state) {
     jb_sealer_free(s);
 }
 
+/* The epoch is due by time too, counted from the first record of the epoch. */
+static void test_epoch_by_time(void **state) {
+    fixture *f = *state;
+    f->cfg.epoch_usec = 2000000;
+    jb_sealer *s = new_sealer(f);
+    uint64_t t0 = jb_now_usec(CLOCK_MONOTONIC);
+    assert_false(jb_sealer_epoch_due(s, t0 + 10000000)); /* nothing sealed: nothing to protect */
+    free(seal_one(s, JB_STREAM_AUDIT, 1, "a"));
+    uint64_t t1 = jb_now_usec(CLOCK_MONOTONIC);
+    assert_false(jb_sealer_epoch_due(s, t1 + 1000000));
+    assert_true(jb_sealer_epoch_due(s, t1 + 2000000));
+    jb_sealer_release(s, 0, 1, true);
+    assert_int_equal(jb_sealer_evolve_begin(s), 0);
+    assert_false(jb_sealer_epoch_due(s, t1 + 10000000));
+    jb_sealer_free(s);
+}
+
+/* Allocation failure while sealing leaves the line and the chain as they were: sealing again
+ * gives what a sealer that never failed gives. */
+static void test_seal_alloc_failure(void **state) {
+    fixture *f = *state;
+    jb_sealer *ref = new_sealer(f), *s = new_sealer(f);
+    free(seal_one(ref, JB_STREAM_AUDIT, 1, "one"));
+    free(seal_one(s, JB_STREAM_AUDIT, 1, "one"));
+    char *want = seal_one(ref, JB_STREAM_AUDIT, 2, "two");
+    char id[17];
+    jb_buf line = JB_BUF_INIT;
+    format_one(JB_STREAM_AUDIT, 2, "two", id, &line);
+    char *unsealed = strdup(line.data);
+    jb_record rec = record_of(JB_STREAM_AUDIT, 2, id);
+    int failures = 0;
+    for (long n = 0;; n++) {
+        jb_error err = {0};
+        tl_fail_once_after(n);
+        int r = jb_sealer_seal_line(s, &rec, &line, &err);
+        tl_fail_off();
+        if (r == 0) break;
+        assert_int_equal(r, -ENOMEM);
+        assert_string_equal(line.data, unsealed);
+        failures++;
+    }
+    assert_true(failures > 0);
+    assert_string_equal(line.data, want);
+    free(want), free(unsealed);
+    jb_buf_done(&line);
+    jb_sealer_free(ref);
+    jb_sealer_free(s);
+}
+
 /* ---- heartbeats ---- */
 
 static void test_beat(void **state) {
@@ -536,6 +602,8 @@ static void test_key_checks(void **state) {
         "0000000000000000000000000000000000000000000000000000000000000000\n",
         "jbridge-seal-key 1\nkey-id=0123456789abcde\nepoch=0\nkey="
         "0000000000000000000000000000000000000000000000000000000000000000\n",
+        "jbridge-seal-key 1\nkey-id=0123456789abcdef\nepoch=4294967296\nkey="
+        "0000000000000000000000000000000000000000000000000000000000000000\n",
         "jbridge-seal-key 1\nkey-id=0123456789abcdef\nepoch=01\nkey="
         "0000000000000000000000000000000000000000000000000000000000000000\n",
         "jbridge-seal-key 1\nkey-id=0123456789abcdef\nepoch=0\nkey="
@@ -553,11 +621,11 @@ static void test_key_checks(void **state) {
         expect_refused(p, -EBADMSG, "not a jbridge seal key");
     }
     write_text(p,
-               "jbridge-seal-key 1\nkey-id=0123456789abcdef\nepoch=18446744073709551615\nkey="
+               "jbridge-seal-key 1\nkey-id=0123456789abcdef\nepoch=4294967295\nkey="
                "00000000000000000000000000000000000000000000000000000000000000ff\n",
                0600);
     assert_int_equal(jb_seal_key_load(p, &k, &err), 0);
-    assert_true(k.epoch == UINT64_MAX);
+    assert_true(k.epoch == 4294967295u);
     assert_int_equal(k.k[31], 0xff);
     /* a sealer needs a loadable key */
     jb_seal_config c = f->cfg;
@@ -575,6 +643,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_restore_outcomes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_epoch_move, setup, teardown),
         cmocka_unit_test_setup_teardown(test_state_ahead_and_idle_epochs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_epoch_by_time, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_seal_alloc_failure, setup, teardown),
         cmocka_unit_test_setup_teardown(test_beat, setup, teardown),
         cmocka_unit_test_setup_teardown(test_keygen, setup, teardown),
         cmocka_unit_test_setup_teardown(test_key_checks, setup, teardown),
