@@ -322,6 +322,7 @@ static void text_report(textw *o, const jb_verifier *v, const csum *sums, uint64
         for (size_t j = 0; j < g->n_chains; j++) tw(o, " %s", v->chains[g->chains[j]].id);
         tw(o, "\n");
     }
+    if (v->n_chains == 0) tw(o, "%s", "no sealed chain in these files\n");
     if (v->n_events) tw(o, "%s", "lines outside any chain:\n");
     text_events(o, v, NULL, v->events, v->n_events);
     tw(o,
