@@ -288,7 +288,12 @@ static void json_report(jb_json_writer *w, const jb_verifier *v, const csum *sum
         jb_json_string(w, "host", g->host);
         jb_json_string(w, "stream", g->stream);
         jb_json_open(w, "chains", '[');
-        for (size_t j = 0; j < g->n_chains; j++) jb_json_string(w, NULL, v->chains[g->chains[j]].id);
+        for (size_t j = 0; j < g->n_chains; j++) {
+            char name[2 * JB_SEAL_ID_LEN + 2];
+            const vchain *c = &v->chains[g->chains[j]];
+            snprintf(name, sizeof name, "%s/%s", c->key_id, c->id);
+            jb_json_string(w, NULL, name);
+        }
         jb_json_close(w, ']');
         jb_json_close(w, '}');
     }
@@ -319,7 +324,8 @@ static void text_report(textw *o, const jb_verifier *v, const csum *sums, uint64
         const vgroup *g = &v->groups[i];
         if (g->n_chains < 2) continue;
         tw(o, "restart: host %s stream %s has %zu chains:", g->host, g->stream, g->n_chains);
-        for (size_t j = 0; j < g->n_chains; j++) tw(o, " %s", v->chains[g->chains[j]].id);
+        for (size_t j = 0; j < g->n_chains; j++)
+            tw(o, " %s/%s", v->chains[g->chains[j]].key_id, v->chains[g->chains[j]].id);
         tw(o, "\n");
     }
     if (v->n_chains == 0) tw(o, "%s", "no sealed chain in these files\n");
