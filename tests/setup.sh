@@ -27,6 +27,8 @@ PACKAGES="$PACKAGES libclang-rt-14-dev"
 PACKAGES="$PACKAGES docker.io podman busybox-static"
 # sealed streams (libjbseal.la, doc/sealing.md): HMAC-SHA-256 and RAND_bytes from libcrypto
 PACKAGES="$PACKAGES libssl-dev"
+# jbridge verify's JSON report read back in tests/integration/verify.sh
+PACKAGES="$PACKAGES jq"
 
 missing=""
 for p in $PACKAGES; do
