@@ -16,7 +16,8 @@
 
 static void verify_help(void) {
     printf(
-        "Usage: jbridge verify --verify-key=FILE [--verify-key=FILE...] [--json] [--at=TIME] LOG...\n"
+        "Usage: jbridge verify --verify-key=FILE [--verify-key=FILE...] [--json] [--at=TIME]\n"
+        "                      [--allow-restarts] LOG...\n"
         "Verify sealed streams (doc/sealing.md) in RFC 5424 log files (LOG - : standard input).\n"
         "\n"
         "      --verify-key=FILE  verification keys (jbridge keygen's line; one per host; repeatable;\n"
@@ -24,12 +25,14 @@ static void verify_help(void) {
         "      --json             the report as JSON instead of text\n"
         "      --at=TIME          judge the chains' tails at TIME (default: now); TIME as\n"
         "                         \"2018-03-27T21:55:29Z\", \"2018-03-27 21:55:29\" (local), @EPOCH, now\n"
+        "      --allow-restarts   a host's stream with several chains (a lost state file, a new\n"
+        "                         key) is reported but not a failure\n"
         "  -h, --help             show this help and exit\n"
         "\n"
         "Exit status: 0 when everything verifies (duplicates are fine), 1 when something does not\n"
         "(missing, altered, inserted or reordered records, forks, bad epoch transitions, a cut tail,\n"
-        "a line that is not RFC 5424, a key that is not given), 2 on a usage error or an unreadable\n"
-        "file.\n");
+        "a restart unless allowed, a line that is not RFC 5424, a key that is not given), 2 on a\n"
+        "usage error or an unreadable file.\n");
 }
 
 static int verify_usage(const char *what, const char *arg) {
@@ -101,16 +104,18 @@ typedef struct verify_opts {
     const char **keys;
     size_t n_keys;
     bool json;
+    bool allow_restarts;
     uint64_t at_usec;
 } verify_opts;
 
 /* Options into o; -1 to go on, else an exit status. */
 static int verify_parse(int argc, char **argv, verify_opts *o) {
-    enum { OPT_KEY = 256, OPT_JSON, OPT_AT };
+    enum { OPT_KEY = 256, OPT_JSON, OPT_AT, OPT_ALLOW_RESTARTS };
     static const struct option longopts[] = {
         {"verify-key", required_argument, NULL, OPT_KEY},
         {"json", no_argument, NULL, OPT_JSON},
         {"at", required_argument, NULL, OPT_AT},
+        {"allow-restarts", no_argument, NULL, OPT_ALLOW_RESTARTS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -129,6 +134,9 @@ static int verify_parse(int argc, char **argv, verify_opts *o) {
         }
         case OPT_JSON:
             o->json = true;
+            break;
+        case OPT_ALLOW_RESTARTS:
+            o->allow_restarts = true;
             break;
         case OPT_AT:
             if (jb_parse_time_spec(optarg, &o->at_usec) < 0) return verify_usage("--at: not a time:", optarg);
@@ -159,6 +167,7 @@ int jb_cli_verify(int argc, char **argv) {
     if (status >= 0) goto done;
     status = VERIFY_EXIT_USAGE;
     if (jb_verifier_new(&v) < 0) goto done;
+    jb_verifier_allow_restarts(v, o.allow_restarts);
     for (size_t i = 0; i < o.n_keys; i++)
         if (load_keys(v, o.keys[i]) < 0) goto done;
     for (int i = optind; i < argc; i++)

@@ -91,6 +91,7 @@ struct jb_verifier {
     vevent *events; /* failures that belong to no chain */
     size_t n_events, cap_events;
     jb_buf canon;
+    bool allow_restarts; /* a host and stream with several chains is not a failure by itself */
 };
 
 int jb__verify_event(vevent **list, size_t *n, size_t *cap, vkind kind, uint32_t file, uint64_t line, uint64_t n_rec,

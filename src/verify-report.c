@@ -326,7 +326,7 @@ static void text_report(textw *o, const jb_verifier *v, const csum *sums, uint64
         tw(o, "restart: host %s stream %s has %zu chains:", g->host, g->stream, g->n_chains);
         for (size_t j = 0; j < g->n_chains; j++)
             tw(o, " %s/%s", v->chains[g->chains[j]].key_id, v->chains[g->chains[j]].id);
-        tw(o, "\n");
+        tw(o, "%s\n", v->allow_restarts ? "" : " (a failure: what came between them is not sealed; --allow-restarts)");
     }
     if (v->n_chains == 0) tw(o, "%s", "no sealed chain in these files\n");
     if (v->n_events) tw(o, "%s", "lines outside any chain:\n");
@@ -337,10 +337,16 @@ static void text_report(textw *o, const jb_verifier *v, const csum *sums, uint64
        ok ? "verified" : "FAILED", v->n_chains, records, dups, v->lines, v->unsealed, v->other, fmt_time(at_usec, t));
 }
 
+void jb_verifier_allow_restarts(jb_verifier *v, bool allow) {
+    v->allow_restarts = allow;
+}
+
 int jb_verifier_report(const jb_verifier *v, uint64_t at_usec, bool json, jb_buf *out, bool *ret_ok) {
     size_t old_len = out->len;
     csum *sums = jb_calloc(v->n_chains ? v->n_chains : 1, sizeof *sums);
     bool ok = v->n_events == 0 && v->n_chains > 0;
+    for (size_t i = 0; ok && !v->allow_restarts && i < v->n_groups; i++)
+        if (v->groups[i].n_chains > 1) ok = false;
     int r = sums ? 0 : -ENOMEM;
     for (size_t i = 0; r == 0 && i < v->n_chains; i++) {
         r = sum_chain(&v->chains[i], at_usec, &sums[i]);

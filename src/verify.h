@@ -46,7 +46,12 @@ int jb_verifier_begin_file(jb_verifier *v, const char *name);
  * counted and skipped. 0 or -ENOMEM (the verifier is then unusable). */
 int jb_verifier_line(jb_verifier *v, const char *p, size_t n);
 
+/* Whether a restart (a host and stream with more than one chain: a lost state file, a new key) is
+ * a failure: by default it is, since what was written between the chains is not covered by any
+ * seal; allowed, it is still reported. */
+void jb_verifier_allow_restarts(jb_verifier *v, bool allow);
+
 /* The report as text (for people) or JSON (doc/jbridge.md, "jbridge verify"), judging the tails at
  * at_usec (realtime, microseconds), into out. ret_ok: whether everything verified (duplicates
- * and restarts are fine: doc/sealing.md). 0 or -ENOMEM (out is then as it was). */
+ * are fine; restarts only when allowed: doc/sealing.md). 0 or -ENOMEM (out is then as it was). */
 int jb_verifier_report(const jb_verifier *v, uint64_t at_usec, bool json, jb_buf *out, bool *ret_ok);

@@ -204,8 +204,13 @@ jb_rsyslogd_start sealed2 "$T/sealed.conf"
 jb_wait_for "[ \$(seal_records '$A' audit) -ge $((2 * N_AUDIT)) ]" 60 || jb_diag "no second run: $(tail -n 5 "$T/sealed2.log")"
 jb_rsyslogd_stop "$RS_PID" "sealed, state file deleted"
 jb_ok "rsyslogd said why a new chain starts" test "$(grep -c 'new chains start, the state file holds no chain' "$T/sealed-internal.log")" -eq 2
-# (a restart is named, not a failure: the verifier exits 0 when both chains verify)
-out=$("$JBRIDGE" verify --verify-key "$SEAL_VERIFY_KEY" "$A" 2>&1)
+# (a restart is named and is a failure, exit 1, unless --allow-restarts)
+rc=0
+out=$("$JBRIDGE" verify --verify-key "$SEAL_VERIFY_KEY" "$A" 2>&1) || rc=$?
+jb_is "$rc" 1 "the state file deleted: jbridge verify exits 1 for the restart"
+rc=0
+"$JBRIDGE" verify --verify-key "$SEAL_VERIFY_KEY" --allow-restarts "$A" >/dev/null 2>&1 || rc=$?
+jb_is "$rc" 0 "... and 0 with --allow-restarts (both chains verify)"
 if printf '%s\n' "$out" | grep -q '^restart: host tfe-host stream audit has 2 chains'; then
     jb_pass "the state file deleted: jbridge verify names the restart of the chain"
 else
