@@ -108,8 +108,9 @@ static int parse_key(const char *path, const char *d, size_t n, jb_seal_key *ret
     if (ok) p += strlen(KEY_MAGIC);
     ok = ok && key_line(&p, end, "key-id", &v, &vlen) && vlen == JB_SEAL_ID_LEN && unhex(v, vlen, id, sizeof id);
     if (ok) memcpy(k.id, v, JB_SEAL_ID_LEN), k.id[JB_SEAL_ID_LEN] = 0;
-    ok = ok && key_line(&p, end, "epoch", &v, &vlen) && vlen <= 20 && jb_parse_u64(v, vlen, &k.epoch) == 0 &&
-         (vlen == 1 || v[0] != '0');
+    /* epochs up to 4294967295, as the verifier takes them (doc/sealing.md) */
+    ok = ok && key_line(&p, end, "epoch", &v, &vlen) && vlen <= 10 && jb_parse_u64(v, vlen, &k.epoch) == 0 &&
+         (vlen == 1 || v[0] != '0') && k.epoch <= JB_SEAL_EPOCH_MAX;
     ok = ok && key_line(&p, end, "key", &v, &vlen) && unhex(v, vlen, k.k, JB_SEAL_LEN) && p == end;
     if (!ok) {
         jb_seal_key_wipe(&k);

@@ -136,6 +136,8 @@ typedef struct jb_seal_config {
 /* The limits jb_config_check() enforces: epoch records 1..JB_SEAL_EPOCH_RECORDS_MAX; epoch seconds
  * and heartbeat seconds 1..JB_SEAL_SECONDS_MAX (a day). */
 #define JB_SEAL_EPOCH_RECORDS_MAX 4294967295u
+/* The largest epoch a key file or a state line may hold (the verifier derives keys one by one). */
+#define JB_SEAL_EPOCH_MAX 4294967295u
 #define JB_SEAL_SECONDS_MAX 86400u
 
 /* The defaults: key_path NULL (no sealing), the audit stream, 10000 records, 60 s, 60 s.
@@ -200,7 +202,8 @@ bool jb_sealer_covered(const jb_sealer *s);
 /* Move the epoch, in two steps: begin computes the next key and each chain's transition proof
  * (only when covered: else -EBUSY); the adapter then saves its state durably with new snapshots;
  * commit writes the key file and wipes the old key. A failed commit is retried later (the state
- * ahead of the key file is handled at restore). */
+ * ahead of the key file is handled at restore). begin: 0, -EBUSY, or -ERANGE at JB_SEAL_EPOCH_MAX
+ * (the key stays in its last epoch). */
 int jb_sealer_evolve_begin(jb_sealer *s);
 int jb_sealer_evolve_commit(jb_sealer *s, jb_error *err);
 

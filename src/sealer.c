@@ -119,7 +119,7 @@ static int parse_line(const char *line, char key_id[JB_SEAL_ID_LEN + 1], char id
     if (*p) return -EBADMSG;
     chain_state c = {.has_tx = !jb_slice_eq(f[5], len[5], "-")};
     if (len[0] != JB_SEAL_ID_LEN || !lower_hex(f[0], len[0]) || len[1] != JB_SEAL_ID_LEN || !lower_hex(f[1], len[1]) ||
-        !decimal(f[2], len[2], &c.n) || c.n == 0 || !decimal(f[3], len[3], &c.epoch) ||
+        !decimal(f[2], len[2], &c.n) || c.n == 0 || !decimal(f[3], len[3], &c.epoch) || c.epoch > JB_SEAL_EPOCH_MAX ||
         jb_seal_unb64(f[4], len[4], c.mac) < 0 || (c.has_tx && jb_seal_unb64(f[5], len[5], c.tx) < 0))
         return -EBADMSG;
     memcpy(key_id, f[0], JB_SEAL_ID_LEN);
@@ -348,6 +348,7 @@ bool jb_sealer_epoch_due(const jb_sealer *s, uint64_t now_usec) {
 
 int jb_sealer_evolve_begin(jb_sealer *s) {
     if (!jb_sealer_covered(s)) return -EBUSY;
+    if (s->key.epoch >= JB_SEAL_EPOCH_MAX) return -ERANGE; /* the last epoch a verifier takes */
     uint8_t old_mac[JB_SEAL_LEN];
     memcpy(old_mac, s->mac_key, JB_SEAL_LEN);
     if (!s->evolving) s->old = s->key; /* else: the key file still holds the older one, kept */

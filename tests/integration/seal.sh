@@ -5,7 +5,8 @@
 # --follow against the suite's journald (heartbeats, a stop at a clean end, epoch moves), a
 # restart with --state that continues the chain, a crash after records were written but before
 # the state was saved (the records come again with the very same seals), kill -9 while a writer
-# writes, and a deleted state file that starts a new chain. Each output is checked with
+# writes, a deleted state file that starts a new chain, and five kill -9 into regular files with
+# epochs moving every 50 records (one whole chain per stream). Each output is checked with
 # `jbridge verify` against the verification key line keygen printed.
 
 # shellcheck disable=SC2016 # single-quoted commands are evaluated later, on purpose
@@ -196,6 +197,8 @@ start_fifo_bridge() { # --tail: the journal holds the records of the runs above
 }
 : >"$ERR"
 start_fifo_bridge
+# positioned at the tail (it says so right after) before anything is written
+jb_wait_for 'grep -q "new chains start" "$ERR"' 10 || jb_diag "crash: jbridge did not start: $(cat "$ERR")"
 write --count 12 --audit-every 3 --prefix c
 jb_wait_for '[ "$(audit_records)" -ge 4 ] && grep -q "^seal.audit=.* 4 " "$S"' 30 ||
     jb_diag "crash: the first 4 audit records were not saved: $(cat "$S")"
@@ -257,4 +260,43 @@ if [ "$HAVE_VERIFY" = 1 ]; then
     "$JBRIDGE" verify --verify-key="$VK" "$B" >"$JB_TMP/verify.out" 2>&1
     jb_ok "deleted state: jbridge verify reports the restart" grep -qi "restart" "$JB_TMP/verify.out"
 fi
+
+# ---- 7. five kill -9 under a live writer into regular files, epochs moving every 50 records:
+# the outputs are cut back to the saved state, so the chains come out whole: every number once,
+# every seal verified, across epoch moves interrupted anywhere
+rm -f "$A" "$B" "$S"
+: >"$ERR"
+start_kill_bridge() {
+    "$JBRIDGE" --follow --tail --state "$S" --seal-key "$K" --seal-streams app,audit --seal-epoch-records 50 \
+        --app-out "$A" --audit-out "$B" 2>>"$ERR" </dev/null &
+    BRIDGE=$!
+}
+start_kill_bridge
+jb_wait_for 'grep -q "new chains start" "$ERR"' 10 || jb_diag "kills: jbridge did not start: $(cat "$ERR")"
+epoch_before=$(key_epoch)
+"$JB_WRITE" --quiet --container tfe-atlas --image hashicorp/tfe-atlas:v1 --count 4000 --rate 1000 \
+    --audit-every 4 --prefix z 2>>"$JB_TMP/writer.err" &
+WRITER=$!
+for round in 1 2 3 4 5; do
+    before=$(cat "$A" "$B" | grep -a -c 'z-')
+    jb_wait_for "[ \$(cat '$A' '$B' | grep -a -c 'z-') -ge $((before + 200)) ]" 30 || jb_diag "kills: round $round: no progress"
+    kill -KILL "$BRIDGE"
+    wait "$BRIDGE" 2>/dev/null
+    start_kill_bridge
+done
+jb_wait_pid_exit "$WRITER" 60 || jb_diag "kills: the writer did not finish"
+WRITER=
+jb_ok "kills: all 4000 lines arrive" jb_wait_for '[ "$(cat "$A" "$B" | grep -a -c "z-")" -ge 4000 ]' 60
+stop_bridge "kills"
+jb_ok "kills: the key moved through several epochs" test "$(key_epoch)" -ge $((epoch_before + 10))
+for st in app audit; do
+    f=$A
+    [ $st = audit ] && f=$B
+    n=$(seal_ns "$f" $st | wc -l)
+    jb_is "$(seal_ns "$f" $st | sort -n | uniq -d | wc -l)" 0 "kills: no $st record twice (cut back)"
+    jb_is "$(seal_ns "$f" $st | sort -n | tail -n 1)" "$n" "kills: $st records numbered 1..$n, none missing"
+    jb_is "$(chains "$f" $st | wc -l)" 1 "kills: one $st chain through five kills"
+done
+jb_ok "kills: records after epoch moves carry transition proofs" grep -a -q ' seal\.tx="' "$B"
+verify "kills" "$A" "$B"
 jb_done

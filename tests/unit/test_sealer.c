@@ -602,6 +602,8 @@ static void test_key_checks(void **state) {
         "0000000000000000000000000000000000000000000000000000000000000000\n",
         "jbridge-seal-key 1\nkey-id=0123456789abcde\nepoch=0\nkey="
         "0000000000000000000000000000000000000000000000000000000000000000\n",
+        "jbridge-seal-key 1\nkey-id=0123456789abcdef\nepoch=4294967296\nkey="
+        "0000000000000000000000000000000000000000000000000000000000000000\n",
         "jbridge-seal-key 1\nkey-id=0123456789abcdef\nepoch=01\nkey="
         "0000000000000000000000000000000000000000000000000000000000000000\n",
         "jbridge-seal-key 1\nkey-id=0123456789abcdef\nepoch=0\nkey="
@@ -619,11 +621,11 @@ static void test_key_checks(void **state) {
         expect_refused(p, -EBADMSG, "not a jbridge seal key");
     }
     write_text(p,
-               "jbridge-seal-key 1\nkey-id=0123456789abcdef\nepoch=18446744073709551615\nkey="
+               "jbridge-seal-key 1\nkey-id=0123456789abcdef\nepoch=4294967295\nkey="
                "00000000000000000000000000000000000000000000000000000000000000ff\n",
                0600);
     assert_int_equal(jb_seal_key_load(p, &k, &err), 0);
-    assert_true(k.epoch == UINT64_MAX);
+    assert_true(k.epoch == 4294967295u);
     assert_int_equal(k.k[31], 0xff);
     /* a sealer needs a loadable key */
     jb_seal_config c = f->cfg;
