@@ -163,8 +163,11 @@ int jb_cli_verify(int argc, char **argv) {
         if (load_keys(v, o.keys[i]) < 0) goto done;
     for (int i = optind; i < argc; i++)
         if (verify_log(v, argv[i]) < 0) goto done;
-    if (jb_verifier_report(v, o.at_usec, o.json, &out, &ok) < 0) {
-        fprintf(stderr, "jbridge verify: out of memory\n");
+    int r = jb_verifier_report(v, o.at_usec, o.json, &out, &ok);
+    if (r < 0) {
+        /* -EINVAL: a file name that is not UTF-8 cannot go into JSON */
+        fprintf(stderr, "jbridge verify: cannot make the report: %s\n",
+                r == -EINVAL ? "a file name is not UTF-8" : strerror(-r));
         goto done;
     }
     fwrite(out.data, 1, out.len, stdout);

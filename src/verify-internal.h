@@ -82,6 +82,8 @@ struct jb_verifier {
     size_t index_cap;
     vgroup *groups;
     size_t n_groups;
+    size_t *gindex; /* open addressing over groups by (host, stream): group index + 1, 0 empty */
+    size_t gindex_cap;
     char **files;
     size_t n_files;
     uint64_t line; /* in the current file */

@@ -3,6 +3,7 @@
  * inserted lines decided now that every valid record is known, the tail judged at a time), then
  * said as text or as JSON (doc/jbridge.md, "jbridge verify"). */
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 
 #include "json-write.h"
@@ -99,7 +100,7 @@ static int sum_chain(const vchain *c, uint64_t at_usec, csum *s) {
         s->altered = a;
         s->altered[s->n_altered++] = e->n;
     }
-    qsort(s->altered, s->n_altered, sizeof *s->altered, cmp_u64);
+    if (s->n_altered) qsort(s->altered, s->n_altered, sizeof *s->altered, cmp_u64);
     size_t u = 0;
     for (size_t i = 0; i < s->n_altered; i++)
         if (u == 0 || s->altered[u - 1] != s->altered[i]) s->altered[u++] = s->altered[i];
@@ -126,7 +127,39 @@ static const char *fmt_time(uint64_t usec, char buf[JB_RFC3339_LEN + 1]) {
 
 /* ---- text ---- */
 
-static void text_events(jb_buf *o, const jb_verifier *v, const vchain *c, const vevent *ev, size_t n) {
+/* The text being written, and the first error (a later, shorter append must not hide it). */
+typedef struct textw {
+    jb_buf *out;
+    int error;
+} textw;
+
+static void tw(textw *o, const char *fmt, ...) _printf_(2, 3);
+static void tw(textw *o, const char *fmt, ...) {
+    va_list ap;
+    if (o->error < 0) return;
+    va_start(ap, fmt);
+    char small[256];
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        o->error = -EINVAL;
+    } else if ((size_t)n < sizeof small) {
+        o->error = jb_buf_append(o->out, small, (size_t)n);
+    } else {
+        char *big = jb_malloc((size_t)n + 1);
+        if (!big) {
+            o->error = -ENOMEM;
+            return;
+        }
+        va_start(ap, fmt);
+        vsnprintf(big, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+        o->error = jb_buf_append(o->out, big, (size_t)n);
+        jb_free(big);
+    }
+}
+
+static void text_events(textw *o, const jb_verifier *v, const vchain *c, const vevent *ev, size_t n) {
     size_t shown[V_KINDS + 1] = {0}, more = 0;
     for (size_t i = 0; i < n; i++) {
         const vevent *e = &ev[i];
@@ -135,50 +168,49 @@ static void text_events(jb_buf *o, const jb_verifier *v, const vchain *c, const 
             more++;
             continue;
         }
-        jb_buf_printf(o, "  %s:%" PRIu64 ": %s", v->files[e->file], e->line, kind_name(c, e));
-        if (c && e->n) jb_buf_printf(o, " record %" PRIu64, e->n);
-        if (e->kind == V_UNSEALED) jb_buf_puts(o, " (an unsealed line in a sealed stream of this host)");
-        if (e->kind == V_REORDERED) jb_buf_puts(o, " (after a higher number)");
+        tw(o, "  %s:%" PRIu64 ": %s", v->files[e->file], e->line, kind_name(c, e));
+        if (c && e->n) tw(o, " record %" PRIu64, e->n);
+        if (e->kind == V_UNSEALED) tw(o, "%s", " (an unsealed line in a sealed stream of this host)");
+        if (e->kind == V_REORDERED) tw(o, "%s", " (after a higher number)");
         if (e->kind == V_UNKNOWN_KEY)
-            jb_buf_printf(o, ": sealed by unknown key %s", e->what);
+            tw(o, ": sealed by unknown key %s", e->what);
         else if (e->what)
-            jb_buf_printf(o, ": %s", e->what);
-        jb_buf_putc(o, '\n');
+            tw(o, ": %s", e->what);
+        tw(o, "\n");
     }
-    if (more) jb_buf_printf(o, "  ... and %zu more lines (see --json)\n", more);
+    if (more) tw(o, "  ... and %zu more lines (see --json)\n", more);
 }
 
-static void text_chain(jb_buf *o, const jb_verifier *v, const csum *s) {
+static void text_chain(textw *o, const jb_verifier *v, const csum *s) {
     const vchain *c = s->c;
     char t[JB_RFC3339_LEN + 1];
-    jb_buf_printf(o, "chain %s/%s host %s stream %s (first line %s:%" PRIu64 "): %s\n", c->key_id, c->id,
-                  c->any_valid ? c->host : "?", c->any_valid ? c->stream : "?", v->files[c->first_file], c->first_line,
-                  s->ok ? "verified" : "FAILED");
-    if (!c->any_valid) jb_buf_puts(o, "  no item of this chain verifies\n");
-    jb_buf_printf(o,
-                  "  records %" PRIu64 " (numbers up to %" PRIu64 "), duplicates %" PRIu64 ", heartbeats %" PRIu64
-                  ", epochs %" PRIu64 "-%" PRIu64 "\n",
-                  c->records, c->max_n, c->duplicates, c->beats, c->first_epoch, c->last_epoch);
+    tw(o, "chain %s/%s host %s stream %s (first line %s:%" PRIu64 "): %s\n", c->key_id, c->id,
+       c->any_valid ? c->host : "?", c->any_valid ? c->stream : "?", v->files[c->first_file], c->first_line,
+       s->ok ? "verified" : "FAILED");
+    if (!c->any_valid) tw(o, "%s", "  no item of this chain verifies\n");
+    tw(o,
+       "  records %" PRIu64 " (numbers up to %" PRIu64 "), duplicates %" PRIu64 ", heartbeats %" PRIu64
+       ", epochs %" PRIu64 "-%" PRIu64 "\n",
+       c->records, c->max_n, c->duplicates, c->beats, c->first_epoch, c->last_epoch);
     if (s->n_missing) {
-        jb_buf_puts(o, "  missing:");
+        tw(o, "%s", "  missing:");
         for (size_t i = 0; i < s->n_missing && i < TEXT_MAX_PER_KIND; i++) {
-            jb_buf_printf(o, " %" PRIu64, s->missing[i].lo);
-            if (s->missing[i].hi != s->missing[i].lo) jb_buf_printf(o, "-%" PRIu64, s->missing[i].hi);
+            tw(o, " %" PRIu64, s->missing[i].lo);
+            if (s->missing[i].hi != s->missing[i].lo) tw(o, "-%" PRIu64, s->missing[i].hi);
         }
-        if (s->n_missing > TEXT_MAX_PER_KIND) jb_buf_printf(o, " ... (%zu ranges)", s->n_missing);
-        jb_buf_putc(o, '\n');
+        if (s->n_missing > TEXT_MAX_PER_KIND) tw(o, " ... (%zu ranges)", s->n_missing);
+        tw(o, "\n");
     }
     text_events(o, v, c, c->events, c->n_events);
     if (!c->any_valid) return;
-    jb_buf_puts(o, "  tail: ");
+    tw(o, "%s", "  tail: ");
     if (c->has_beat)
-        jb_buf_printf(o, "last %s %s (record %" PRIu64 ", interval %" PRIu64 " s)", c->beat_stop ? "stop" : "heartbeat",
-                      fmt_time(c->beat_usec, t), c->beat_n, s->interval);
+        tw(o, "last %s %s (record %" PRIu64 ", interval %" PRIu64 " s)", c->beat_stop ? "stop" : "heartbeat",
+           fmt_time(c->beat_usec, t), c->beat_n, s->interval);
     else
-        jb_buf_puts(o, "no heartbeat");
-    jb_buf_puts(o, s->stopped ? ", stopped cleanly\n" : s->cut ? ", CUT (nothing newer than " : ", open\n");
-    if (!s->stopped && s->cut)
-        jb_buf_printf(o, "%s, %" PRIu64 " s with none)\n", fmt_time(s->newest, t), 2 * s->interval);
+        tw(o, "%s", "no heartbeat");
+    tw(o, "%s", s->stopped ? ", stopped cleanly\n" : s->cut ? ", CUT (nothing newer than " : ", open\n");
+    if (!s->stopped && s->cut) tw(o, "%s, %" PRIu64 " s with none)\n", fmt_time(s->newest, t), 2 * s->interval);
 }
 
 /* ---- JSON ---- */
@@ -256,7 +288,12 @@ static void json_report(jb_json_writer *w, const jb_verifier *v, const csum *sum
         jb_json_string(w, "host", g->host);
         jb_json_string(w, "stream", g->stream);
         jb_json_open(w, "chains", '[');
-        for (size_t j = 0; j < g->n_chains; j++) jb_json_string(w, NULL, v->chains[g->chains[j]].id);
+        for (size_t j = 0; j < g->n_chains; j++) {
+            char name[2 * JB_SEAL_ID_LEN + 2];
+            const vchain *c = &v->chains[g->chains[j]];
+            snprintf(name, sizeof name, "%s/%s", c->key_id, c->id);
+            jb_json_string(w, NULL, name);
+        }
         jb_json_close(w, ']');
         jb_json_close(w, '}');
     }
@@ -275,7 +312,7 @@ static void json_report(jb_json_writer *w, const jb_verifier *v, const csum *sum
     jb_json_close(w, '}');
 }
 
-static void text_report(jb_buf *o, const jb_verifier *v, const csum *sums, uint64_t at_usec, bool ok) {
+static void text_report(textw *o, const jb_verifier *v, const csum *sums, uint64_t at_usec, bool ok) {
     char t[JB_RFC3339_LEN + 1];
     uint64_t records = 0, dups = 0;
     for (size_t i = 0; i < v->n_chains; i++) {
@@ -286,20 +323,22 @@ static void text_report(jb_buf *o, const jb_verifier *v, const csum *sums, uint6
     for (size_t i = 0; i < v->n_groups; i++) {
         const vgroup *g = &v->groups[i];
         if (g->n_chains < 2) continue;
-        jb_buf_printf(o, "restart: host %s stream %s has %zu chains:", g->host, g->stream, g->n_chains);
-        for (size_t j = 0; j < g->n_chains; j++) jb_buf_printf(o, " %s", v->chains[g->chains[j]].id);
-        jb_buf_putc(o, '\n');
+        tw(o, "restart: host %s stream %s has %zu chains:", g->host, g->stream, g->n_chains);
+        for (size_t j = 0; j < g->n_chains; j++)
+            tw(o, " %s/%s", v->chains[g->chains[j]].key_id, v->chains[g->chains[j]].id);
+        tw(o, "\n");
     }
-    if (v->n_events) jb_buf_puts(o, "lines outside any chain:\n");
+    if (v->n_chains == 0) tw(o, "%s", "no sealed chain in these files\n");
+    if (v->n_events) tw(o, "%s", "lines outside any chain:\n");
     text_events(o, v, NULL, v->events, v->n_events);
-    jb_buf_printf(o,
-                  "%s: %zu chains, %" PRIu64 " records verified, %" PRIu64 " duplicates, %" PRIu64 " lines (%" PRIu64
-                  " unsealed, %" PRIu64 " of other programs), tails judged at %s\n",
-                  ok ? "verified" : "FAILED", v->n_chains, records, dups, v->lines, v->unsealed, v->other,
-                  fmt_time(at_usec, t));
+    tw(o,
+       "%s: %zu chains, %" PRIu64 " records verified, %" PRIu64 " duplicates, %" PRIu64 " lines (%" PRIu64
+       " unsealed, %" PRIu64 " of other programs), tails judged at %s\n",
+       ok ? "verified" : "FAILED", v->n_chains, records, dups, v->lines, v->unsealed, v->other, fmt_time(at_usec, t));
 }
 
 int jb_verifier_report(const jb_verifier *v, uint64_t at_usec, bool json, jb_buf *out, bool *ret_ok) {
+    size_t old_len = out->len;
     csum *sums = jb_calloc(v->n_chains ? v->n_chains : 1, sizeof *sums);
     bool ok = v->n_events == 0 && v->n_chains > 0;
     int r = sums ? 0 : -ENOMEM;
@@ -312,11 +351,16 @@ int jb_verifier_report(const jb_verifier *v, uint64_t at_usec, bool json, jb_buf
         json_report(&w, v, sums, at_usec, ok);
         r = w.error < 0 ? w.error : jb_buf_putc(out, '\n');
     } else if (r == 0) {
-        text_report(out, v, sums, at_usec, ok);
-        if (!out->data) r = -ENOMEM;
+        textw o = {.out = out};
+        text_report(&o, v, sums, at_usec, ok);
+        r = o.error;
     }
     for (size_t i = 0; sums && i < v->n_chains; i++) csum_done(&sums[i]);
     jb_free(sums);
+    if (r < 0 && out->data) {
+        out->len = old_len; /* never half a report */
+        out->data[old_len] = 0;
+    }
     if (r == 0) *ret_ok = ok;
     return r;
 }

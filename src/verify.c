@@ -128,6 +128,7 @@ jb_verifier *jb_verifier_free(jb_verifier *v) {
     jb_free(v->index);
     for (size_t i = 0; i < v->n_groups; i++) jb_free(v->groups[i].chains);
     jb_free(v->groups);
+    jb_free(v->gindex);
     for (size_t i = 0; i < v->n_files; i++) jb_free(v->files[i]);
     jb_free(v->files);
     for (size_t j = 0; j < v->n_events; j++) jb_free(v->events[j].what);
@@ -199,11 +200,48 @@ static int index_grow(jb_verifier *v) {
     return 0;
 }
 
+static size_t group_hash(const char *host, size_t host_len, const char *stream, size_t stream_len, size_t cap) {
+    uint64_t h = jb_hash64_update(jb_hash64(host, host_len), "", 1);
+    return (size_t)jb_hash64_update(h, stream, stream_len) & (cap - 1);
+}
+
 static vgroup *group_find(jb_verifier *v, const char *host, size_t host_len, const char *stream, size_t stream_len) {
-    for (size_t i = 0; i < v->n_groups; i++)
-        if (jb_slice_eq(host, host_len, v->groups[i].host) && jb_slice_eq(stream, stream_len, v->groups[i].stream))
-            return &v->groups[i];
+    if (!v->gindex_cap) return NULL;
+    for (size_t h = group_hash(host, host_len, stream, stream_len, v->gindex_cap); v->gindex[h];
+         h = (h + 1) & (v->gindex_cap - 1)) {
+        vgroup *g = &v->groups[v->gindex[h] - 1];
+        if (jb_slice_eq(host, host_len, g->host) && jb_slice_eq(stream, stream_len, g->stream)) return g;
+    }
     return NULL;
+}
+
+/* a new group of c's host and stream, indexed */
+static vgroup *group_add(jb_verifier *v, const vchain *c) {
+    vgroup *groups = jb_realloc(v->groups, (v->n_groups + 1) * sizeof *groups);
+    if (!groups) return NULL;
+    v->groups = groups;
+    if (2 * (v->n_groups + 1) > v->gindex_cap) {
+        size_t cap = v->gindex_cap ? 2 * v->gindex_cap : 64;
+        size_t *index = jb_calloc(cap, sizeof *index);
+        if (!index) return NULL;
+        for (size_t i = 0; i < v->n_groups; i++) {
+            size_t h =
+                group_hash(groups[i].host, strlen(groups[i].host), groups[i].stream, strlen(groups[i].stream), cap);
+            while (index[h]) h = (h + 1) & (cap - 1);
+            index[h] = i + 1;
+        }
+        jb_free(v->gindex);
+        v->gindex = index;
+        v->gindex_cap = cap;
+    }
+    vgroup *g = &groups[v->n_groups++];
+    *g = (vgroup){.n_chains = 0};
+    memcpy(g->host, c->host, sizeof g->host);
+    memcpy(g->stream, c->stream, sizeof g->stream);
+    size_t h = group_hash(g->host, strlen(g->host), g->stream, strlen(g->stream), v->gindex_cap);
+    while (v->gindex[h]) h = (h + 1) & (v->gindex_cap - 1);
+    v->gindex[h] = v->n_groups;
+    return g;
 }
 
 /* the chain's host and stream are those of its first valid item: put it in its group */
@@ -215,15 +253,7 @@ int jb__verify_chain_grouped(jb_verifier *v, vchain *c, const jb_seal_line *l) {
     memcpy(c->stream, l->msgid, stream_len);
     c->stream[stream_len] = 0;
     vgroup *g = group_find(v, c->host, host_len, c->stream, stream_len);
-    if (!g) {
-        vgroup *groups = jb_realloc(v->groups, (v->n_groups + 1) * sizeof *groups);
-        if (!groups) return -ENOMEM;
-        v->groups = groups;
-        g = &groups[v->n_groups++];
-        *g = (vgroup){.n_chains = 0};
-        memcpy(g->host, c->host, sizeof g->host);
-        memcpy(g->stream, c->stream, sizeof g->stream);
-    }
+    if (!g && !(g = group_add(v, c))) return -ENOMEM;
     size_t *chains = jb_realloc(g->chains, (g->n_chains + 1) * sizeof *chains);
     if (!chains) return -ENOMEM;
     g->chains = chains;

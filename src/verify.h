@@ -48,5 +48,5 @@ int jb_verifier_line(jb_verifier *v, const char *p, size_t n);
 
 /* The report as text (for people) or JSON (doc/jbridge.md, "jbridge verify"), judging the tails at
  * at_usec (realtime, microseconds), into out. ret_ok: whether everything verified (duplicates
- * and restarts after a clean stop are fine). 0 or -ENOMEM. */
+ * and restarts are fine: doc/sealing.md). 0 or -ENOMEM (out is then as it was). */
 int jb_verifier_report(const jb_verifier *v, uint64_t at_usec, bool json, jb_buf *out, bool *ret_ok);

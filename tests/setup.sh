@@ -24,6 +24,8 @@ PACKAGES="$PACKAGES valgrind"
 PACKAGES="$PACKAGES libclang-rt-14-dev"
 # sealed streams (libjbseal.la, doc/sealing.md): HMAC-SHA-256 and RAND_bytes from libcrypto
 PACKAGES="$PACKAGES libssl-dev"
+# jbridge verify's JSON report read back in tests/integration/verify.sh
+PACKAGES="$PACKAGES jq"
 
 missing=""
 for p in $PACKAGES; do

@@ -14,7 +14,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:?usage: $0 BUILDDIR [RUNS] [TARGET...]}
 runs=${2:-10000000}
 shift $(($# < 2 ? $# : 2))
-targets=${*:-audit sd partial state cli pattern}
+targets=${*:-audit sd partial state cli pattern seal}
 work=${JB_FUZZ_WORK:-/tmp/jb-fuzz}
 status=0
 

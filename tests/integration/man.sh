@@ -34,6 +34,17 @@ done
 jb_is "$missing_man" "" "jbridge(1) documents every option of jbridge --help"
 jb_is "$missing_md" "" "doc/jbridge.md documents every option of jbridge --help"
 
+# and every option of jbridge verify --help (its own options, doc/jbridge.md "Verify")
+vopts=$("$JBRIDGE" verify --help 2>&1 | grep -o -- '--[a-z][a-z-]*' | sort -u)
+[ -n "$vopts" ] || jb_bail_out "jbridge verify --help lists no options"
+missing_man="" missing_md=""
+for o in $vopts; do
+    grep -qF -- "$(printf '%s' "$o" | sed 's/-/\\-/g')" "$JB_SRCDIR/doc/jbridge.1" || missing_man="$missing_man $o"
+    grep -qF -- "$o" "$JB_SRCDIR/doc/jbridge.md" || missing_md="$missing_md $o"
+done
+jb_is "$missing_man" "" "jbridge(1) documents every option of jbridge verify --help"
+jb_is "$missing_md" "" "doc/jbridge.md documents every option of jbridge verify --help"
+
 # every parameter the modules declare (cnfparamdescr tables) is documented, case-insensitively
 params() { # FILE: the names in its cnfparamdescr table
     sed -n '/cnfparamdescr .*\[\] = {/,/^};/p' "$1" | grep -o '{"[^"]*",' | sed 's/^{"//; s/",$//'

@@ -482,13 +482,74 @@ static void test_nothing(void **state) {
     lines_free(&ls);
 }
 
+/* ---- allocation failure ---- */
+
+/* The whole verifier over ls (keys, lines, both reports) into out: 0 or -ENOMEM. */
+static int run_all(const lines *ls, jb_buf *out) {
+    jb_verifier *v = NULL;
+    jb_buf keys = JB_BUF_INIT;
+    bool ok;
+    int r;
+    tl_alloc_paused = true;
+    sg_verify_key(K0, &keys);
+    tl_alloc_paused = false;
+    if ((r = jb_verifier_new(&v)) < 0) goto done;
+    if ((r = jb_verifier_add_keys(v, "keys", keys.data, keys.len, NULL)) < 0) goto done;
+    if ((r = jb_verifier_begin_file(v, "log")) < 0) goto done;
+    for (size_t i = 0; i < ls->n; i++)
+        if ((r = jb_verifier_line(v, ls->l[i], strlen(ls->l[i]))) < 0) goto done;
+    if ((r = jb_verifier_report(v, T0 + 3600 * SEC, true, out, &ok)) < 0) goto done;
+    r = jb_verifier_report(v, T0 + 3600 * SEC, false, out, &ok);
+done:
+    jb_verifier_free(v);
+    tl_alloc_paused = true;
+    jb_buf_done(&keys);
+    tl_alloc_paused = false;
+    return r;
+}
+
+/* Every allocation failing in turn (once, and from then on): -ENOMEM or exactly the report of the
+ * run without failure; valgrind and ASan see the frees. */
+static void test_alloc_failure(void **state) {
+    lines ls = {.n = 0};
+    sg_chain a, b;
+    jb_buf want = JB_BUF_INIT, got = JB_BUF_INIT;
+    sg_init(&a, K0, JB_STREAM_AUDIT, "h");
+    sg_init(&b, K0, JB_STREAM_APP, "h");
+    chain(&ls, &a, 25, false);
+    chain(&ls, &b, 12, true);
+    del(&ls, 4);
+    edit(&ls, 8, "user=\"alice\"", "user=\"alicf\"");
+    insert(&ls, 3, "not a line\n");
+    insert(&ls, 9, ls.l[12]);
+    tl_count_allocs();
+    assert_int_equal(run_all(&ls, &want), 0);
+    long count = tl_alloc_count;
+    tl_fail_off();
+    assert_true(count > 50);
+    for (int once = 0; once < 2; once++)
+        for (long n = 0; n <= count; n++) {
+            jb_buf_done(&got);
+            once ? tl_fail_once_after(n) : tl_fail_after(n);
+            int r = run_all(&ls, &got);
+            tl_fail_off();
+            if (r == -ENOMEM) continue;
+            if (r != 0) fail_msg("allocation %ld failing: %d", n, r);
+            if (got.len != want.len || memcmp(got.data, want.data, want.len) != 0)
+                fail_msg("allocation %ld failing%s: another report", n, once ? " once" : "");
+        }
+    jb_buf_done(&got);
+    jb_buf_done(&want);
+    lines_free(&ls);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_clean),   cmocka_unit_test(test_rsyslog_form), cmocka_unit_test(test_deleted),
         cmocka_unit_test(test_altered), cmocka_unit_test(test_inserted),     cmocka_unit_test(test_reordered),
         cmocka_unit_test(test_tail),    cmocka_unit_test(test_restart),      cmocka_unit_test(test_bad_transition),
         cmocka_unit_test(test_fork),    cmocka_unit_test(test_bad_lines),    cmocka_unit_test(test_interleaved_epochs),
-        cmocka_unit_test(test_keys),    cmocka_unit_test(test_nothing),
+        cmocka_unit_test(test_keys),    cmocka_unit_test(test_nothing),      cmocka_unit_test(test_alloc_failure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
