@@ -49,9 +49,13 @@ static bool parse_hex(const char *p, size_t n, uint64_t *ret) {
     uint64_t v = 0;
     if (n == 0 || n > 16) return false;
     for (size_t i = 0; i < n; i++) {
-        int d = hex_value(p[i]);
-        if (d < 0) return false;
-        v = v << 4 | (unsigned)d;
+        unsigned c = (unsigned char)p[i], d = c - '0';
+        if (d > 9) {
+            d = (c | 0x20) - 'a'; /* 'A'-'F' and 'a'-'f', nothing else, land on 0-5 */
+            if (d > 5) return false;
+            d += 10;
+        }
+        v = v << 4 | d;
     }
     *ret = v;
     return true;
@@ -79,6 +83,19 @@ bool jb_cursor_parse(const char *c, jb_cursor_pos *ret) {
     if (!p.seqnum_id || p.seqnum_id_len > JB_CURSOR_ID_MAX || !have_seqnum) return false;
     *ret = p;
     return true;
+}
+
+bool jb_cursor_realtime(const char *c, size_t n, uint64_t *ret) {
+    /* sd-journal writes t= fifth of six: look from the end, field by field */
+    size_t end = n;
+    for (;;) {
+        const char *semi = memrchr(c, ';', end);
+        size_t start = semi ? (size_t)(semi - c) + 1 : 0;
+        if (end - start > 2 && c[start] == 't' && c[start + 1] == '=')
+            return parse_hex(c + start + 2, end - start - 2, ret);
+        if (start == 0) return false;
+        end = start - 1;
+    }
 }
 
 bool jb_cursor_same_journal(const jb_cursor_pos *a, const jb_cursor_pos *b) {

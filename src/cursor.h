@@ -29,6 +29,12 @@ typedef struct jb_cursor_pos {
  * other keys are not checked. */
 bool jb_cursor_parse(const char *c, jb_cursor_pos *ret);
 
+/* The realtime (t=, 1-16 hex digits) of the cursor c (n bytes, NUL not needed): true and *ret, or
+ * false (*ret untouched) when t= is missing or not such a number. The time sd-journal wrote into the
+ * cursor is the entry's own, the one sd_journal_get_realtime_usec() returns: the reader takes it
+ * from the cursor it reads anyway rather than asking sd-journal a second time per entry. */
+bool jb_cursor_realtime(const char *c, size_t n, uint64_t *ret);
+
 /* True when a and b carry the same sequence number id (they come from the same journal). */
 bool jb_cursor_same_journal(const jb_cursor_pos *a, const jb_cursor_pos *b);
 

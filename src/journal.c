@@ -31,7 +31,7 @@ struct jb_journal {
     /* latency: see jb_journal_wait */
     bool read_since_wait;  /* an entry was returned since the last wait */
     uint64_t active_until; /* CLOCK_MONOTONIC: until then, waits poll every JB_JOURNAL_POLL_USEC */
-    char **unreadable; /* the source's files that could not be opened (journal-source.h) */
+    char **unreadable;     /* the source's files that could not be opened (journal-source.h) */
     size_t n_unreadable;
 };
 
@@ -319,26 +319,31 @@ int jb_journal_next(jb_journal *j, jb_entry *e, jb_error *err) {
     r = j->n_extra ? read_fields(j, e, true) : read_fields(j, e, false);
     if (r < 0) return jb_error_set(err, r, "out of memory");
 
-    uint64_t rt = 0;
-    r = sd_journal_get_realtime_usec(j->j, &rt);
-    if (r < 0) rt = 0; /* never use an uninitialised time; SYSLOG_TIMESTAMP usually wins anyway */
-
     char *c = NULL;
     r = sd_journal_get_cursor(j->j, &c);
     if (r < 0) return jb_error_set(err, r, "cannot get the journal cursor: %s", strerror(-r));
-    r = jb_buf_puts(&e->cursor, c);
+    size_t cn = strlen(c);
+    r = jb_buf_append(&e->cursor, c, cn);
     free(c);
     if (r < 0) return jb_error_set(err, r, "out of memory");
+
+    /* The receive time: sd-journal wrote the entry's realtime into the cursor (cursor.h) */
+    uint64_t rt = 0;
+    if (!jb_cursor_realtime(e->cursor.data, cn, &rt)) {
+        r = sd_journal_get_realtime_usec(j->j, &rt);
+        if (r < 0) rt = 0; /* never use an uninitialised time; SYSLOG_TIMESTAMP usually wins anyway */
+    }
+
     if (j->check_gap) { /* the first entry after a re-positioning: rare, off the hot path */
         j->check_gap = false;
         r = check_gap(j, e->cursor.data, err);
         if (r < 0) return r;
     }
-    jb_buf_reset(&j->last_cursor);
-    r = jb_buf_append(&j->last_cursor, e->cursor.data, e->cursor.len);
+    j->last_cursor.len = 0;
+    r = jb_buf_append(&j->last_cursor, e->cursor.data, cn);
     if (r < 0) return jb_error_set(err, r, "out of memory");
 
-    e->cursor_hash = jb_cursor_hash(e->cursor.data, e->cursor.len);
+    e->cursor_hash = jb_cursor_hash(e->cursor.data, cn);
     e->has_cursor_hash = true;
     jb_entry_finish(e, rt);
     j->read_since_wait = true;

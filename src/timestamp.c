@@ -99,55 +99,41 @@ int jb_format_time(jb_buf *out, uint64_t usec) {
 
 /* ---- RFC 3339 parsing ---- */
 
-/* Exactly `digits` decimal digits at p[*pos] into *ret. */
-static bool parse_digits(const char *p, size_t n, size_t *pos, size_t digits, int *ret) {
-    int v = 0;
-    if (n - *pos < digits) return false;
-    for (size_t i = 0; i < digits; i++) {
-        char c = p[*pos + i];
-        if (c < '0' || c > '9') return false;
-        v = v * 10 + (c - '0');
-    }
-    *pos += digits;
-    *ret = v;
-    return true;
-}
-
-static bool expect_char(const char *p, size_t n, size_t *pos, char c) {
-    if (*pos >= n || p[*pos] != c) return false;
-    (*pos)++;
-    return true;
+/* The two decimal digits at p as a number, or -1. The fields of an RFC 3339 time are at fixed
+ * places: the reader parses the time of every entry, so each is read in one step. */
+static inline int digits2(const char *p) {
+    unsigned a = (unsigned)(unsigned char)p[0] - '0', b = (unsigned)(unsigned char)p[1] - '0';
+    return a > 9 || b > 9 ? -1 : (int)(a * 10 + b);
 }
 
 int jb_parse_rfc3339(const char *p, size_t n, uint64_t *ret_usec) {
-    int year, month, day, hour, minute, second, off_h = 0, off_m = 0, sign = 0;
+    int off_h = 0, off_m = 0, sign = 0;
     uint64_t usec = 0;
-    size_t pos = 0;
 
-    if (!p) return -EINVAL;
-    if (!parse_digits(p, n, &pos, 4, &year) || !expect_char(p, n, &pos, '-') || !parse_digits(p, n, &pos, 2, &month) ||
-        !expect_char(p, n, &pos, '-') || !parse_digits(p, n, &pos, 2, &day))
+    /* YYYY-MM-DDTHH:MM:SS and at least one more character (Z or an offset) */
+    if (!p || n < 20) return -EINVAL;
+    int y_hi = digits2(p), y_lo = digits2(p + 2), month = digits2(p + 5), day = digits2(p + 8);
+    int hour = digits2(p + 11), minute = digits2(p + 14), second = digits2(p + 17);
+    if ((y_hi | y_lo | month | day | hour | minute | second) < 0 || p[4] != '-' || p[7] != '-' ||
+        (p[10] != 'T' && p[10] != 't') || p[13] != ':' || p[16] != ':')
         return -EINVAL;
-    if (pos >= n || (p[pos] != 'T' && p[pos] != 't')) return -EINVAL;
-    pos++;
-    if (!parse_digits(p, n, &pos, 2, &hour) || !expect_char(p, n, &pos, ':') || !parse_digits(p, n, &pos, 2, &minute) ||
-        !expect_char(p, n, &pos, ':') || !parse_digits(p, n, &pos, 2, &second))
-        return -EINVAL;
+    int year = y_hi * 100 + y_lo;
+    size_t pos = 19;
     if (month < 1 || month > 12 || day < 1 || day > jb_days_in_month(year, month) || hour > 23 || minute > 59 ||
         second > 60) /* 60: leap second, counted as the next second as POSIX time does */
         return -EINVAL;
 
     if (pos < n && p[pos] == '.') {
-        size_t digits = 0;
-        uint64_t scale = 100000;
-        pos++;
-        while (pos < n && p[pos] >= '0' && p[pos] <= '9') {
-            if (++digits > 9) return -EINVAL;
-            usec += (uint64_t)(p[pos] - '0') * scale;
-            scale /= 10; /* digits past the sixth add 0: truncated to microseconds */
+        /* 1-9 digits; those past the sixth are dropped: truncated to microseconds */
+        static const uint32_t scale[7] = {1000000, 100000, 10000, 1000, 100, 10, 1};
+        size_t start = ++pos;
+        while (pos < n && (unsigned)(unsigned char)p[pos] - '0' <= 9) {
+            if (pos - start < 6) usec = usec * 10 + (unsigned)(p[pos] - '0');
             pos++;
         }
-        if (digits == 0) return -EINVAL;
+        size_t digits = pos - start;
+        if (digits == 0 || digits > 9) return -EINVAL;
+        if (digits < 6) usec *= scale[digits];
     }
 
     if (pos >= n) return -EINVAL;
@@ -156,9 +142,11 @@ int jb_parse_rfc3339(const char *p, size_t n, uint64_t *ret_usec) {
     } else if (p[pos] == '+' || p[pos] == '-') {
         sign = p[pos] == '+' ? 1 : -1;
         pos++;
-        if (!parse_digits(p, n, &pos, 2, &off_h) || !expect_char(p, n, &pos, ':') ||
-            !parse_digits(p, n, &pos, 2, &off_m) || off_h > 23 || off_m > 59)
-            return -EINVAL;
+        if (n - pos < 5) return -EINVAL;
+        off_h = digits2(p + pos);
+        off_m = digits2(p + pos + 3);
+        if (off_h < 0 || p[pos + 2] != ':' || off_m < 0 || off_h > 23 || off_m > 59) return -EINVAL;
+        pos += 5;
     } else {
         return -EINVAL;
     }

@@ -124,6 +124,46 @@ static void test_field_split(void **state) {
     assert_int_equal(jb_field_split("AB=", 2, &name, &nl, &value, &vl), -EBADMSG); /* '=' beyond n */
     assert_int_equal(jb_field_split("", 0, &name, &nl, &value, &vl), -EBADMSG);
     assert_ptr_equal(name, untouched);
+
+    /* names of every length across the 16- and 8-byte steps of the search, and none at all */
+    char d3[80];
+    for (size_t len = 1; len <= 40; len++) {
+        memset(d3, 'N', len);
+        memcpy(d3 + len, "=v=w", 4);
+        assert_int_equal(jb_field_split(d3, len + 4, &name, &nl, &value, &vl), 0);
+        assert_int_equal(nl, len);
+        assert_ptr_equal(value, d3 + len + 1);
+        assert_int_equal(vl, 3);
+        assert_int_equal(jb_field_split(d3, len, &name, &nl, &value, &vl), -EBADMSG); /* '=' just beyond n */
+    }
+    memset(d3, 'N', sizeof d3);
+    d3[sizeof d3 - 1] = '=';
+    assert_int_equal(jb_field_split(d3, sizeof d3, &name, &nl, &value, &vl), 0);
+    assert_int_equal(nl, sizeof d3 - 1);
+    assert_int_equal(vl, 0);
+    /* bytes that differ from '=' by one bit (0x3c, 0x3f, 0xbd) are not it */
+    static const char d4[] = "<??\xbd<<<<<<<<<<<<<<<<<<<<x=";
+    assert_int_equal(jb_field_split(d4, sizeof d4 - 1, &name, &nl, &value, &vl), 0);
+    assert_int_equal(nl, sizeof d4 - 2);
+}
+
+static void test_cursor_realtime(void **state) {
+    uint64_t t = 7;
+    static const char c[] =
+        "s=0123456789abcdef0123456789abcdef;i=1a2b;b=0123456789abcdef0123456789abcdef;m=12345678;"
+        "t=5F0e1d2c3b4a5;x=0123456789abcdef";
+    assert_true(jb_cursor_realtime(c, sizeof c - 1, &t));
+    assert_true(t == UINT64_C(0x5f0e1d2c3b4a5));
+    assert_true(jb_cursor_realtime("t=1", 3, &t) && t == 1);
+    assert_true(jb_cursor_realtime("x=2;t=ffffffffffffffff", 22, &t) && t == UINT64_MAX);
+    t = 7;
+    assert_false(jb_cursor_realtime("t=12345678901234567", 19, &t)); /* 17 digits */
+    assert_false(jb_cursor_realtime("t=", 2, &t));
+    assert_false(jb_cursor_realtime("t=1g", 4, &t));
+    assert_false(jb_cursor_realtime("s=1;xt=1", 8, &t));
+    assert_false(jb_cursor_realtime("", 0, &t));
+    assert_false(jb_cursor_realtime(c, 60, &t)); /* only n bytes are looked at */
+    assert_true(t == 7);
 }
 
 static void test_parse_u64(void **state) {
@@ -203,9 +243,13 @@ static void test_names(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_buf),       cmocka_unit_test(test_buf_alloc_failure),
-        cmocka_unit_test(test_strings),   cmocka_unit_test(test_field_split),
-        cmocka_unit_test(test_parse_u64), cmocka_unit_test(test_hash_stable),
+        cmocka_unit_test(test_buf),
+        cmocka_unit_test(test_buf_alloc_failure),
+        cmocka_unit_test(test_strings),
+        cmocka_unit_test(test_field_split),
+        cmocka_unit_test(test_cursor_realtime),
+        cmocka_unit_test(test_parse_u64),
+        cmocka_unit_test(test_hash_stable),
         cmocka_unit_test(test_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
