@@ -11,6 +11,7 @@
 # component in container@PEN and in $!container!..., filter by component and write the inner
 # text on request; bad values are refused naming the option or parameter.
 
+# shellcheck disable=SC2016 # single-quoted commands are evaluated later, on purpose
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 jb_live_setup "$JBRIDGE" "$JB_WRITE" -- "$@"
