@@ -58,6 +58,7 @@ static void syncStats(instanceConf_t *inst, const jb_stats *s) {
     inst->ctrRead = s->entries_read;
     inst->ctrMalformed = s->audit_malformed;
     inst->ctrRejected = s->audit_rejected;
+    inst->ctrFilteredComponent = s->records_filtered;
     inst->ctrReassembled = s->lines_reassembled;
     inst->ctrOverflow = s->lines_overflow;
     inst->ctrInvalidations = s->invalidations;

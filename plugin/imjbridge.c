@@ -501,6 +501,7 @@ static rsRetVal setupStats(instanceConf_t *inst) {
     JB_CTR(ctrAudit, mutCtrAudit, "submitted.audit");
     JB_CTR(ctrMalformed, mutCtrMalformed, "audit.malformed");
     JB_CTR(ctrRejected, mutCtrRejected, "audit.rejected");
+    JB_CTR(ctrFilteredComponent, mutCtrFilteredComponent, "filtered.component");
     JB_CTR(ctrReassembled, mutCtrReassembled, "lines.reassembled");
     JB_CTR(ctrOverflow, mutCtrOverflow, "lines.overflow");
     JB_CTR(ctrRatelimited, mutCtrRatelimited, "ratelimited.app");

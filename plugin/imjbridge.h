@@ -110,6 +110,7 @@ typedef struct instanceConf_s {
     STATSCOUNTER_DEF(ctrAudit, mutCtrAudit)
     STATSCOUNTER_DEF(ctrMalformed, mutCtrMalformed)
     STATSCOUNTER_DEF(ctrRejected, mutCtrRejected)
+    STATSCOUNTER_DEF(ctrFilteredComponent, mutCtrFilteredComponent)
     STATSCOUNTER_DEF(ctrReassembled, mutCtrReassembled)
     STATSCOUNTER_DEF(ctrOverflow, mutCtrOverflow)
     STATSCOUNTER_DEF(ctrRatelimited, mutCtrRatelimited)

@@ -73,6 +73,7 @@ print(len(m["containers"]), len(names), bad, all(o in names for o in odd), len(w
 PY
 jb_is "$(cat "$T/check.out")" "$((N + 4)) $((N + 4)) 0 True True" \
     "each directory holds exactly its container's lines, the manifest maps each back to its name"
-jb_is "$(cd "$T/x" && ls -d ptfe* | wc -l)/$(cd "$T/x" && ls -d ptfe_atlas~* | wc -l)/$(cd "$T/x" && ls -d manifest.json~* | wc -l)" \
+top() { find "$T/x" -mindepth 1 -maxdepth 1 -name "$1" | wc -l; }
+jb_is "$(top 'ptfe*')/$(top 'ptfe_atlas~*')/$(top 'manifest.json~*')" \
     "3/2/1" "'ptfe atlas', 'ptfe_atlas' and 'ptfe\\natlas' are three directories, 'manifest.json' one of its own"
 jb_done

@@ -11,6 +11,7 @@
 # component in container@PEN and in $!container!..., filter by component and write the inner
 # text on request; bad values are refused naming the option or parameter.
 
+# shellcheck disable=SC2016 # single-quoted commands are evaluated later, on purpose
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 jb_live_setup "$JBRIDGE" "$JB_WRITE" -- "$@"
@@ -101,6 +102,7 @@ bad "--message 'whole': expected line or inner" --message whole
 # ---- rsyslogd + imjbridge: the structured data and $!container!... ----
 cat >"$JB_TMP/rsyslog.conf" <<EOC
 global(workDirectory="$JB_TMP/work")
+module(load="impstats" interval="1" format="json" log.syslog="off" log.file="$JB_TMP/stats.json" resetCounters="off")
 module(load="$JB_RSYSLOG_MODULES/imjbridge.so")
 template(name="props" type="string"
          string="%\$!container!name%|%\$!container!tag%|%\$!container!component%|%\$!container!COM_HASHICORP_TFE_ROLE%|%\$!container!TFE_ENV%|%msg%\n")
@@ -115,8 +117,23 @@ input(type="imjbridge" ruleset="app" audit.ruleset="app" stateFile="s.state"
 input(type="imjbridge" ruleset="only" audit.ruleset="only" stateFile="only.state" components=["ngi*", "none"])
 EOC
 mkdir -p "$JB_TMP/work"
+# filtered: the last impstats value of filtered.component for the input with components=[...]
+filtered() {
+    python3 - "$JB_TMP/stats.json" <<'PY' 2>/dev/null
+import json, sys
+last = None
+for line in open(sys.argv[1]):
+    i = line.find("{")
+    o = json.loads(line[i:]) if i >= 0 else {}
+    if o.get("origin") == "imjbridge" and "only.state" in o.get("name", ""):
+        last = o.get("filtered.component")
+print(last)
+PY
+}
 jb_rsyslogd_start rs "$JB_TMP/rsyslog.conf"
 jb_wait_for "[ \$(cat '$JB_TMP/rs.props' 2>/dev/null | wc -l) -ge 11 ] && [ \$(cat '$JB_TMP/rs.only' 2>/dev/null | wc -l) -ge 4 ]" 60 || true
+jb_wait_for '[ "$(filtered)" = 7 ]' 30 || true
+jb_is "$(filtered)" 7 "imjbridge: impstats filtered.component counts the 7 records components=[...] left out"
 jb_rsyslogd_stop "$RS_PID" "imjbridge"
 jb_is "$(grep -c "^tfe-atlas|$TAG||atlas|production|.* seq=t-[123]\$" "$JB_TMP/rs.props")" 3 \
     "imjbridge: \$!container!tag and the named fields (\$!container!COM_HASHICORP_TFE_ROLE, TFE_ENV)"
