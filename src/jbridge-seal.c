@@ -270,7 +270,10 @@ static int beat_line(jb_cli_seal *cs, jb_stream st, const char *beat, jb_buf *li
     if (r >= 0) r = jb_format_time(line, now);
     if (r >= 0) r = jb_buf_putc(line, ' ');
     if (r >= 0) r = jb_rfc5424_header(line, host, JB_HEADER_HOSTNAME);
-    if (r >= 0) r = jb_buf_printf(line, " jbridge - %s [jbridge@%u", jb_stream_name(st), cs->fmt->pen);
+    /* stream= as imjbridge writes it: a central server's mmjbridge files the line by it */
+    if (r >= 0)
+        r = jb_buf_printf(line, " jbridge - %s [jbridge@%u stream=\"%s\"", jb_stream_name(st), cs->fmt->pen,
+                          jb_stream_name(st));
     if (r >= 0) r = jb_sealer_beat(cs->sealer, st, beat, now, jb_now_usec(CLOCK_MONOTONIC), line);
     if (r == 0) r = jb_buf_printf(line, "] seal %s\n", beat);
     return r;

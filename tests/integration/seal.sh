@@ -109,7 +109,7 @@ jb_is "$(seal_ns "$B" audit | tr '\n' ' ')" "$(seq 1 "$n_audit" | tr '\n' ' ')" 
 jb_is "$(chains "$B" audit | wc -l)" 1 "one-shot: one audit chain"
 jb_is "$(grep -a -c 'seal\.' "$A")" 0 "one-shot: the application stream is not sealed by default"
 jb_ok "one-shot: the audit stream ends with a stop line" \
-    sh -c "tail -n 1 '$B' | grep -q ' jbridge - audit \[jbridge@32473 seal.key=.* seal.beat=\"stop\" .*\] seal stop\$'"
+    sh -c "tail -n 1 '$B' | grep -q ' jbridge - audit \[jbridge@32473 stream=\"audit\" seal.key=.* seal.beat=\"stop\" .*\] seal stop\$'"
 verify "one-shot" "$B"
 rm -f "$A" "$B"
 run -D "$J" --seal-key "$K" --seal-streams app,audit --app-out "$A" --audit-out "$B"
