@@ -37,76 +37,6 @@ static void on_signal(int sig) {
     jb_cli_stop_requested = 1;
 }
 
-static void help(void) {
-    char profiles[128];
-    jb_profile_list(profiles, sizeof profiles, " or ", true);
-    printf(
-        "Usage: jbridge [OPTION]...\n"
-        "Read Docker containers' entries from the journal and write application and audit\n"
-        "records as RFC 5424 lines, one record per line, to two outputs.\n"
-        "\n"
-        "Source (default: the local system journal):\n"
-        "  -D, --directory=DIR      read the journal files in DIR (e.g. systemd-journal-remote's store)\n"
-        "      --file=FILE          read this journal file (repeatable)\n"
-        "      --namespace=NS       read the journal namespace NS\n"
-        "Filters (combined with AND; default: only entries with CONTAINER_NAME):\n"
-        "      --container=GLOB     keep containers whose name matches (repeatable, any may match)\n"
-        "      --image=GLOB         keep containers whose image matches (repeatable, any may match)\n"
-        "      --match=FIELD=VALUE  journal match, as journalctl (repeatable)\n"
-        "      --all                also keep entries that are not from containers\n"
-        "      --trust=SPEC         also trust this writer of container entries, e.g. comm=dockerd,uid=1000\n"
-        "                           (repeatable; keys comm exe uid gid unit transport; none: not dockerd/conmon)\n"
-        "      --untrusted=flag|drop  other writers' container entries: flagged app records (default) or dropped\n"
-        "      --component=GLOB     keep records whose wrapped-form component matches (repeatable, any may\n"
-        "                           match; a line that is not wrapped has the component \"\")\n"
-        "Recognition and output:\n"
-        "      --profile=NAME       recognition profile: %s\n"
-        "      --marker=TEXT        audit marker (repeatable; default: the profile's, \"[Audit Log]\")\n"
-        "      --pattern=PATTERN    audit line pattern, %%{field} for fields (repeatable; default: the\n"
-        "                           profile's)\n"
-        "      --audit-container=GLOB  containers audit may come from (repeatable; default: the profile's)\n"
-        "      --audit-anchor=WHERE marker at the line-start (default) or anywhere in the line\n"
-        "      --container-field=GLOB  journal fields copied into container@PEN, e.g. COM_HASHICORP_*\n"
-        "                           (repeatable; default: none)\n"
-        "      --message=line|inner the whole line (default) or a wrapped line's inner \"log\" text\n"
-        "      --app-out=PATH|-     application records (default -: standard output)\n"
-        "      --audit-out=PATH|-   audit records (default -: standard output)\n"
-        "      --sd-pen=N           private enterprise number of the SD-IDs (default 32473)\n"
-        "      --facility-app=N     facility of application records without SYSLOG_FACILITY (default 1)\n"
-        "      --facility-audit=N   facility of audit records (default 13, log audit)\n"
-        "      --max-line=BYTES     longest reassembled line before it is cut (default 1048576)\n"
-        "      --max-pending=N      split lines gathered at once (default 32)\n"
-        "      --no-read-ahead      read the journal in the main thread (default: a second thread\n"
-        "                           reads ahead while the main thread writes records)\n"
-        "Position:\n"
-        "      --state=FILE         resume after the cursor in FILE and save it there (mode 0600)\n"
-        "      --tail               without a saved state, start at the end of the journal\n"
-        "  -f, --follow             keep reading new entries until SIGTERM or SIGINT\n"
-        "Sealing (doc/sealing.md; without --state each run starts new chains):\n"
-        "      --seal-key=FILE      seal records with the key in FILE (made by jbridge keygen)\n"
-        "      --seal-streams=LIST  the sealed streams: audit (default), app or app,audit\n"
-        "      --seal-epoch-records=N  move the key's epoch after N sealed records (default 10000)\n"
-        "      --seal-epoch-seconds=T  ... or after T seconds (default 60)\n"
-        "      --seal-heartbeat=T   a heartbeat on a chain quiet for T seconds (default 60)\n"
-        "\n"
-        "  -h, --help               show this help and exit\n"
-        "  -V, --version            show the version and exit\n"
-        "\n"
-        "Support bundle: jbridge bundle --since=TIME [--until=TIME] [SOURCE] [FILTERS]\n"
-        "                [RECOGNITION] -o FILE.tar.gz\n"
-        "      --since=TIME         first record time to take (required)\n"
-        "      --until=TIME         last record time to take (default: no limit)\n"
-        "  -o, --output=FILE|-      the archive (.tar.gz) to write (required; -: standard output)\n"
-        "  TIME: \"2018-03-27 21:55:29\" (local), \"2018-03-27T21:55:29Z\", \"2018-03-27\", \"21:55\",\n"
-        "        @EPOCH, now, today, yesterday, tomorrow, -1h, +5min, \"1h 30min ago\"\n"
-        "\n"
-        "Seal key: jbridge keygen --seal-key=FILE (prints the verification key line)\n"
-        "Sealed streams: jbridge verify --verify-key=FILE [--json] [--at=TIME] LOG... (see --help there)\n"
-        "\n"
-        "Exit status: 0 on success, 1 on a runtime error, 2 on a usage error.\n",
-        profiles);
-}
-
 static int usage_error(const char *fmt, ...) _printf_(1, 2);
 static int usage_error(const char *fmt, ...) {
     va_list ap;
@@ -358,7 +288,7 @@ static int parse_option(int c, char **argv, options *o, int *sources) {
         o->follow = true;
         return GO_ON;
     case 'h':
-        help();
+        jb_cli_help();
         return EXIT_SUCCESS;
     case 'V':
         printf("jbridge %s\n", PACKAGE_VERSION);

@@ -41,6 +41,9 @@ int jb_cli_report_gap(const jb_gap *gap, void *userdata);
  * negative errno after saying why on standard error. */
 int jb_cli_bundle(const options *o);
 
+/* jbridge-help.c: the text of --help on standard output. */
+void jb_cli_help(void);
+
 /* jbridge-check.c: the state file and the bundle's archive checked before anything is read (paths.h).
  * 0, or a negative errno after saying why on standard error, naming the path. */
 int jb_cli_check_paths(const options *o);

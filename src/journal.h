@@ -72,9 +72,9 @@ int jb_journal_next(jb_journal *j, jb_entry *e, jb_error *err);
 #define JB_JOURNAL_POLL_USEC 5000u
 #define JB_JOURNAL_ACTIVE_USEC 2000000u
 
-/* Wait up to timeout_usec for changes (less while entries keep coming, see above). Rotation and vacuum (SD_JOURNAL_INVALIDATE) are handled
- * here: the reader is put back after the last entry it returned, so nothing is lost or repeated.
- * Returns 0 (nothing / appended) or 1 (the journal files changed), or a negative errno. */
+/* Wait up to timeout_usec for changes (less while entries keep coming, see above). Rotation and vacuum
+ * (SD_JOURNAL_INVALIDATE) are handled here: the reader is put back after the last entry it returned, so nothing is lost
+ * or repeated. Returns 0 (nothing / appended) or 1 (the journal files changed), or a negative errno. */
 int jb_journal_wait(jb_journal *j, uint64_t timeout_usec, jb_error *err);
 
 /* The cursor of the last entry returned (or stood on by jb_journal_seek_tail/seek_cursor), NULL when

@@ -84,7 +84,7 @@ journalctl --vacuum-files=1 >/dev/null 2>&1
 journal_seqs v >"$JB_TMP/present"
 end=$((last + 3500))
 jb_wait_for "grep -q -- '-$end\$' '$JB_TMP/present' || { journal_seqs v >'$JB_TMP/present'; false; }" 10
-vacuumed=$(seq $((last + 1)) $end | comm -23 - <(sort "$JB_TMP/present") | wc -l)
+vacuumed=$(seq $((last + 1)) $end | sort | comm -23 - <(sort "$JB_TMP/present") | wc -l) # comm wants text order
 rs_start "$JB_TMP/rsyslog.conf"
 jb_wait_for "[ \$(got) -ge \$((last + 3500 - vacuumed)) ]" 60
 { seqs_app "$A" v; seqs_audit "$B" v; } | sort -n >"$JB_TMP/got"
