@@ -27,17 +27,6 @@ struct jb_cli_seal {
 
 /* ---- options ---- */
 
-static int usage(const char *fmt, ...) _printf_(1, 2);
-static int usage(const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "jbridge: ");
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\nTry 'jbridge --help' for more information.\n");
-    va_end(ap);
-    return EXIT_USAGE;
-}
-
 /* Seconds from 1 to JB_SEAL_SECONDS_MAX, or records from 1 to JB_SEAL_EPOCH_RECORDS_MAX. */
 static bool parse_count(const char *s, uint64_t max, uint64_t *ret) {
     uint64_t v;
@@ -53,34 +42,37 @@ int jb_cli_seal_option(int c, const char *arg, options *o) {
     o->seal_options++;
     switch (c) {
     case JB_OPT_SEAL_KEY:
-        if (!*arg) return usage("--seal-key needs a file name");
+        if (!*arg) return jb_cli_usage_error("--seal-key needs a file name");
         s->key_path = arg;
         o->seal_options--;
         return -1;
     case JB_OPT_SEAL_STREAMS:
-        if (jb_seal_streams_parse(arg, s->streams, &err) < 0) return usage("--seal-streams %s", err.msg);
+        if (jb_seal_streams_parse(arg, s->streams, &err) < 0) return jb_cli_usage_error("--seal-streams %s", err.msg);
         return -1;
     case JB_OPT_SEAL_EPOCH_RECORDS:
         if (!parse_count(arg, JB_SEAL_EPOCH_RECORDS_MAX, &v))
-            return usage("--seal-epoch-records '%s': expected a number from 1 to %u", arg, JB_SEAL_EPOCH_RECORDS_MAX);
+            return jb_cli_usage_error("--seal-epoch-records '%s': expected a number from 1 to %u", arg,
+                                      JB_SEAL_EPOCH_RECORDS_MAX);
         s->epoch_records = v;
         return -1;
     case JB_OPT_SEAL_EPOCH_SECONDS:
     case JB_OPT_SEAL_HEARTBEAT: {
         const char *name = c == JB_OPT_SEAL_HEARTBEAT ? "--seal-heartbeat" : "--seal-epoch-seconds";
         if (!parse_count(arg, JB_SEAL_SECONDS_MAX, &v))
-            return usage("%s '%s': expected a number of seconds from 1 to %u", name, arg, JB_SEAL_SECONDS_MAX);
+            return jb_cli_usage_error("%s '%s': expected a number of seconds from 1 to %u", name, arg,
+                                      JB_SEAL_SECONDS_MAX);
         *(c == JB_OPT_SEAL_HEARTBEAT ? &s->heartbeat_usec : &s->epoch_usec) = v * 1000000u;
         return -1;
     }
     default:
-        return usage("unknown option");
+        return jb_cli_usage_error("unknown option");
     }
 }
 
 int jb_cli_seal_check(const options *o) {
-    if (o->cfg.seal.key_path && o->bundle) return usage("bundle takes no --seal-key");
-    if (o->seal_options > 0 && !o->cfg.seal.key_path) return usage("the --seal-* options need --seal-key FILE");
+    if (o->cfg.seal.key_path && o->bundle) return jb_cli_usage_error("bundle takes no --seal-key");
+    if (o->seal_options > 0 && !o->cfg.seal.key_path)
+        return jb_cli_usage_error("the --seal-* options need --seal-key FILE");
     return -1;
 }
 
@@ -105,13 +97,13 @@ int jb_cli_keygen(int argc, char **argv) {
                 "its verification key line on standard output. Keep that line off the host.\n");
             return EXIT_SUCCESS;
         } else if (c == ':') {
-            return usage("option '%s' needs an argument", argv[optind - 1]);
+            return jb_cli_usage_error("option '%s' needs an argument", argv[optind - 1]);
         } else {
-            return usage("keygen: unknown option '%s'", argv[optind - 1]);
+            return jb_cli_usage_error("keygen: unknown option '%s'", argv[optind - 1]);
         }
     }
-    if (optind < argc) return usage("keygen: unexpected argument '%s'", argv[optind]);
-    if (!path || !*path) return usage("keygen needs --seal-key FILE");
+    if (optind < argc) return jb_cli_usage_error("keygen: unexpected argument '%s'", argv[optind]);
+    if (!path || !*path) return jb_cli_usage_error("keygen needs --seal-key FILE");
     char line[JB_SEAL_VERIFY_LINE_MAX];
     jb_error err = {0};
     if (jb_seal_keygen(path, line, &err) < 0) {

@@ -37,8 +37,7 @@ static void on_signal(int sig) {
     jb_cli_stop_requested = 1;
 }
 
-static int usage_error(const char *fmt, ...) _printf_(1, 2);
-static int usage_error(const char *fmt, ...) {
+int jb_cli_usage_error(const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     fprintf(stderr, "jbridge: ");
@@ -173,7 +172,7 @@ static int parse_list_option(int c, options *o) {
         if (t[i].c != c) continue;
         int r = jb_config_check_value(t[i].setting, optarg, &err);
         if (r == -ENOMEM) break;
-        if (r < 0) return usage_error("%s %s", t[i].name, err.msg);
+        if (r < 0) return jb_cli_usage_error("%s %s", t[i].name, err.msg);
         return push_option((const char ***)((char *)o + t[i].list), (size_t *)((char *)o + t[i].n), optarg);
     }
     fprintf(stderr, "jbridge: out of memory\n");
@@ -199,7 +198,7 @@ static int parse_number_option(int c, options *o) {
     size_t i;
     for (i = 0; i + 1 < JB_ELEMENTSOF(t) && t[i].c != c; i++) continue;
     if (!parse_num(optarg, t[i].min, t[i].max, &v))
-        return usage_error("%s '%s': expected %s", t[i].name, optarg, t[i].expected);
+        return jb_cli_usage_error("%s '%s': expected %s", t[i].name, optarg, t[i].expected);
     if (c == OPT_SD_PEN) o->fmt.pen = (unsigned)v;
     if (c == OPT_FAC_APP) o->fmt.facility_app = (int)v;
     if (c == OPT_FAC_AUDIT) o->fmt.facility_audit = (int)v;
@@ -213,7 +212,8 @@ static int parse_option(int c, char **argv, options *o, int *sources) {
     jb_error err = {0};
     switch (c) {
     case 'D':
-        if (jb_config_check_value(JB_CONFIG_DIRECTORY, optarg, &err) < 0) return usage_error("--directory %s", err.msg);
+        if (jb_config_check_value(JB_CONFIG_DIRECTORY, optarg, &err) < 0)
+            return jb_cli_usage_error("--directory %s", err.msg);
         o->cfg.source.kind = JB_SOURCE_DIRECTORY;
         o->cfg.source.directory = optarg;
         (*sources)++;
@@ -223,7 +223,8 @@ static int parse_option(int c, char **argv, options *o, int *sources) {
         o->cfg.source.kind = JB_SOURCE_FILES;
         return push_option(&o->files, &o->n_files, optarg);
     case OPT_NAMESPACE:
-        if (jb_config_check_value(JB_CONFIG_NAMESPACE, optarg, &err) < 0) return usage_error("--namespace %s", err.msg);
+        if (jb_config_check_value(JB_CONFIG_NAMESPACE, optarg, &err) < 0)
+            return jb_cli_usage_error("--namespace %s", err.msg);
         o->cfg.source.kind = JB_SOURCE_NAMESPACE;
         o->cfg.source.name_space = optarg;
         (*sources)++;
@@ -239,7 +240,8 @@ static int parse_option(int c, char **argv, options *o, int *sources) {
     case OPT_COMPONENT:
         return parse_list_option(c, o);
     case OPT_MESSAGE:
-        if (jb_config_check_value(JB_CONFIG_MESSAGE, optarg, &err) < 0) return usage_error("--message %s", err.msg);
+        if (jb_config_check_value(JB_CONFIG_MESSAGE, optarg, &err) < 0)
+            return jb_cli_usage_error("--message %s", err.msg);
         o->cfg.message = optarg;
         return GO_ON;
     case OPT_SD_PEN:
@@ -253,19 +255,19 @@ static int parse_option(int c, char **argv, options *o, int *sources) {
         return GO_ON;
     case OPT_UNTRUSTED:
         if (jb_untrusted_action_parse(optarg, &o->cfg.untrusted, &err) < 0)
-            return usage_error("--untrusted %s", err.msg);
+            return jb_cli_usage_error("--untrusted %s", err.msg);
         return GO_ON;
     case OPT_PROFILE:
     case OPT_AUDIT_ANCHOR: /* a word the core checks */
         if (jb_config_check_value(c == OPT_PROFILE ? JB_CONFIG_PROFILE : JB_CONFIG_AUDIT_ANCHOR, optarg, &err) < 0)
-            return usage_error("%s %s", c == OPT_PROFILE ? "--profile" : "--audit-anchor", err.msg);
+            return jb_cli_usage_error("%s %s", c == OPT_PROFILE ? "--profile" : "--audit-anchor", err.msg);
         *(c == OPT_PROFILE ? &o->cfg.profile : &o->cfg.audit_anchor) = optarg;
         return GO_ON;
     case OPT_SINCE:
     case OPT_UNTIL:
     case 'o':
-        if (!o->bundle) return usage_error("option '%s' belongs to 'jbridge bundle'", argv[optind - 1]);
-        if (!*optarg) return usage_error("option '%s' needs a value", argv[optind - 1]);
+        if (!o->bundle) return jb_cli_usage_error("option '%s' belongs to 'jbridge bundle'", argv[optind - 1]);
+        if (!*optarg) return jb_cli_usage_error("option '%s' needs a value", argv[optind - 1]);
         *(c == OPT_SINCE ? &o->since : c == OPT_UNTIL ? &o->until : &o->bundle_out) = optarg;
         return GO_ON;
     case OPT_APP_OUT:
@@ -275,7 +277,7 @@ static int parse_option(int c, char **argv, options *o, int *sources) {
         o->audit_out = optarg;
         return GO_ON;
     case OPT_STATE:
-        if (!*optarg) return usage_error("--state needs a file name");
+        if (!*optarg) return jb_cli_usage_error("--state needs a file name");
         o->state = optarg;
         return GO_ON;
     case OPT_TAIL:
@@ -300,9 +302,9 @@ static int parse_option(int c, char **argv, options *o, int *sources) {
     case JB_OPT_SEAL_HEARTBEAT:
         return jb_cli_seal_option(c, optarg, o);
     case ':':
-        return usage_error("option '%s' needs an argument", argv[optind - 1]);
+        return jb_cli_usage_error("option '%s' needs an argument", argv[optind - 1]);
     default:
-        return usage_error("unknown option '%s'", argv[optind - 1]);
+        return jb_cli_usage_error("unknown option '%s'", argv[optind - 1]);
     }
 }
 
@@ -311,15 +313,15 @@ static int check_bundle(options *o) {
     static const char time_expected[] =
         "expected a time such as \"2018-03-27 21:55:29\", \"2018-03-27T21:55:29Z\", @1522187729, yesterday or -1h";
     if (o->follow || o->state || o->tail || strcmp(o->app_out, "-") != 0 || strcmp(o->audit_out, "-") != 0)
-        return usage_error("bundle takes no --follow, --state, --tail, --app-out or --audit-out");
-    if (!o->since) return usage_error("bundle needs --since");
+        return jb_cli_usage_error("bundle takes no --follow, --state, --tail, --app-out or --audit-out");
+    if (!o->since) return jb_cli_usage_error("bundle needs --since");
     if (jb_parse_time_spec(o->since, &o->since_usec) < 0)
-        return usage_error("--since '%s': %s", o->since, time_expected);
+        return jb_cli_usage_error("--since '%s': %s", o->since, time_expected);
     o->until_usec = JB_BUNDLE_NO_LIMIT;
     if (o->until && jb_parse_time_spec(o->until, &o->until_usec) < 0)
-        return usage_error("--until '%s': %s", o->until, time_expected);
-    if (o->until_usec < o->since_usec) return usage_error("--until is before --since");
-    if (!o->bundle_out) return usage_error("bundle needs -o FILE");
+        return jb_cli_usage_error("--until '%s': %s", o->until, time_expected);
+    if (o->until_usec < o->since_usec) return jb_cli_usage_error("--until is before --since");
+    if (!o->bundle_out) return jb_cli_usage_error("bundle needs -o FILE");
     return GO_ON;
 }
 
@@ -331,8 +333,8 @@ static int parse_args(int argc, char **argv, options *o) {
         int r = parse_option(c, argv, o, &sources);
         if (r != GO_ON) return r;
     }
-    if (optind < argc) return usage_error("unexpected argument '%s'", argv[optind]);
-    if (sources > 1) return usage_error("give only one of --directory, --file and --namespace");
+    if (optind < argc) return jb_cli_usage_error("unexpected argument '%s'", argv[optind]);
+    if (sources > 1) return jb_cli_usage_error("give only one of --directory, --file and --namespace");
     if (o->bundle && (c = check_bundle(o)) != GO_ON) return c;
     if ((c = jb_cli_seal_check(o)) != GO_ON) return c;
     o->cfg.source.files = o->files;

@@ -41,6 +41,9 @@ int jb_cli_report_gap(const jb_gap *gap, void *userdata);
  * negative errno after saying why on standard error. */
 int jb_cli_bundle(const options *o);
 
+/* "jbridge: MESSAGE" and the --help hint on standard error; returns the usage exit status (2). */
+int jb_cli_usage_error(const char *fmt, ...) _printf_(1, 2);
+
 /* jbridge-help.c: the text of --help on standard output. */
 void jb_cli_help(void);
 

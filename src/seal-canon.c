@@ -153,7 +153,7 @@ void jb_seal_key_mac_key(const jb_seal_key *k, uint8_t out[JB_SEAL_LEN]) {
     hmac_str(k->k, "jbridge-seal mac", out);
 }
 
-static void hex(const uint8_t *p, size_t n, char *out) {
+void jb__seal_hex(const uint8_t *p, size_t n, char *out) {
     static const char digits[] = "0123456789abcdef";
     for (size_t i = 0; i < n; i++) {
         out[2 * i] = digits[p[i] >> 4];
@@ -163,7 +163,7 @@ static void hex(const uint8_t *p, size_t n, char *out) {
 }
 
 /* lowercase hex only, exactly 2 * n digits */
-static int unhex(const char *p, size_t len, uint8_t *out, size_t n) {
+int jb__seal_unhex(const char *p, size_t len, uint8_t *out, size_t n) {
     if (len != 2 * n) return -EBADMSG;
     for (size_t i = 0; i < len; i++) {
         char c = p[i];
@@ -183,7 +183,7 @@ void jb_seal_key_id(const uint8_t k0[JB_SEAL_LEN], char out[JB_SEAL_ID_LEN + 1])
         !EVP_DigestUpdate(c, k0, JB_SEAL_LEN) || !EVP_DigestFinal_ex(c, d, &n) || n != 32)
         crypto_failed("SHA-256");
     EVP_MD_CTX_free(c);
-    hex(d, JB_SEAL_ID_LEN / 2, out);
+    jb__seal_hex(d, JB_SEAL_ID_LEN / 2, out);
 }
 
 /* the next space-separated word of line[*pos..n), or -EBADMSG when there is none */
@@ -210,11 +210,11 @@ int jb_seal_verify_key_parse(const char *line, size_t n, jb_seal_key *ret, jb_er
         if (next_word(line, n, &pos, &w, &wn) < 0 || !jb_slice_eq(w, wn, want[i]))
             return jb_error_set(err, -EBADMSG, "not a verification key line (\"%s %s %s KEYID K0HEX\")", want[0],
                                 want[1], want[2]);
-    if (next_word(line, n, &pos, &w, &wn) < 0 || wn != JB_SEAL_ID_LEN || unhex(w, wn, (uint8_t[8]){0}, 8) < 0)
+    if (next_word(line, n, &pos, &w, &wn) < 0 || wn != JB_SEAL_ID_LEN || jb__seal_unhex(w, wn, (uint8_t[8]){0}, 8) < 0)
         return jb_error_set(err, -EBADMSG, "the key id is not 16 lowercase hex digits");
     memcpy(k.id, w, JB_SEAL_ID_LEN);
     k.id[JB_SEAL_ID_LEN] = 0;
-    if (next_word(line, n, &pos, &w, &wn) < 0 || unhex(w, wn, k.k, JB_SEAL_LEN) < 0) {
+    if (next_word(line, n, &pos, &w, &wn) < 0 || jb__seal_unhex(w, wn, k.k, JB_SEAL_LEN) < 0) {
         OPENSSL_cleanse(&k, sizeof k);
         return jb_error_set(err, -EBADMSG, "the key is not 64 lowercase hex digits");
     }
@@ -324,7 +324,7 @@ void jb_seal_chain_id(const uint8_t mac_key[JB_SEAL_LEN], jb_stream s, const cha
     hmac_raw(c, jb_stream_name(s), strlen(jb_stream_name(s)) + 1);
     hmac_raw(c, record_id, strlen(record_id));
     hmac_end(c, d);
-    hex(d, JB_SEAL_ID_LEN / 2, out);
+    jb__seal_hex(d, JB_SEAL_ID_LEN / 2, out);
 }
 
 /* ---- base64 ---- */

@@ -17,27 +17,6 @@
 #define KEY_MAGIC "jbridge-seal-key 1\n"
 #define KEY_FILE_MAX 4096
 
-static void hex(const uint8_t *p, size_t n, char *out) {
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[p[i] >> 4];
-        out[2 * i + 1] = digits[p[i] & 15];
-    }
-    out[2 * n] = 0;
-}
-
-/* Exactly 2 * n lowercase hex digits at p into out. */
-static bool unhex(const char *p, size_t len, uint8_t *out, size_t n) {
-    if (len != 2 * n) return false;
-    for (size_t i = 0; i < 2 * n; i++) {
-        char c = p[i];
-        unsigned v = c >= '0' && c <= '9' ? (unsigned)(c - '0') : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10) : 16;
-        if (v == 16) return false;
-        out[i / 2] = (uint8_t)(i % 2 ? (out[i / 2] | v) : v << 4);
-    }
-    return true;
-}
-
 void jb_seal_key_wipe(jb_seal_key *k) {
     if (k) OPENSSL_cleanse(k, sizeof *k);
 }
@@ -47,7 +26,7 @@ static int key_text(const jb_seal_key *k, jb_buf *out) {
     char khex[2 * JB_SEAL_LEN + 1];
     /* room first, so that no copy of the key is left behind by a realloc */
     if (jb_buf_reserve(out, 256) < 0) return -ENOMEM;
-    hex(k->k, JB_SEAL_LEN, khex);
+    jb__seal_hex(k->k, JB_SEAL_LEN, khex);
     int r = jb_buf_printf(out, KEY_MAGIC "key-id=%s\nepoch=%" PRIu64 "\nkey=%s\n", k->id, k->epoch, khex);
     OPENSSL_cleanse(khex, sizeof khex);
     return r;
@@ -80,7 +59,7 @@ int jb_seal_keygen(const char *path, char ret_line[JB_SEAL_VERIFY_LINE_MAX], jb_
     buf_wipe(&text);
     if (r >= 0) {
         char khex[2 * JB_SEAL_LEN + 1];
-        hex(k.k, JB_SEAL_LEN, khex);
+        jb__seal_hex(k.k, JB_SEAL_LEN, khex);
         snprintf(ret_line, JB_SEAL_VERIFY_LINE_MAX, "jbridge-verify-key 1 hmac-sha256 %s %s", k.id, khex);
         OPENSSL_cleanse(khex, sizeof khex);
     }
@@ -106,12 +85,13 @@ static int parse_key(const char *path, const char *d, size_t n, jb_seal_key *ret
     uint8_t id[JB_SEAL_ID_LEN / 2];
     bool ok = n >= strlen(KEY_MAGIC) && memcmp(d, KEY_MAGIC, strlen(KEY_MAGIC)) == 0;
     if (ok) p += strlen(KEY_MAGIC);
-    ok = ok && key_line(&p, end, "key-id", &v, &vlen) && vlen == JB_SEAL_ID_LEN && unhex(v, vlen, id, sizeof id);
+    ok = ok && key_line(&p, end, "key-id", &v, &vlen) && vlen == JB_SEAL_ID_LEN &&
+         jb__seal_unhex(v, vlen, id, sizeof id) == 0;
     if (ok) memcpy(k.id, v, JB_SEAL_ID_LEN), k.id[JB_SEAL_ID_LEN] = 0;
     /* epochs up to 4294967295, as the verifier takes them (doc/sealing.md) */
     ok = ok && key_line(&p, end, "epoch", &v, &vlen) && vlen <= 10 && jb_parse_u64(v, vlen, &k.epoch) == 0 &&
          (vlen == 1 || v[0] != '0') && k.epoch <= JB_SEAL_EPOCH_MAX;
-    ok = ok && key_line(&p, end, "key", &v, &vlen) && unhex(v, vlen, k.k, JB_SEAL_LEN) && p == end;
+    ok = ok && key_line(&p, end, "key", &v, &vlen) && jb__seal_unhex(v, vlen, k.k, JB_SEAL_LEN) == 0 && p == end;
     if (!ok) {
         jb_seal_key_wipe(&k);
         return jb_error_set(err, -EBADMSG,

@@ -120,6 +120,11 @@ int jb_seal_sd_insert(jb_buf *sd, const char *params, size_t n);
  * canonical form just walked the same text), without parsing it again. */
 int jb__seal_sd_insert_valid(jb_buf *sd, const char *params, size_t n);
 
+/* Internal, for seal-key.c: n bytes as 2 * n lowercase hex digits and a NUL into out; and back:
+ * exactly 2 * n lowercase hex digits at p (len bytes) into out, 0 or -EBADMSG. */
+void jb__seal_hex(const uint8_t *p, size_t n, char *out);
+int jb__seal_unhex(const char *p, size_t len, uint8_t *out, size_t n);
+
 /* ---- the sealer: what an adapter drives ---- */
 
 typedef struct jb_seal_config {
