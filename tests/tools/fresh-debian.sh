@@ -86,6 +86,10 @@ if git -C "$top" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
     (cd "$top" && git ls-files -co --exclude-standard | grep -v '^rsyslog-headers' | while IFS= read -r f; do
         [ -e "$f" ] && printf '%s\n' "$f"
     done | tar -cf - -T -) | tar -xf - -C "$dir/root/jbridge"
+    # and its history, so that tests/run.sh's dist check (which compares git ls-files with the
+    # tarball) sees a checkout
+    git clone -q --no-checkout "$top" "$dir/root/jbridge.clone" &&
+        mv "$dir/root/jbridge.clone/.git" "$dir/root/jbridge/.git" && rm -rf "$dir/root/jbridge.clone"
 else
     tar -C "$top" --exclude='./build*' --exclude=./rsyslog-headers --exclude=./autom4te.cache \
         -cf - . | tar -xf - -C "$dir/root/jbridge"

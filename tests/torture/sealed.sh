@@ -57,11 +57,18 @@ epoch=$(sed -n 's/^epoch=//p' "$JB_TMP/seal.key")
 "$JBRIDGE" verify --verify-key "$SEAL_VERIFY_KEY" --json "$A" "$B" >"$JB_TMP/verify.json" 2>"$JB_TMP/verify.err"
 vrc=$?
 # the verifier's own counts: chains, records, duplicates (doc/sealing.md, What jbridge verify reports)
-read -r chains vrecords vdups <<<"$(python3 - "$JB_TMP/verify.json" <<'PY' 2>>"$JB_TMP/verify.err"
+# A SIGKILL can tear the line omfile was writing (its buffer does not end at a line): the verifier
+# names such a line (not-rfc5424, glued to the first line written after the restart, which is a
+# copy of a record written before the kill) and exits 1. Every chain must still verify whole.
+read -r chains vrecords vdups chains_ok torn others <<<"$(python3 - "$JB_TMP/verify.json" <<'PY' 2>>"$JB_TMP/verify.err"
 import json, sys
 r = json.load(open(sys.argv[1]))
-chains = r["chains"] if isinstance(r, dict) else r
-print(len(chains), sum(c.get("records", c.get("verified", 0)) for c in chains), sum(c.get("duplicates", 0) for c in chains))
+chains = r["chains"]
+errs = r.get("errors", [])
+torn = sum(1 for e in errs if e.get("kind") == "not-rfc5424")
+ok = int(all(c.get("ok") for c in chains) and not r.get("restarts"))
+print(len(chains), sum(c.get("records", 0) for c in chains), sum(c.get("duplicates", 0) for c in chains), ok,
+      torn, len(errs) - torn)
 PY
 )"
 jb_figure sigterms "$TERMS ($clean clean exits)"
@@ -74,10 +81,15 @@ jb_figure key_epoch "${epoch:-?}"
 jb_figure seconds "$((t1 - t0))"
 jb_is "$clean" "$((TERMS + 1))" "rsyslogd exited 0 on every SIGTERM"
 jb_is "$lost" 0 "no entry lost over $TERMS SIGTERMs and $KILLS SIGKILLs"
-jb_is "$vrc" 0 "jbridge verify accepts both files: every record verifies, no chain break"
-[ "$vrc" -eq 0 ] || jb_diag "$(head -c 3000 "$JB_TMP/verify.json") $(cat "$JB_TMP/verify.err")"
+jb_figure torn_lines "${torn:-?} (lines omfile left torn at a kill)"
+jb_is "${chains_ok:-?}" 1 "jbridge verify: every chain verifies whole (nothing missing, altered, forked), no restart"
+jb_ok "the only other failures are lines torn by a kill, at most one per kill (${torn:-?})" \
+    test "${others:-1}" -eq 0 -a "${torn:-99}" -le "$kills"
+[ "${chains_ok:-0}" = 1 ] || jb_diag "$(head -c 3000 "$JB_TMP/verify.json") $(cat "$JB_TMP/verify.err")"
+[ "$vrc" -eq 0 ] || [ "${torn:-0}" -gt 0 ] || jb_fail "jbridge verify exits $vrc without a torn line"
 jb_is "${chains:-?}" 2 "one chain per stream (no restart)"
 jb_is "${vrecords:-?}" "$total" "the verifier counts every record once"
-jb_is "${vdups:-?}" "$dup" "the records written twice count as duplicates ($dup)"
+# a torn line swallows the copy written after it: the verifier sees one duplicate less per torn line
+jb_is "${vdups:-?}" "$((dup - ${torn:-0}))" "the records written twice count as duplicates ($dup, less ${torn:-0} torn)"
 jb_ok "the epoch moved on ($epoch)" test "${epoch:-0}" -ge 3
 jb_done
