@@ -260,7 +260,8 @@ static rsRetVal sendBeat(instanceConf_t *inst, jb_stream st, const char *beat) {
     MsgSetTAG(pMsg, (const uchar *)"jbridge", sizeof("jbridge") - 1);
     MsgSetAPPNAME(pMsg, "jbridge");
     MsgSetMSGID(pMsg, jb_stream_name(st));
-    msgSetPRI(pMsg, (syslog_pri_t)((st == JB_STREAM_AUDIT ? inst->facility_audit : inst->facility_app) * 8 + 6));
+    const jb_record as_record = {.stream = st, .severity = 6, .facility = -1}; /* info, the stream's facility */
+    msgSetPRI(pMsg, (syslog_pri_t)jb_record_pri(&as_record, inst->facility_app, inst->facility_audit));
     CHKiRet(MsgSetStructuredData(pMsg, inst->sealbuf.data));
     rs = st == JB_STREAM_AUDIT ? inst->audit_ruleset : inst->ruleset;
     if (rs != NULL) MsgSetRuleset(pMsg, rs);

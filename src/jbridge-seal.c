@@ -250,7 +250,8 @@ void jb_cli_seal_unsaved(jb_cli_seal *cs, const jb_bridge *b) {
 /* A heartbeat or stop line of stream st into line: APP-NAME jbridge, MSGID the stream, the seal in
  * jbridge@PEN. 1: the stream has no chain with records. */
 static int beat_line(jb_cli_seal *cs, jb_stream st, const char *beat, jb_buf *line) {
-    int facility = st == JB_STREAM_AUDIT ? cs->fmt->facility_audit : cs->fmt->facility_app;
+    /* the stream's PRI as for any of its records without a facility of its own, severity info */
+    const jb_record as_record = {.stream = st, .severity = 6, .facility = -1};
     uint64_t now = jb_now_usec(CLOCK_REALTIME);
     char host[256] = "";
     if (cs->host[st])
@@ -258,7 +259,7 @@ static int beat_line(jb_cli_seal *cs, jb_stream st, const char *beat, jb_buf *li
     else if (gethostname(host, sizeof host - 1) < 0)
         host[0] = 0;
     jb_buf_reset(line);
-    int r = jb_buf_printf(line, "<%d>1 ", (facility < 0 || facility > 23 ? 1 : facility) * 8 + 6);
+    int r = jb_buf_printf(line, "<%d>1 ", jb_record_pri(&as_record, cs->fmt->facility_app, cs->fmt->facility_audit));
     if (r >= 0) r = jb_format_time(line, now);
     if (r >= 0) r = jb_buf_putc(line, ' ');
     if (r >= 0) r = jb_rfc5424_header(line, host, JB_HEADER_HOSTNAME);

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # Issue 16: a sealed edge forwards to a central server, and the central server's per-host files
 # verify. The edge runs examples/edge-forwarding.conf (imjbridge on a real journald in this
-# private mount namespace; audit over TLS with octet-counted framing, application over RELP with
+# private mount namespace; both streams over RELP with
 # TLS) with both streams sealed (seal.streams="app,audit", heartbeats every second); the central
 # server runs examples/central-server.conf (mmjbridge resplit="on", per-host per-stream files).
 # Only paths, ports, the target address and the seal parameters are changed. jb-write writes at
