@@ -28,6 +28,7 @@ static const size_t all_bufs[] = {ENTRY_BUFS(BUF_OFFSET)};
 
 static void reset_scalars(jb_entry *e) {
     e->is_container = false;
+    e->has_message = false;
     e->untrusted = false;
     e->partial = false;
     e->has_partial_last = false;
@@ -111,6 +112,11 @@ __attribute__((always_inline)) static inline int set_string(jb_entry *e, jb_buf 
     return 0;
 }
 
+static int set_message(jb_entry *e, const char *value, size_t value_len) {
+    e->has_message = true;
+    return set_string(e, &e->message, value, value_len);
+}
+
 int jb_entry_set_field(jb_entry *e, const char *name, size_t name_len, const char *value, size_t value_len) {
     uint64_t u;
 
@@ -126,7 +132,7 @@ int jb_entry_set_field(jb_entry *e, const char *name, size_t name_len, const cha
         if (NAME_IS(name, name_len, "_COMM")) return set_string(e, &e->writer_comm, value, value_len);
         break;
     case 7:
-        if (NAME_IS(name, name_len, "MESSAGE")) return set_string(e, &e->message, value, value_len);
+        if (NAME_IS(name, name_len, "MESSAGE")) return set_message(e, value, value_len);
         break;
     case 8:
         if (NAME_IS(name, name_len, "PRIORITY")) {

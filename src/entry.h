@@ -41,6 +41,7 @@ typedef struct jb_entry {
     jb_buf writer_gid;
 
     bool is_container;        /* the entry had CONTAINER_NAME */
+    bool has_message;         /* the entry had MESSAGE (possibly empty) */
     bool untrusted;           /* a container entry whose writer is not trusted (set by the bridge, trust.h) */
     bool partial;             /* CONTAINER_PARTIAL_MESSAGE=true: a piece that is not the last */
     bool has_partial_last;    /* CONTAINER_PARTIAL_LAST was present */

@@ -85,6 +85,10 @@ const char *jb_journal_last_cursor(const jb_journal *j);
  * entry gone (vacuumed before it could be read past). */
 uint64_t jb_journal_invalidations(const jb_journal *j);
 uint64_t jb_journal_lost_positions(const jb_journal *j);
+/* How many times an entry received moments ago without a MESSAGE was read again: journald links a
+ * new entry's data objects after the entry becomes visible, so its MESSAGE can be missing at the
+ * first read (see journal.c). */
+uint64_t jb_journal_rereads(const jb_journal *j);
 
 /* A gap: entries that were removed from the journal (vacuumed) after the reader's position and
  * before it could read them. Found by sequence numbers: after every re-positioning (a saved cursor,
