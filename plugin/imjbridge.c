@@ -27,6 +27,7 @@
 #include "imjbridge.h"
 #include "partial.h"
 #include "paths.h"
+#include "seal.h"
 
 MODULE_TYPE_INPUT
 MODULE_TYPE_NOKEEP
@@ -581,6 +582,7 @@ ENDafterRun
 
 BEGINmodExit
     CODESTARTmodExit
+    jb_seal_release(); /* before the module's code is unmapped: libcrypto outlives it */
     objRelease(statsobj, CORE_COMPONENT);
     objRelease(ruleset, CORE_COMPONENT);
     objRelease(prop, CORE_COMPONENT);

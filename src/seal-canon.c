@@ -125,6 +125,13 @@ static EVP_MAC_CTX *hmac_begin_kept(const uint8_t key[JB_SEAL_LEN], bool *ret_ke
     return h->c;
 }
 
+void jb_seal_release(void) {
+    EVP_MAC_CTX_free(hmac_template);
+    hmac_template = NULL;
+    if (hmac_cache_ok) pthread_key_delete(hmac_cache_key);
+    hmac_cache_ok = false;
+}
+
 static void hmac_end_kept(EVP_MAC_CTX *c, bool kept, uint8_t out[JB_SEAL_LEN]) {
     size_t n = 0;
     if (!kept)

@@ -22,6 +22,12 @@
 #define JB_SEAL_ID_LEN 16   /* key ids and chain ids: 16 lowercase hex digits */
 #define JB_SEAL_VERSION "1" /* F("jbridge-seal 1") in every MAC input */
 
+/* Free what the MAC functions keep between calls: the HMAC context every MAC starts from, and the
+ * per-thread context's key (whose destructor must not outlive the code). For a module about to be
+ * unloaded (imjbridge's modExit), when no thread will compute a MAC again; a process that exits
+ * needs not call it. */
+void jb_seal_release(void);
+
 /* ---- the scheme: keys ---- */
 
 typedef struct jb_seal_key {

@@ -3,7 +3,8 @@
 # Live: a real journald in a private mount namespace, jb-write emitting Docker-style entries with
 # sd_journal_send(), Debian's rsyslogd with imjbridge on the system journal. rsyslogd is stopped
 # and started several times while the writer runs: every entry arrives exactly once, in the right
-# file. JB_VALGRIND=1 runs every rsyslogd under valgrind (no invalid access, no definite leak).
+# file. JB_VALGRIND=1 runs every rsyslogd under valgrind (no invalid access, no definite leak);
+# JB_LIVE_SEAL=1 seals both streams and verifies them after the restarts (jbridge verify).
 
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -26,7 +27,12 @@ jb_start_journald
 
 A=$JB_TMP/app.log
 B=$JB_TMP/audit.log
-jb_imjbridge_conf "$JB_TMP/rsyslog.conf" "$A" "$B" 'containers=["tfe-*"] persistStateInterval="50"'
+SEAL=
+if [ -n "${JB_LIVE_SEAL:-}" ]; then
+    "$JBRIDGE" keygen --seal-key "$JB_TMP/seal.key" >"$JB_TMP/verify.key"
+    SEAL="seal.keyFile=\"$JB_TMP/seal.key\" seal.streams=\"app,audit\""
+fi
+jb_imjbridge_conf "$JB_TMP/rsyslog.conf" "$A" "$B" "containers=[\"tfe-*\"] persistStateInterval=\"50\" $SEAL"
 
 RS=
 WRITER=
@@ -80,6 +86,10 @@ jb_is "$(seqs_audit r | sort -n | md5sum)" "$(seq 1 $N | awk -v k=$K '$1 % k == 
 jb_is "$(seqs_app r | sort -n | md5sum)" "$(seq 1 $N | awk -v k=$K '$1 % k != 0' | md5sum)" \
     "exactly the application lines are in the application file"
 jb_ok "the state file was saved" test -s "$JB_TMP/work/imjbridge.state"
+if [ -n "$SEAL" ]; then
+    jb_ok "sealed: both streams verify across the restarts (jbridge verify)" \
+        "$JBRIDGE" verify --verify-key "$JB_TMP/verify.key" "$A" "$B"
+fi
 if [ ${#VG[@]} -gt 0 ]; then
     bad=$(grep -l -E 'Invalid (read|write)|definitely lost: [1-9]|uninitialised' "$JB_TMP"/vg.* 2>/dev/null | head -n 3)
     jb_is "${bad:-none}" none "valgrind: no invalid access, no definite leak in any rsyslogd run"
