@@ -146,7 +146,7 @@ expect_audit=$((N / 10))
 expect_app=$((N - expect_audit))
 timeout=$((60 + N / 2000)) # seconds a daemon row may take: 500 entries/s at least
 
-declare -A wall user sys rss anon lines na
+declare -A wall user sys rss anon lines na tcpu tnames
 declare -a rows=()
 failed=0
 
@@ -321,6 +321,10 @@ parse() {
         maxrss_kb=*) rss[$2]+="${kv#*=} " ;;
         rssanon_kb=*) anon[$2]+="${kv#*=} " ;;
         anon_at_*=*) anon[$2@${kv%%=*}]+="${kv#*=} " ;;
+        cpu_thread_*=*)
+            tcpu[$2@${kv%%=*}]+="${kv#*=} "
+            [[ " ${tnames[$2]:-} " == *" ${kv%%=*} "* ]] || tnames[$2]+="${kv%%=*} "
+            ;;
         esac
     done
 }
@@ -536,6 +540,20 @@ if [[ -n ${median[4]:-} ]]; then
     echo "  earlier targets: 4/2 >= 5: $(verdict "$(ratio 4 2)" 5); 4/3 >= 2: $(verdict "$(ratio 4 3)" 2);" \
         "row 4 CPU $c4 s per million <= 10: $(awk -v c="$c4" 'BEGIN {print (c + 0 <= 10 ? "met" : "NOT met")}')"
 fi
+
+# where rsyslogd's CPU goes: each thread's CPU (median of the runs, s per million entries) beside
+# the raw reader's; jb_read-ahead reads the journal, in_imjbridge builds rsyslog's messages and
+# acknowledges them, rs_main_Q_Reg runs the rulesets and omfile
+for r in 4 4a; do
+    [[ -n ${tnames[$r]:-} ]] || continue
+    line=""
+    for t in ${tnames[$r]}; do
+        read -r m _ _ <<<"$(stats "${tcpu[$r@$t]}")"
+        line+="${t#cpu_thread_} $(awk -v c="$m" -v n="$N" 'BEGIN {printf "%.2f", c * 1e6 / n}'), "
+    done
+    raw=$(awk -v c="${cpum[1]:-0}" -v n="$N" 'BEGIN {printf "%.2f", c * 1e6 / n}')
+    echo "  row $r CPU s per million by thread: ${line%, }; row 1 (raw reader) $raw"
+done
 
 # ---- memory: rsyslogd + imjbridge over the backlog (row 4's runs) beside rsyslogd + imjbridge idle
 if want mem; then

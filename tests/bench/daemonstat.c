@@ -5,10 +5,13 @@
  * byte read once, so polling costs next to nothing) and, once LINES lines are there, takes the
  * daemon's CPU time and peak RSS from /proc, stops it with SIGTERM and reports
  *   wall=SECONDS user=SECONDS sys=SECONDS maxrss_kb=KB rssanon_kb=KB lines=N status=N timeout=0|1
- *   [anon_at_P=KB ...] [mark1_t=S mark1_lines=N mark1_cpu=S ...]
+ *   [anon_at_P=KB ...] [mark1_t=S mark1_lines=N mark1_cpu=S ...] [cpu_thread_NAME=S ...]
  * wall runs from the start of the daemon to the moment the last line was seen; user/sys are the
  * daemon's (all threads) at that moment, before its shutdown. rssanon is the peak of RssAnon
  * (/proc/PID/status) sampled every 10 ms; anon_at_P is RssAnon when P% of LINES were written.
+ * cpu_thread_NAME is the CPU of each thread that used any when LINES were reached (NAME its comm,
+ * e.g. "jb:read-ahead", with every character but letters, digits and '-' made '_'; threads of the
+ * same name add up): where the daemon's CPU goes, e.g. rsyslogd's reader, input and queue threads.
  * SIGUSR1 records a mark (time since start, lines, CPU seconds): the live benchmark sends one when
  * its writer starts and one when it ends.
  * With -I SECONDS instead of -n, the daemon runs that long (its idle memory), then is stopped.
@@ -18,6 +21,7 @@
  * -s writes "seconds lines cpu_seconds rssanon_kb" every 0.5 s to SERIES. Exit status 0 when
  * LINES were reached (or the idle time passed), 1 on timeout or when the daemon died first. */
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -57,10 +61,9 @@ static long status_kb(pid_t pid, const char *key) {
     return p ? strtol(p + strlen(pat), NULL, 10) : -1;
 }
 
-/* utime and stime of the whole process (every thread) in seconds; 0 when it is gone. */
-static int cpu_times(pid_t pid, double *ret_user, double *ret_sys) {
-    char path[64], buf[4096];
-    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+/* utime and stime in seconds from a /proc stat file; -1 when it is gone. */
+static int stat_times(const char *path, double *ret_user, double *ret_sys) {
+    char buf[4096];
     if (read_small(path, buf, sizeof(buf)) <= 0) return -1;
     const char *p = strrchr(buf, ')'); /* comm may hold spaces */
     if (!p) return -1;
@@ -71,6 +74,62 @@ static int cpu_times(pid_t pid, double *ret_user, double *ret_sys) {
     *ret_user = (double)ut / hz;
     *ret_sys = (double)st / hz;
     return 0;
+}
+
+/* utime and stime of the whole process (every thread) in seconds; -1 when it is gone. */
+static int cpu_times(pid_t pid, double *ret_user, double *ret_sys) {
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    return stat_times(path, ret_user, ret_sys);
+}
+
+/* ... of one thread */
+static int cpu_times_of(const char *dir, const char *tid, double *ret_user, double *ret_sys) {
+    char path[512];
+    if ((size_t)snprintf(path, sizeof(path), "%s/%s/stat", dir, tid) >= sizeof(path)) return -1;
+    return stat_times(path, ret_user, ret_sys);
+}
+
+#define MAX_THREADS 64
+
+typedef struct thread_cpu {
+    char name[32];
+    double cpu;
+} thread_cpu;
+
+/* CPU seconds per thread name of pid, into t (at most MAX_THREADS names); the number of names. */
+static int thread_times(pid_t pid, thread_cpu *t) {
+    char dir[64];
+    snprintf(dir, sizeof(dir), "/proc/%d/task", (int)pid);
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    int n = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        char path[512], comm[32];
+        double u, s;
+        if (de->d_name[0] == '.') continue;
+        if ((size_t)snprintf(path, sizeof(path), "%s/%s/comm", dir, de->d_name) >= sizeof(path)) continue;
+        ssize_t k = read_small(path, comm, sizeof(comm));
+        if (k <= 0) continue;
+        comm[k] = 0;
+        for (char *c = comm; *c; c++)
+            if (*c == '\n')
+                *c = 0;
+            else if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '-'))
+                *c = '_';
+        if (cpu_times_of(dir, de->d_name, &u, &s) < 0 || u + s <= 0) continue;
+        int i = 0;
+        while (i < n && strcmp(t[i].name, comm) != 0) i++;
+        if (i == n) {
+            if (n == MAX_THREADS) continue;
+            snprintf(t[n].name, sizeof(t[n].name), "%s", comm);
+            t[n++].cpu = 0;
+        }
+        t[i].cpu += u + s;
+    }
+    closedir(d);
+    return n;
 }
 
 typedef struct counted {
@@ -196,6 +255,8 @@ int main(int argc, char **argv) {
     int marks = 0, timed_out = 0, died = 0, status = 0;
     double mark_t[MAX_MARKS], mark_cpu[MAX_MARKS];
     long long mark_lines[MAX_MARKS];
+    thread_cpu threads[MAX_THREADS];
+    int n_threads = 0;
 
     for (;;) {
         double t = now() - start;
@@ -227,6 +288,7 @@ int main(int argc, char **argv) {
         }
         if ((want >= 0 && lines >= want) || (idle >= 0 && t >= idle)) {
             done_at = t;
+            n_threads = thread_times(pid, threads);
             long hwm = status_kb(pid, "VmHWM");
             if (hwm > 0) maxrss = hwm;
             break;
@@ -278,6 +340,7 @@ int main(int argc, char **argv) {
     for (int i = 0; i < marks; i++)
         fprintf(out, " mark%d_t=%.3f mark%d_lines=%lld mark%d_cpu=%.2f", i + 1, mark_t[i], i + 1, mark_lines[i], i + 1,
                 mark_cpu[i]);
+    for (int i = 0; i < n_threads; i++) fprintf(out, " cpu_thread_%s=%.2f", threads[i].name, threads[i].cpu);
     fputc('\n', out);
     fclose(out);
     if (series) fclose(series);

@@ -60,6 +60,7 @@ if [ "$rows" != "1 5" ]; then
     jb_ok "the ratios of row 4a have values" grep -q '^  row 4a: .* 4a/1 = [0-9.]* *4a/4 = [0-9]' "$out"
     jb_ok "the ratios 4/1 and 4/2 have values" grep -q '^ratios (entries/s): 4/2 = [0-9.]* .* 4/1 = [0-9]' "$out"
     jb_ok "the targets are judged" grep -q '^targets (issue 19, on the medians): 4/1 >= 0.85: \(met\|NOT met\); 5/1 >= 0.90: ' "$out"
+    jb_ok "row 4's CPU is split by thread" grep -q "^  row 4 CPU s per million by thread: .*jb_read-ahead [0-9.]*.*; row 1 (raw reader) [0-9.]*$" "$out"
     jb_ok "row 4's CPU over the raw reader's is judged" grep -q "^  row 4 CPU over row 1's for the same entries: [0-9.]* <= 2: \(met\|NOT met\)" "$out"
     jb_ok "the memory part prints RssAnon at 10%, 50%, 100%" \
         grep -q '^memory, rsyslogd+imjbridge RssAnon MB.*idle [0-9.]*, backlog at 10% [0-9.]*, 50% [0-9.]*, 100% [0-9.]*' "$out"
