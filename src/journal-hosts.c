@@ -26,7 +26,8 @@ typedef struct host {
     uint64_t usec;    /* ... for START_REALTIME */
     bool dirty;       /* may have entries not read yet */
     bool rescan;      /* its files changed: list them again */
-    bool failed;      /* could not be opened (named in unreadable) until its files change */
+    bool failed;      /* could not be opened: tried again when its files change or grow */
+    bool reported;    /* named in unreadable already (once per host) */
     uint64_t used;    /* when it was last read (a tick) */
 } host;
 
@@ -239,8 +240,10 @@ static int open_host(jb_hosts *h, host *x, jb_error *err) {
     jb_error e = {0};
     int r = jb_journal_open(&src, &x->jr, &e);
     if (r == -ENOMEM) return jb_error_set(err, r, "out of memory");
-    if (r < 0) {
+    if (r < 0) { /* e.g. a file journal-remote is still writing its header into: tried again */
         x->failed = true;
+        if (x->reported) return 0;
+        x->reported = true;
         return add_unreadable(h, e.msg) < 0 ? jb_error_set(err, -ENOMEM, "out of memory") : 0;
     }
     h->n_open++;
@@ -467,6 +470,7 @@ static bool handle_event(jb_hosts *h, const struct inotify_event *ev, int *error
     }
     host *x = h->h[i];
     x->dirty = true;
+    x->failed = false; /* it changed: try it again */
     if (ev->mask & (IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE)) x->rescan = true;
     return x->rescan;
 }
