@@ -13,6 +13,7 @@
 
 #include "alloc.h"
 #include "hostpos.h"
+#include "timestamp.h"
 
 typedef enum start_kind { START_HEAD, START_TAIL, START_REALTIME } start_kind;
 
@@ -51,6 +52,8 @@ struct jb_hosts {
     jb_gap gap;
     bool gap_new;
     uint64_t invalidations;
+    bool read_since_wait;  /* latency, as jb_journal_wait(): see there */
+    uint64_t active_until; /* CLOCK_MONOTONIC */
     char **unreadable;
     size_t n_unreadable;
 };
@@ -436,6 +439,7 @@ int jb__hosts_next(jb_hosts *h, jb_entry *e, jb_error *err) {
                 if (r < 0) return r;
                 if (r > 0) {
                     h->left--;
+                    h->read_since_wait = true;
                     e->host = x->name;
                     e->host_index = (uint32_t)h->cur + 1;
                     const jb_gap *g = jb_journal_take_gap(x->jr);
@@ -476,11 +480,21 @@ static bool handle_event(jb_hosts *h, const struct inotify_event *ev, int *error
 }
 
 int jb__hosts_wait(jb_hosts *h, uint64_t timeout_usec, jb_error *err) {
+    /* As jb_journal_wait(): while entries keep coming, look again every JB_JOURNAL_POLL_USEC at the
+     * hosts open now (the busy ones) without waiting for a notification. */
+    uint64_t now = jb_now_usec(CLOCK_MONOTONIC);
+    if (h->read_since_wait) h->active_until = now + JB_JOURNAL_ACTIVE_USEC;
+    h->read_since_wait = false;
+    bool active = now < h->active_until && timeout_usec > JB_JOURNAL_POLL_USEC;
+    if (active) timeout_usec = JB_JOURNAL_POLL_USEC;
     int ms = timeout_usec >= (uint64_t)INT_MAX * 1000 ? INT_MAX : (int)((timeout_usec + 999) / 1000);
     struct pollfd p = {.fd = h->ino, .events = POLLIN};
     int r = poll(&p, 1, ms);
     if (r < 0 && errno == EINTR) return 0;
     if (r < 0) return jb_error_set(err, -errno, "cannot wait for the journal: %s", strerror(errno));
+    if (r == 0 && active)
+        for (size_t i = 0; i < h->n; i++)
+            if (h->h[i]->jr) h->h[i]->dirty = true;
     if (r == 0) return 0;
     bool changed = false;
     int error = 0;
