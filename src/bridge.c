@@ -142,8 +142,8 @@ static int set_start(jb_bridge *b, const char *cursor, jb_error *err) {
     jb_buf_reset(&b->prev_cursor);
     if (b->hosts) {
         jb_hostpos_reset(b->hosts);
-        if (cursor && jb_hostpos_is(cursor) && jb_hostpos_parse(b->hosts, cursor) < 0)
-            return jb_error_set(err, -ENOMEM, "out of memory");
+        int r = cursor && jb_hostpos_is(cursor) ? jb_hostpos_parse(b->hosts, cursor) : 0;
+        if (r < 0) return jb_error_set(err, r, r == -ENOMEM ? "out of memory" : "invalid position per host");
     }
     if (!cursor) return 0;
     b->start_cursor = jb_strdup(cursor);

@@ -29,6 +29,7 @@ typedef struct host {
     bool rescan;      /* its files changed: list them again */
     bool failed;      /* could not be opened: tried again when its files change or grow */
     bool reported;    /* named in unreadable already (once per host) */
+    bool foreign;     /* cursor is another journal's (a state of the directory read as one) */
     uint64_t used;    /* when it was last read (a tick) */
 } host;
 
@@ -52,8 +53,9 @@ struct jb_hosts {
     jb_gap gap;
     bool gap_new;
     uint64_t invalidations;
-    bool read_since_wait;  /* latency, as jb_journal_wait(): see there */
-    uint64_t active_until; /* CLOCK_MONOTONIC */
+    uint64_t lost_positions; /* reopenings that found the host's last entry gone */
+    bool read_since_wait;    /* latency, as jb_journal_wait(): see there */
+    uint64_t active_until;   /* CLOCK_MONOTONIC */
     char **unreadable;
     size_t n_unreadable;
 };
@@ -192,6 +194,7 @@ static void drop_host(jb_hosts *h, host *x, start_kind start, uint64_t usec) {
         h->n_open--;
     }
     jb_buf_reset(&x->cursor);
+    x->foreign = false;
     x->start = start;
     x->usec = usec;
     x->dirty = true;
@@ -215,7 +218,12 @@ static int position_host(jb_hosts *h, host *x, jb_error *err) {
     if (r >= 0 && jb_journal_set_extra_fields(x->jr, (const char *const *)h->extra, h->n_extra) < 0)
         r = jb_error_set(err, -ENOMEM, "out of memory");
     if (r < 0) return r;
-    if (x->cursor.len > 0) return jb_journal_seek_cursor(x->jr, x->cursor.data, err);
+    if (x->cursor.len > 0) {
+        r = jb_journal_seek_cursor(x->jr, x->cursor.data, err);
+        if (r == 0 && !x->foreign) h->lost_positions++; /* its entry is gone: vacuumed (the gap is reported) */
+        x->foreign = false;
+        return r;
+    }
     switch (x->start) {
     case START_TAIL:
         r = jb_journal_seek_tail(x->jr, err);
@@ -407,8 +415,10 @@ int jb__hosts_seek_cursor(jb_hosts *h, const char *cursor, jb_error *err) {
     if (!jb_hostpos_is(cursor)) { /* one journal's cursor (a state of the directory read as one): each
                                    * host goes on after its time (sd-journal's rule for a cursor of
                                    * another journal) */
-        for (size_t i = 0; i < h->n; i++)
+        for (size_t i = 0; i < h->n; i++) {
             if (jb_buf_puts(&h->h[i]->cursor, cursor) < 0) return jb_error_set(err, -ENOMEM, "out of memory");
+            h->h[i]->foreign = true;
+        }
         return 1;
     }
     jb_hostpos p = {0};
@@ -540,10 +550,7 @@ uint64_t jb__hosts_invalidations(const jb_hosts *h) {
 }
 
 uint64_t jb__hosts_lost_positions(const jb_hosts *h) {
-    uint64_t n = 0;
-    for (size_t i = 0; i < h->n; i++)
-        if (h->h[i]->jr) n += jb_journal_lost_positions(h->h[i]->jr);
-    return n;
+    return h->lost_positions;
 }
 
 const jb_gap *jb__hosts_take_gap(jb_hosts *h) {
