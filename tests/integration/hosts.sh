@@ -4,7 +4,8 @@
 # systemd-journal-remote stores: every entry once and in order within each host; a restart with
 # the state file goes on where each host stopped, also for a host whose file was rotated, a host
 # whose file was vacuumed, and a host that appeared meanwhile; following picks up a new host and
-# appends; 1,000 hosts with bounded open files and memory.
+# appends; a busy host does not hold back the others; 1,000 hosts with bounded open files and
+# memory.
 
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -47,6 +48,18 @@ jb_ok "from the head: the whole store, in order within each host" hosts_check "$
 noseq() { sed 's/\[meta sequenceId="[0-9]*"\]//' "$1" | sort | md5sum; } # numbers follow the reading order
 jb_is "$(noseq "$JB_TMP/a-all")" "$(noseq "$JB_TMP/a-dir")" \
     "the same records as the directory read as one journal (record ids included)"
+
+# ---- fairness: a busy host is read 4096 entries at a time, the others in between
+F=$JB_TMP/fair
+fair=(big1:0:20000 big2:0:20000 s1:0:5 s2:0:5 s3:0:5)
+hosts_store "$F" "${fair[@]}" || jb_bail_out "cannot build the fairness store"
+"$JBRIDGE" -D "$F" --per-host --app-out "$JB_TMP/af1" </dev/null 2>/dev/null
+# each host's first entry comes before two quanta of the busy hosts and the small ones are out
+# (read to the end first, a busy host would hold back every host after it by 20,000 lines)
+late=$(awk '{h = $(NF - 1)} !(h in seen) {seen[h] = NR} END {m = 0; for (h in seen) if (seen[h] > m) m = seen[h]; print m}' "$JB_TMP/af1")
+jb_ok "a busy host does not hold back the others: each host's first entry by line 8,208 (the last at $late)" \
+    test "${late:-99999}" -le 8208
+jb_ok "... and every entry once, in order" hosts_check "$JB_TMP/af1" "${fair[@]}"
 
 # ---- the setting
 "$JBRIDGE" --per-host --app-out /dev/null </dev/null 2>"$JB_TMP/e3"
