@@ -58,6 +58,7 @@ static modConfData_t *runModConf = NULL;
 
 static struct cnfparamdescr inppdescr[] = {
     {"directory", eCmdHdlrString, 0},
+    {"directory.perhost", eCmdHdlrBinary, 0},
     {"files", eCmdHdlrArray, 0},
     {"namespace", eCmdHdlrString, 0},
     {"containers", eCmdHdlrArray, 0},
@@ -124,6 +125,7 @@ static const char *const setting_params[] = {
     [JB_CONFIG_SEAL_EPOCH_RECORDS] = "seal.epochRecords",
     [JB_CONFIG_SEAL_EPOCH_SECONDS] = "seal.epochSeconds",
     [JB_CONFIG_SEAL_HEARTBEAT] = "seal.heartbeat",
+    [JB_CONFIG_PER_HOST] = "directory.perHost",
 };
 
 static void instanceFree(instanceConf_t *inst) {
@@ -301,6 +303,8 @@ static rsRetVal setParam(instanceConf_t *inst, const char *name, struct cnfparam
         inst->escape_cc = (sbool)v->val.d.n;
     } else if (!strcmp(name, "readahead")) {
         inst->cfg.read_ahead = v->val.d.n != 0;
+    } else if (!strcmp(name, "directory.perhost")) {
+        inst->cfg.source.per_host = v->val.d.n != 0;
     } else if (!strcmp(name, "jsonproperties")) {
         CHKiRet(wordParam(v, "jsonProperties", json_props_names, JB_ELEMENTSOF(json_props_names), "all, audit or off",
                           &inst->json_props));

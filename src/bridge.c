@@ -8,6 +8,7 @@
 #include "cursor.h"
 #include "entry.h"
 #include "filter.h"
+#include "hostpos.h"
 #include "partial.h"
 #include "readahead.h"
 #include "route.h"
@@ -46,6 +47,14 @@ struct jb_bridge {
     jb_message_kind message;
     jb_container_field *fields;
     size_t fields_cap;
+
+    /* issue 19: a directory read per host. Its position is one cursor per host (hostpos.h): the
+     * entries delivered update their host's; a checkpoint writes them all. Pointers, so that the
+     * const accessors can format into them. */
+    jb_hostpos *hosts;        /* NULL: not per host */
+    jb_hostpos *replay_hosts; /* replaying (replay_cursor set): each host's read= cursor */
+    bool replaying;           /* ... the entry being processed is at or before its host's */
+    jb_buf *host_text;        /* [0] the checkpoint, [1] the read cursor, [2] a resume point */
 };
 
 jb_bridge *jb_bridge_free(jb_bridge *b) {
@@ -62,6 +71,17 @@ jb_bridge *jb_bridge_free(jb_bridge *b) {
     jb_free(b->replay_cursor);
     jb_audit_done(&b->audit);
     jb_free(b->fields);
+    if (b->hosts) {
+        jb_hostpos_done(b->hosts);
+        jb_free(b->hosts);
+    }
+    if (b->replay_hosts) {
+        jb_hostpos_done(b->replay_hosts);
+        jb_free(b->replay_hosts);
+    }
+    if (b->host_text)
+        for (int i = 0; i < 3; i++) jb_buf_done(&b->host_text[i]);
+    jb_free(b->host_text);
     jb_free(b);
     return NULL;
 }
@@ -93,6 +113,12 @@ int jb_bridge_new(const jb_config *c, jb_bridge **ret, jb_error *err) {
     if (r >= 0 && jb_journal_set_extra_fields(b->journal, c->container_fields, c->n_container_fields) < 0)
         r = jb_error_set(err, -ENOMEM, "out of memory");
     for (size_t i = 0; r >= 0 && i < c->n_matches; i++) r = jb_journal_add_match(b->journal, c->matches[i], err);
+    if (r >= 0 && jb_journal_per_host(b->journal)) {
+        b->hosts = jb_calloc(1, sizeof *b->hosts);
+        b->replay_hosts = jb_calloc(1, sizeof *b->replay_hosts);
+        b->host_text = jb_calloc(3, sizeof *b->host_text);
+        if (!b->hosts || !b->replay_hosts || !b->host_text) r = jb_error_set(err, -ENOMEM, "out of memory");
+    }
     if (r < 0) {
         jb_bridge_free(b);
         return r;
@@ -114,6 +140,11 @@ static int set_start(jb_bridge *b, const char *cursor, jb_error *err) {
     b->replay_cursor = NULL;
     b->newest_receive_usec = 0;
     jb_buf_reset(&b->prev_cursor);
+    if (b->hosts) {
+        jb_hostpos_reset(b->hosts);
+        int r = cursor && jb_hostpos_is(cursor) ? jb_hostpos_parse(b->hosts, cursor) : 0;
+        if (r < 0) return jb_error_set(err, r, r == -ENOMEM ? "out of memory" : "invalid position per host");
+    }
     if (!cursor) return 0;
     b->start_cursor = jb_strdup(cursor);
     if (!b->start_cursor) return jb_error_set(err, -ENOMEM, "out of memory");
@@ -138,7 +169,8 @@ int jb_bridge_seek_realtime(jb_bridge *b, uint64_t usec, jb_error *err) {
 int jb_bridge_seek_cursor(jb_bridge *b, const char *cursor, jb_error *err) {
     int r = jb_journal_seek_cursor(journal_of(b), cursor, err);
     if (r < 0) return r;
-    int q = set_start(b, cursor, err);
+    /* per host: every host's position, also from one journal's cursor (journal-hosts.h) */
+    int q = set_start(b, b->hosts ? jb_journal_last_cursor(b->journal) : cursor, err);
     return q < 0 ? q : r;
 }
 
@@ -204,7 +236,7 @@ static int deliver_line(const jb_line *line, void *userdata) {
     if (line->part == 0) *line->tag = (int)rec.stream;
     b->seq[rec.stream] = jb_sequence_next(b->seq[rec.stream]);
     rec.sequence = b->seq[rec.stream];
-    if (b->replay_cursor) return 0; /* delivered before the state was saved */
+    if (b->replay_cursor && (!b->hosts || b->replaying)) return 0; /* delivered before the state was saved */
 
     if (rec.stream == JB_STREAM_AUDIT) {
         b->stats.records_audit++;
@@ -282,12 +314,51 @@ int jb_bridge_set_replay(jb_bridge *b, const char *read_cursor, jb_error *err) {
     b->replay_cursor = jb_strdup(read_cursor);
     if (!b->replay_cursor) return jb_error_set(err, -ENOMEM, "out of memory");
     b->replay_pos_ok = jb_cursor_parse(b->replay_cursor, &b->replay_pos);
+    if (b->hosts) {
+        jb_hostpos_reset(b->replay_hosts);
+        int r = jb_hostpos_is(read_cursor) ? jb_hostpos_parse(b->replay_hosts, read_cursor) : 0;
+        if (r < 0) return jb_error_set(err, r, "invalid read position per host");
+    }
     return 0;
+}
+
+/* Per host, replaying: whether e is at or before its host's read= cursor (the records it completes
+ * were delivered before the state was saved). */
+static bool host_replaying(jb_bridge *b, const jb_entry *e) {
+    if (!e->host || !e->cursor.data) return false;
+    ssize_t s = jb_hostpos_find(b->replay_hosts, e->host);
+    if (s < 0) return false;
+    const jb_buf *rc = &b->replay_hosts->cursor[s];
+    if (e->cursor.len == rc->len && memcmp(e->cursor.data, rc->data, rc->len) == 0) return true;
+    jb_cursor_pos pos, at;
+    if (!jb_cursor_parse(e->cursor.data, &pos) || !jb_cursor_parse(rc->data, &at)) return false;
+    if (jb_cursor_same_journal(&pos, &at)) return pos.seqnum <= at.seqnum;
+    return pos.realtime && at.realtime && pos.realtime <= at.realtime;
+}
+
+/* The per-host position into host_text[i]; NULL when no host has one. */
+static const char *host_position(const jb_bridge *b, int i) {
+    if (jb_hostpos_format(b->hosts, &b->host_text[i]) < 0 || b->host_text[i].len == 0) return NULL;
+    return b->host_text[i].data;
 }
 
 const char *jb_bridge_read_cursor(const jb_bridge *b) {
     if (b->replay_cursor) return b->replay_cursor;
+    if (b->hosts) {
+        const char *p = host_position(b, 1);
+        return p ? p : b->start_cursor;
+    }
     return b->prev_cursor.len ? b->prev_cursor.data : b->start_cursor;
+}
+
+/* The resume point a split line starting at e remembers: per host, every host's position, built
+ * only while the reassembler may need it (a piece, or lines pending). */
+static const char *resume_point(jb_bridge *b, const jb_entry *e) {
+    if (!b->hosts) return b->prev_cursor.len ? b->prev_cursor.data : NULL;
+    if (!e->partial && !e->has_partial_last && e->partial_id.len == 0 && !jb_partial_resume_cursor(b->partial))
+        return NULL;
+    const char *p = host_position(b, 2);
+    return p ? p : b->start_cursor;
 }
 
 int jb_bridge_process(jb_bridge *b, size_t max_entries, jb_record_cb cb, void *userdata, jb_error *err) {
@@ -306,7 +377,8 @@ int jb_bridge_process(jb_bridge *b, size_t max_entries, jb_record_cb cb, void *u
         if (r == 0) break;
         n++;
         b->stats.entries_read++;
-        if (b->replay_cursor && past_replay(b, e) && (r = end_replay(b, err)) < 0) return r;
+        if (b->hosts && b->replay_cursor) b->replaying = host_replaying(b, e);
+        if (b->replay_cursor && !b->hosts && past_replay(b, e) && (r = end_replay(b, err)) < 0) return r;
         if (e->receive_usec > b->newest_receive_usec) b->newest_receive_usec = e->receive_usec;
         if (gap) {
             b->stats.gaps++;
@@ -323,11 +395,14 @@ int jb_bridge_process(jb_bridge *b, size_t max_entries, jb_record_cb cb, void *u
              * go with its resume point into the state (see jb_bridge_checkpoint_sequence). */
             jb_partial_set_mark(b->partial, (uint64_t)b->seq[JB_STREAM_APP] << 32 | b->seq[JB_STREAM_AUDIT]);
             b->feeding = e;
-            r = jb_partial_feed(b->partial, e, b->prev_cursor.len ? b->prev_cursor.data : NULL, deliver_line, b);
+            r = jb_partial_feed(b->partial, e, resume_point(b, e), deliver_line, b);
             b->feeding = NULL;
             if (r < 0) return jb_error_set(err, r, "delivering a record failed: %s", strerror(-r));
         }
-        if (b->replay_cursor && is_replay_cursor(b, e) && (r = end_replay(b, err)) < 0) return r;
+        if (b->replay_cursor && !b->hosts && is_replay_cursor(b, e) && (r = end_replay(b, err)) < 0) return r;
+        if (b->hosts && e->host &&
+            jb_hostpos_update(b->hosts, e->host_index, e->host, e->cursor.data, e->cursor.len) < 0)
+            return jb_error_set(err, -ENOMEM, "out of memory");
         /* The entry is now delivered or held by the reassembler: it becomes the previous one. The
          * buffers are swapped, not copied (a read-ahead slot is the caller's until the next entry). */
         jb_buf t = b->prev_cursor;
@@ -384,6 +459,10 @@ int jb_bridge_wait(jb_bridge *b, uint64_t timeout_usec, jb_error *err) {
 
 const char *jb_bridge_checkpoint(const jb_bridge *b) {
     const char *resume = jb_partial_resume_cursor(b->partial);
+    if (!resume && b->hosts) {
+        const char *p = host_position(b, 0);
+        return p ? p : b->start_cursor;
+    }
     if (!resume) return b->prev_cursor.len ? b->prev_cursor.data : b->start_cursor;
     if (!*resume) return b->start_cursor;
     return resume;

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "hostpos.h"
 #include "util.h"
 
 /* The value of a hex digit, or -1. */
@@ -62,6 +63,7 @@ static bool parse_hex(const char *p, size_t n, uint64_t *ret) {
 }
 
 bool jb_cursor_parse(const char *c, jb_cursor_pos *ret) {
+    if (jb_hostpos_is(c)) return false; /* a position per host (hostpos.h) is no one journal's */
     jb_cursor_pos p = {NULL, 0, 0, 0};
     bool have_seqnum = false;
     while (*c) {

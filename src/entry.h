@@ -63,6 +63,12 @@ typedef struct jb_entry {
      * read-ahead, in its thread) so the record's thread does not have to */
     uint64_t cursor_hash;
     bool has_cursor_hash;
+
+    /* A directory read per host (issue 19): the entry's host, borrowed from the journal until
+     * jb_journal_free(), and its number there (1-based, stable while the journal is open); set by
+     * that reader on every entry, never by the others (NULL and 0). */
+    const char *host;
+    uint32_t host_index;
 } jb_entry;
 
 /* A buffer of an entry as a NUL-terminated string: "" when nothing was ever stored in it (its data

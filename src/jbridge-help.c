@@ -18,6 +18,8 @@ void jb_cli_help(void) {
         "  -D, --directory=DIR      read the journal files in DIR (e.g. systemd-journal-remote's store)\n"
         "      --file=FILE          read this journal file (repeatable)\n"
         "      --namespace=NS       read the journal namespace NS\n"
+        "      --per-host           with -D: each host's files a journal of its own, hosts read in\n"
+        "                           turn, a position per host (default: off, one journal)\n"
         "Filters (combined with AND; default: only entries with CONTAINER_NAME):\n"
         "      --container=GLOB     keep containers whose name matches (repeatable, any may match)\n"
         "      --image=GLOB         keep containers whose image matches (repeatable, any may match)\n"

@@ -88,6 +88,7 @@ enum {
     OPT_SINCE,
     OPT_UNTIL,
     OPT_NO_READ_AHEAD,
+    OPT_PER_HOST,
     OPT_TRUST,
     OPT_UNTRUSTED,
     OPT_AUDIT_CONTAINER,
@@ -116,6 +117,7 @@ static const struct option longopts[] = {
     {"state", required_argument, NULL, OPT_STATE},
     {"tail", no_argument, NULL, OPT_TAIL},
     {"no-read-ahead", no_argument, NULL, OPT_NO_READ_AHEAD},
+    {"per-host", no_argument, NULL, OPT_PER_HOST},
     {"trust", required_argument, NULL, OPT_TRUST},
     {"untrusted", required_argument, NULL, OPT_UNTRUSTED},
     {"profile", required_argument, NULL, OPT_PROFILE},
@@ -330,11 +332,16 @@ static int parse_args(int argc, char **argv, options *o) {
     int sources = 0, c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":D:fhVo:", longopts, NULL)) != -1) {
+        if (c == OPT_PER_HOST) { /* issue 19 (here: parse_option is full) */
+            o->cfg.source.per_host = true;
+            continue;
+        }
         int r = parse_option(c, argv, o, &sources);
         if (r != GO_ON) return r;
     }
     if (optind < argc) return jb_cli_usage_error("unexpected argument '%s'", argv[optind]);
     if (sources > 1) return jb_cli_usage_error("give only one of --directory, --file and --namespace");
+    if (o->cfg.source.per_host && !o->cfg.source.directory) return jb_cli_usage_error("--per-host needs --directory");
     if (o->bundle && (c = check_bundle(o)) != GO_ON) return c;
     if ((c = jb_cli_seal_check(o)) != GO_ON) return c;
     o->cfg.source.files = o->files;

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "cursor.h"
+#include "journal-hosts.h"
 #include "journal-source.h"
 #include "settings.h"
 #include "timestamp.h"
@@ -35,6 +36,7 @@ struct jb_journal {
     uint64_t active_until; /* CLOCK_MONOTONIC: until then, waits poll every JB_JOURNAL_POLL_USEC */
     char **unreadable;     /* the source's files that could not be opened (journal-source.h) */
     size_t n_unreadable;
+    jb_hosts *hosts; /* a directory read per host (journal-hosts.h): every call goes there */
 };
 
 int jb_journal_open(const jb_source *src, jb_journal **ret, jb_error *err) {
@@ -42,6 +44,15 @@ int jb_journal_open(const jb_source *src, jb_journal **ret, jb_error *err) {
     if (!j) return jb_error_set(err, -ENOMEM, "out of memory");
     int r;
     const char *what;
+    if (src->kind == JB_SOURCE_DIRECTORY && src->per_host) {
+        r = jb__hosts_open(src, &j->hosts, err);
+        if (r < 0) {
+            jb_free(j);
+            return r;
+        }
+        *ret = j;
+        return 0;
+    }
     switch (src->kind) {
     case JB_SOURCE_DIRECTORY:
         what = src->directory;
@@ -100,6 +111,7 @@ int jb_journal_open(const jb_source *src, jb_journal **ret, jb_error *err) {
 
 jb_journal *jb_journal_free(jb_journal *j) {
     if (!j) return NULL;
+    jb__hosts_free(j->hosts);
     sd_journal_close(j->j);
     jb_buf_done(&j->last_cursor);
     for (size_t i = 0; i < j->n_matches; i++) jb_free(j->matches[i]);
@@ -113,6 +125,7 @@ jb_journal *jb_journal_free(jb_journal *j) {
 }
 
 int jb_journal_set_extra_fields(jb_journal *j, const char *const *globs, size_t n) {
+    if (j->hosts) return jb__hosts_set_extra_fields(j->hosts, globs, n);
     if (n == 0) return 0;
     char **v = jb_calloc(n, sizeof *v);
     if (!v) return -ENOMEM;
@@ -189,6 +202,11 @@ static int reread_without_message(jb_journal *j, jb_entry *e) {
 }
 
 int jb_journal_add_match(jb_journal *j, const char *match, jb_error *err) {
+    if (j->hosts)
+        return jb_match_valid(match)
+                   ? jb__hosts_add_match(j->hosts, match, err)
+                   : jb_error_set(err, -EINVAL, "invalid match '%s': expected FIELD=VALUE with FIELD in A-Z, 0-9, _",
+                                  match);
     if (!jb_match_valid(match))
         return jb_error_set(err, -EINVAL, "invalid match '%s': expected FIELD=VALUE with FIELD in A-Z, 0-9, _", match);
     char **m = jb_realloc(j->matches, (j->n_matches + 1) * sizeof *m);
@@ -221,6 +239,7 @@ static void forget_position(jb_journal *j) {
 }
 
 int jb_journal_seek_head(jb_journal *j, jb_error *err) {
+    if (j->hosts) return jb__hosts_seek_head(j->hosts, err);
     int r = sd_journal_seek_head(j->j);
     if (r < 0) return jb_error_set(err, r, "cannot seek to the head of the journal: %s", strerror(-r));
     forget_position(j);
@@ -228,6 +247,7 @@ int jb_journal_seek_head(jb_journal *j, jb_error *err) {
 }
 
 int jb_journal_seek_tail(jb_journal *j, jb_error *err) {
+    if (j->hosts) return jb__hosts_seek_tail(j->hosts, err);
     int r = sd_journal_seek_tail(j->j);
     if (r < 0) return jb_error_set(err, r, "cannot seek to the tail of the journal: %s", strerror(-r));
     forget_position(j);
@@ -239,6 +259,7 @@ int jb_journal_seek_tail(jb_journal *j, jb_error *err) {
 }
 
 int jb_journal_seek_realtime(jb_journal *j, uint64_t usec, jb_error *err) {
+    if (j->hosts) return jb__hosts_seek_realtime(j->hosts, usec, err);
     int r = sd_journal_seek_realtime_usec(j->j, usec);
     if (r < 0) return jb_error_set(err, r, "cannot seek to time %" PRIu64 " in the journal: %s", usec, strerror(-r));
     forget_position(j);
@@ -263,6 +284,7 @@ static int seek_after(jb_journal *j, const char *cursor, jb_error *err) {
 }
 
 int jb_journal_seek_cursor(jb_journal *j, const char *cursor, jb_error *err) {
+    if (j->hosts) return jb__hosts_seek_cursor(j->hosts, cursor, err);
     int r = seek_after(j, cursor, err);
     if (r < 0) return r;
     jb_buf_reset(&j->last_cursor);
@@ -335,6 +357,7 @@ static int check_gap(jb_journal *j, const char *here, jb_error *err) {
 }
 
 int jb_journal_next(jb_journal *j, jb_entry *e, jb_error *err) {
+    if (j->hosts) return jb__hosts_next(j->hosts, e, err);
     int r;
     if (j->have_current) {
         j->have_current = false;
@@ -381,6 +404,7 @@ int jb_journal_next(jb_journal *j, jb_entry *e, jb_error *err) {
 }
 
 int jb_journal_wait(jb_journal *j, uint64_t timeout_usec, jb_error *err) {
+    if (j->hosts) return jb__hosts_wait(j->hosts, timeout_usec, err);
     /* journald tells readers about new entries through inotify only when its post-change timer
      * fires (every 250 ms in systemd 252), not at each entry: a reader that only waited for that
      * would see a busy journal's entries up to a quarter of a second late. While entries keep
@@ -406,18 +430,22 @@ int jb_journal_wait(jb_journal *j, uint64_t timeout_usec, jb_error *err) {
 }
 
 const char *jb_journal_last_cursor(const jb_journal *j) {
+    if (j->hosts) return jb__hosts_last_cursor(j->hosts);
     return j->last_cursor.len ? j->last_cursor.data : NULL;
 }
 
 size_t jb_journal_n_unreadable(const jb_journal *j) {
+    if (j->hosts) return jb__hosts_n_unreadable(j->hosts);
     return j->n_unreadable;
 }
 
 const char *jb_journal_unreadable(const jb_journal *j, size_t i) {
+    if (j->hosts) return jb__hosts_unreadable(j->hosts, i);
     return i < j->n_unreadable ? j->unreadable[i] : NULL;
 }
 
 uint64_t jb_journal_invalidations(const jb_journal *j) {
+    if (j->hosts) return jb__hosts_invalidations(j->hosts);
     return j->invalidations;
 }
 
@@ -426,6 +454,7 @@ uint64_t jb_journal_rereads(const jb_journal *j) {
 }
 
 uint64_t jb_journal_lost_positions(const jb_journal *j) {
+    if (j->hosts) return jb__hosts_lost_positions(j->hosts);
     return j->lost_positions;
 }
 
@@ -444,7 +473,20 @@ void jb_gap_describe(const jb_gap *gap, char *buf, size_t n) {
 }
 
 const jb_gap *jb_journal_take_gap(jb_journal *j) {
+    if (j->hosts) return jb__hosts_take_gap(j->hosts);
     if (!j->gap_new) return NULL;
     j->gap_new = false;
     return &j->gap;
+}
+
+bool jb_journal_per_host(const jb_journal *j) {
+    return j->hosts != NULL;
+}
+
+size_t jb_journal_hosts_open(const jb_journal *j) {
+    return j->hosts ? jb__hosts_n_open(j->hosts) : 0;
+}
+
+size_t jb_journal_hosts(const jb_journal *j) {
+    return j->hosts ? jb__hosts_n_hosts(j->hosts) : 0;
 }

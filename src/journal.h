@@ -4,6 +4,7 @@
 /* Reading the journal with sd-journal: open a source, position, read entries in one
  * sd_journal_enumerate_data() pass, follow with sd_journal_wait() across rotation and vacuum. */
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "cursor.h"
@@ -23,6 +24,8 @@ typedef struct jb_source {
     const char *const *files;
     size_t n_files;
     const char *name_space;
+    bool per_host; /* a directory read per host (issue 19): each host's files a journal of its own,
+                    * read in turn; the position is one cursor per host (hostpos.h) */
 } jb_source;
 
 typedef struct jb_journal jb_journal;
@@ -64,7 +67,8 @@ int jb_journal_seek_realtime(jb_journal *j, uint64_t usec, jb_error *err);
  * another journal: reading then continues at the first entry after the cursor's position. */
 int jb_journal_seek_cursor(jb_journal *j, const char *cursor, jb_error *err);
 
-/* Read the next entry into e. 1: an entry; 0: no more for now; negative errno. */
+/* Read the next entry into e. 1: an entry; 0: no more for now; negative errno. A directory read
+ * per host sets e->host and e->host_index (entry.h); its entries keep their own host's cursor. */
 int jb_journal_next(jb_journal *j, jb_entry *e, jb_error *err);
 
 /* After an entry was read, waits last at most JB_JOURNAL_POLL_USEC for JB_JOURNAL_ACTIVE_USEC:
@@ -78,12 +82,19 @@ int jb_journal_next(jb_journal *j, jb_entry *e, jb_error *err);
 int jb_journal_wait(jb_journal *j, uint64_t timeout_usec, jb_error *err);
 
 /* The cursor of the last entry returned (or stood on by jb_journal_seek_tail/seek_cursor), NULL when
- * none. Borrowed until the next call. */
+ * none. Borrowed until the next call. A directory read per host: a position per host (hostpos.h)
+ * naming every host that has one. */
 const char *jb_journal_last_cursor(const jb_journal *j);
 
 /* How many times the files changed under the reader, and how many re-positionings found the last
  * entry gone (vacuumed before it could be read past). */
 uint64_t jb_journal_invalidations(const jb_journal *j);
+
+/* Whether j reads a directory per host; how many host journals it has open now, and how many
+ * hosts it knows (0 and 0 when not per host). */
+bool jb_journal_per_host(const jb_journal *j);
+size_t jb_journal_hosts_open(const jb_journal *j);
+size_t jb_journal_hosts(const jb_journal *j);
 uint64_t jb_journal_lost_positions(const jb_journal *j);
 /* How many times an entry received moments ago without a MESSAGE was read again: journald links a
  * new entry's data objects after the entry becomes visible, so its MESSAGE can be missing at the

@@ -174,5 +174,9 @@ int jb_config_check(const jb_config *c, jb_config_setting *ret_setting, jb_error
         *ret_setting = JB_CONFIG_NAMESPACE;
         return r;
     }
+    if (c->source.per_host && !c->source.directory) {
+        *ret_setting = JB_CONFIG_PER_HOST;
+        return jb_error_set(err, -EINVAL, "reads a directory per host: it needs a directory");
+    }
     return check_seal(&c->seal, ret_setting, err);
 }

@@ -88,7 +88,8 @@ typedef enum jb_config_setting {
     JB_CONFIG_SEAL_STREAMS,
     JB_CONFIG_SEAL_EPOCH_RECORDS,
     JB_CONFIG_SEAL_EPOCH_SECONDS,
-    JB_CONFIG_SEAL_HEARTBEAT
+    JB_CONFIG_SEAL_HEARTBEAT,
+    JB_CONFIG_PER_HOST /* source.per_host without source.directory (issue 19) */
 } jb_config_setting;
 
 /* The longest max_line (1 GiB: rsyslog's message lengths are ints), for every adapter. */

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cursor.h"
+#include "hostpos.h"
 #include "timestamp.h"
 
 #define STATE_MAGIC "jbridge-state "
@@ -23,7 +24,14 @@
 #define STATE_SEAL_APP "seal.app="
 #define STATE_SEAL_AUDIT "seal.audit="
 #define STATE_READ "read="
-#define STATE_MAX_SIZE (64u * 1024u)
+/* A store read per host keeps a cursor per host (hostpos.h): 1,000 hosts take about 150 KiB, twice
+ * with a read= line. */
+#define STATE_MAX_SIZE (4u * 1024u * 1024u)
+
+/* A journal cursor, or a position per host (hostpos.h). */
+static bool position_valid(const char *c) {
+    return jb_hostpos_is(c) ? jb_hostpos_valid(c) : jb_cursor_valid(c);
+}
 #define TEMP_TRIES 16
 
 /* ---- load ---- */
@@ -61,7 +69,7 @@ static bool parse_out(const char *v, size_t vlen, jb_state_output *ret) {
 static int parse_read(const char *path, const char *v, size_t vlen, char **ret, jb_error *err) {
     char *c = jb_strndup(v, vlen);
     if (!c) return jb_error_set(err, -ENOMEM, "out of memory");
-    if (strlen(c) != vlen || !jb_cursor_valid(c)) {
+    if (strlen(c) != vlen || !position_valid(c)) {
         jb_free(c);
         return jb_error_set(err, -EBADMSG, "state file %s: read= is not a journal cursor", path);
     }
@@ -188,7 +196,7 @@ static int parse_state(const char *path, const char *d, size_t n, jb_state *ret,
         jb_state_done(&lines);
         return jb_error_set(err, -ENOMEM, "out of memory");
     }
-    if (strlen(cursor) != clen || !jb_cursor_valid(cursor)) {
+    if (strlen(cursor) != clen || !position_valid(cursor)) {
         jb_free(cursor);
         jb_state_done(&lines);
         return jb_error_set(err, -EBADMSG, "state file %s holds an invalid cursor", path);
@@ -402,7 +410,7 @@ int jb_state_save(const char *path, const jb_state *s, unsigned flags, jb_error 
     const char *cursor = s->cursor;
     if ((flags & ~(unsigned)JB_STATE_NO_SYNC) != 0)
         return jb_error_set(err, -EINVAL, "unknown flags for saving state file %s", path);
-    if (!jb_cursor_valid(cursor) || (s->read_cursor && !jb_cursor_valid(s->read_cursor)))
+    if (!position_valid(cursor) || (s->read_cursor && !position_valid(s->read_cursor)))
         return jb_error_set(err, -EINVAL, "refusing to save an invalid cursor to state file %s", path);
 
     /* Everything is allocated before the file system is touched: -ENOMEM changes nothing. */

@@ -14,6 +14,8 @@
  * characters, parsed by the sealer, seal.h; a file without them loads with seal[] NULL), and
  * optionally "read=CURSOR\n" (issue 17: the last entry read, when it differs from the cursor
  * because split lines were still being gathered; see jb_bridge_set_replay()).
+ * Where a CURSOR goes, a store read per host (issue 19) has a position per host (hostpos.h); the
+ * file is at most 4 MiB.
  * Written atomically (temporary file in the
  * same directory created with O_EXCL|O_NOFOLLOW and mode 0600, fsync, rename, fsync of the
  * directory), so a crash leaves the old or the new state, never an empty one. A save without the

@@ -5,10 +5,11 @@
  * byte read once, so polling costs next to nothing) and, once LINES lines are there, takes the
  * daemon's CPU time and peak RSS from /proc, stops it with SIGTERM and reports
  *   wall=SECONDS user=SECONDS sys=SECONDS maxrss_kb=KB rssanon_kb=KB lines=N status=N timeout=0|1
- *   [anon_at_P=KB ...] [mark1_t=S mark1_lines=N mark1_cpu=S ...] [cpu_thread_NAME=S ...]
+ *   [anon_at_P=KB ...] [mark1_t=S mark1_lines=N mark1_cpu=S ...] fds=N [cpu_thread_NAME=S ...]
  * wall runs from the start of the daemon to the moment the last line was seen; user/sys are the
  * daemon's (all threads) at that moment, before its shutdown. rssanon is the peak of RssAnon
- * (/proc/PID/status) sampled every 10 ms; anon_at_P is RssAnon when P% of LINES were written.
+ * (/proc/PID/status) sampled every 10 ms; anon_at_P is RssAnon when P% of LINES were written; fds
+ * the peak of its open file descriptors, sampled with it (issue 19).
  * cpu_thread_NAME is the CPU of each thread that used any when LINES were reached (NAME its comm,
  * e.g. "jb:read-ahead", with every character but letters, digits and '-' made '_'; threads of the
  * same name add up): where the daemon's CPU goes, e.g. rsyslogd's reader, input and queue threads.
@@ -128,6 +129,15 @@ static int thread_times(pid_t pid, thread_cpu *t) {
         }
         t[i].cpu += u + s;
     }
+/* Open file descriptors of pid (entries of /proc/PID/fd), or -1 when it is gone. */
+static long open_fds(pid_t pid) {
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+    DIR *d = opendir(path);
+    if (!d) return -1;
+    long n = 0;
+    for (struct dirent *de; (de = readdir(d));)
+        if (de->d_name[0] != '.') n++;
     closedir(d);
     return n;
 }
@@ -249,7 +259,7 @@ int main(int argc, char **argv) {
         _exit(127);
     }
 
-    long peak_anon = 0, maxrss = 0;
+    long peak_anon = 0, maxrss = 0, peak_fds = 0;
     long long lines = 0;
     double user = 0, sys = 0, done_at = -1, next_series = 0;
     int marks = 0, timed_out = 0, died = 0, status = 0;
@@ -267,6 +277,8 @@ int main(int argc, char **argv) {
         }
         long anon = status_kb(pid, "RssAnon");
         if (anon > peak_anon) peak_anon = anon;
+        long fds = open_fds(pid);
+        if (fds > peak_fds) peak_fds = fds;
         for (int i = 0; i < n_pct; i++)
             if (anon_at[i] < 0 && want > 0 && lines * 100 >= want * pct[i]) anon_at[i] = anon;
         double u = 0, s = 0;
@@ -340,6 +352,7 @@ int main(int argc, char **argv) {
     for (int i = 0; i < marks; i++)
         fprintf(out, " mark%d_t=%.3f mark%d_lines=%lld mark%d_cpu=%.2f", i + 1, mark_t[i], i + 1, mark_lines[i], i + 1,
                 mark_cpu[i]);
+    fprintf(out, " fds=%ld", peak_fds);
     for (int i = 0; i < n_threads; i++) fprintf(out, " cpu_thread_%s=%.2f", threads[i].name, threads[i].cpu);
     fputc('\n', out);
     fclose(out);

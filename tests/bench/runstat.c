@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 
 /* Benchmark helper: runs a command and reports what it cost, like /usr/bin/time plus the heap.
- *   wall=SECONDS user=SECONDS sys=SECONDS maxrss_kb=KB rssanon_kb=KB status=N
+ *   wall=SECONDS user=SECONDS sys=SECONDS maxrss_kb=KB rssanon_kb=KB status=N fds=N
  * maxrss is the kernel's peak RSS (it counts the mmapped journal files); rssanon is the peak of
  * RssAnon from /proc/PID/status sampled every 10 ms (anonymous memory: heap, stacks), the figure
- * that says what the reader itself allocates.
+ * that says what the reader itself allocates. fds is the peak of its open file descriptors, sampled
+ * with it (issue 19: a store of many hosts).
  *
  * usage: runstat [-o FILE] COMMAND [ARG...]      (report on stderr without -o) */
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -41,6 +43,19 @@ static long rss_anon_kb(const char *status_path) {
     buf[n] = '\0';
     const char *p = strstr(buf, "\nRssAnon:");
     return p ? strtol(p + strlen("\nRssAnon:"), NULL, 10) : -1;
+}
+
+/* Open file descriptors of pid (entries of /proc/PID/fd), or -1 when it is gone. */
+static long open_fds(pid_t pid) {
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+    DIR *d = opendir(path);
+    if (!d) return -1;
+    long n = 0;
+    for (struct dirent *de; (de = readdir(d));)
+        if (de->d_name[0] != '.') n++;
+    closedir(d);
+    return n;
 }
 
 int main(int argc, char **argv) {
@@ -77,7 +92,7 @@ int main(int argc, char **argv) {
     /* A pidfd wakes the poll as soon as the child exits, so sampling adds no latency to wall. */
     int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 
-    long peak_anon = 0;
+    long peak_anon = 0, peak_fds = 0;
     int status = 0;
     struct rusage ru;
     for (;;) {
@@ -89,6 +104,8 @@ int main(int argc, char **argv) {
         }
         long anon = rss_anon_kb(status_path);
         if (anon > peak_anon) peak_anon = anon;
+        long fds = open_fds(pid);
+        if (fds > peak_fds) peak_fds = fds;
         if (pidfd >= 0) {
             struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
             (void)poll(&pfd, 1, 10);
@@ -100,8 +117,8 @@ int main(int argc, char **argv) {
     double wall = now() - start;
 
     int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    fprintf(out, "wall=%.3f user=%.3f sys=%.3f maxrss_kb=%ld rssanon_kb=%ld status=%d\n", wall, tv_secs(ru.ru_utime),
-            tv_secs(ru.ru_stime), ru.ru_maxrss, peak_anon, code);
+    fprintf(out, "wall=%.3f user=%.3f sys=%.3f maxrss_kb=%ld rssanon_kb=%ld status=%d fds=%ld\n", wall,
+            tv_secs(ru.ru_utime), tv_secs(ru.ru_stime), ru.ru_maxrss, peak_anon, code, peak_fds);
     if (out != stderr) fclose(out);
     return code;
 }

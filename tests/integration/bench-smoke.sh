@@ -5,7 +5,8 @@
 # rsyslogd+imjbridge with all and with audit-only JSON properties, jbridge; the live part with a
 # real journald; the memory part), and checks that the table prints and every row's output line
 # counts are right. Row 3 (syslog-ng) is left
-# out: it downloads Debian's syslog-ng packages. Not a timing test: no figure is checked.
+# out: it downloads Debian's syslog-ng packages. Not a timing test: no figure is checked. Then
+# tests/bench/hosts.sh on stores of 1 and 10 hosts of 200 entries.
 
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -79,4 +80,20 @@ if [ "$rows" != "1 5" ]; then
 else
     jb_diag "not root: rows 2, 4, live and memory not run"
 fi
+
+# tests/bench/hosts.sh (issue 19: a store of many hosts), tiny: stores of 1 and 10 hosts
+hrows="raw cmd-dir cmd-host"
+[ "$rows" = "1 5" ] || hrows="$hrows rs-dir rs-host"
+hout=$JB_TMP/hosts.out
+if BENCH_DIR=$JB_TMP/bench HOSTS_ENTRIES=200 HOSTS_COUNTS="1 10" BENCH_RUNS=1 HOSTS_ROWS="$hrows" RSYSLOGD=$RSYSLOGD \
+    IMJBRIDGE=$JB_RSYSLOG_MODULES/imjbridge.so bash "$JB_SRCDIR/tests/bench/hosts.sh" >"$hout" 2>&1; then
+    jb_pass "hosts.sh ($hrows) exits 0 (every row's output complete)"
+else
+    jb_fail "hosts.sh ($hrows) exits 0 (every row's output complete)"
+    jb_diag "$(tail -n 30 "$hout")"
+fi
+for r in $hrows; do
+    jb_ok "hosts.sh prints row $r for 10 hosts and its 10/1 ratio" \
+        sh -c "grep -Eq '^10 +$r +[0-9.]+ ' '$hout' && grep -Eq '^per entry, CPU $r: +10/1 hosts: [0-9.]+ ' '$hout'"
+done
 jb_done

@@ -420,23 +420,26 @@ static void test_load_special(void **state) {
     free(fifo);
 }
 
+/* The largest state file (state.c): 4 MiB since a store read per host keeps a cursor per host. */
+#define MAX_STATE (4 * 1024 * 1024)
+
 static void test_load_size(void **state) {
     char *path = path_in(*state, "state");
     jb_error err = {0};
     char *c = NULL;
-    char *big = malloc(64 * 1024 + 1);
+    char *big = malloc(MAX_STATE + 1);
 
-    /* 64 KiB + 1: too large */
-    memset(big, 'x', 64 * 1024 + 1);
+    /* the limit + 1: too large */
+    memset(big, 'x', MAX_STATE + 1);
     memcpy(big, "jbridge-state 1\ncursor=", 23);
-    write_file(path, big, 64 * 1024 + 1);
+    write_file(path, big, MAX_STATE + 1);
     assert_int_equal(load_cursor(path, &c, &err), -EBADMSG);
     assert_contains(err.msg, "too large");
 
-    /* exactly 64 KiB is read and judged on its content */
+    /* exactly the limit is read and judged on its content */
     unlink(path);
-    big[64 * 1024 - 1] = '\n';
-    write_file(path, big, 64 * 1024);
+    big[MAX_STATE - 1] = '\n';
+    write_file(path, big, MAX_STATE);
     assert_int_equal(load_cursor(path, &c, &err), -EBADMSG);
     assert_contains(err.msg, "invalid cursor");
     assert_null(c);
