@@ -106,6 +106,28 @@ static inline int digits2(const char *p) {
     return a > 9 || b > 9 ? -1 : (int)(a * 10 + b);
 }
 
+/* The 8 bytes at p are all digits: their value. Eight at once (the reader parses a time per
+ * entry, and a fraction of nine digits one by one was a third of the parse). */
+static inline bool eight_digits(const char *p, uint32_t *ret) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint64_t w;
+    memcpy(&w, p, 8);
+    const uint64_t hi = UINT64_C(0xF0F0F0F0F0F0F0F0), zeros = UINT64_C(0x3030303030303030);
+    /* each byte 0x30-0x3F, and still 0x3_ with 6 added: 0x30-0x39 ('+ 6' cannot carry out of a
+     * byte that passed the first test) */
+    if ((w & hi) != zeros || ((w + UINT64_C(0x0606060606060606)) & hi) != zeros) return false;
+    w -= zeros;
+    w = (w * 10 + (w >> 8)) & UINT64_C(0x00FF00FF00FF00FF);   /* pairs: 10a + b */
+    w = (w * 100 + (w >> 16)) & UINT64_C(0x0000FFFF0000FFFF); /* fours */
+    *ret = (uint32_t)((w * 10000 + (w >> 32)) & 0xFFFFFFFFu); /* eight */
+    return true;
+#else
+    (void)p;
+    (void)ret;
+    return false; /* the digit loop does it */
+#endif
+}
+
 int jb_parse_rfc3339(const char *p, size_t n, uint64_t *ret_usec) {
     int off_h = 0, off_m = 0, sign = 0;
     uint64_t usec = 0;
@@ -127,6 +149,11 @@ int jb_parse_rfc3339(const char *p, size_t n, uint64_t *ret_usec) {
         /* 1-9 digits; those past the sixth are dropped: truncated to microseconds */
         static const uint32_t scale[7] = {1000000, 100000, 10000, 1000, 100, 10, 1};
         size_t start = ++pos;
+        uint32_t v8;
+        if (n - pos >= 8 && eight_digits(p + pos, &v8)) { /* the common 9 (journald, Docker) or 8 digits */
+            usec = v8 / 100;
+            pos += 8;
+        }
         while (pos < n && (unsigned)(unsigned char)p[pos] - '0' <= 9) {
             if (pos - start < 6) usec = usec * 10 + (unsigned)(p[pos] - '0');
             pos++;
