@@ -143,7 +143,9 @@ static int poll_files(tail *t) {
     return got;
 }
 
-/* --follow: what sd_journal_next returns now; 1 when something was read. */
+/* --follow: what sd_journal_next returns now; 1 when something was read. When nothing was,
+ * journald's inotify events are taken in (without waiting), so that a file journald rotated to
+ * is followed too. */
 static int poll_journal(tail *t) {
     int got = 0;
     while (sd_journal_next(t->follow) > 0) {
@@ -156,6 +158,7 @@ static int poll_journal(tail *t) {
         const char *m = memmem(d, n, "lat=", 4);
         if (m) entry_seen(t, m, (size_t)((const char *)d + n - m), now, rcv);
     }
+    if (!got) sd_journal_process(t->follow);
     return got;
 }
 
@@ -280,6 +283,7 @@ int main(int argc, char **argv) {
         int r = sd_journal_open(&t.follow, SD_JOURNAL_LOCAL_ONLY);
         if (r >= 0) r = sd_journal_seek_tail(t.follow);
         if (r >= 0) r = sd_journal_previous(t.follow); /* on the last entry: next returns what follows */
+        if (r >= 0) r = sd_journal_get_fd(t.follow);   /* inotify on, for sd_journal_process() */
         if (r < 0) {
             fprintf(stderr, "cannot follow the journal: %s\n", strerror(-r));
             return 1;

@@ -14,7 +14,7 @@
 # p50/p99/max: jd_p99_ms, the send -> journald part (the line's timestamp is the entry's receive
 # time), and late, the entries over 50 ms. LAT_BURSTS=1 describes each run of late entries
 # (latency.c --bursts) under its row. Before the LAT_COUNT measured entries, each run sends
-# LAT_WARMUP more at the same rate (default: half a second's worth, 5000 at rate 0), left out of
+# LAT_WARMUP more at the same rate (default: a second's worth, 20000 at rate 0), left out of
 # the percentiles: the input wakes from idle on them. first_ms is the first one's latency (the
 # wake), warm_ms the worst of them.
 # From the build tree (after make):   ../tests/bench/latency.sh
@@ -35,7 +35,7 @@ RUNS=${LAT_RUNS:-3}
 ROWS=${LAT_ROWS:-imjbridge imjournal}
 BURSTS=${LAT_BURSTS:+--bursts}
 # warmup RATE: the entries sent before the measured ones
-warmup() { echo "${LAT_WARMUP:-$(($1 > 0 ? $1 / 2 : 5000))}"; }
+warmup() { echo "${LAT_WARMUP:-$(($1 > 0 ? $1 : 20000))}"; }
 LAT=$JB_BUILDDIR/tests/bench/jb-bench-latency
 if [ ! -x "$LAT" ]; then
     make -C "$JB_BUILDDIR" tests/bench/jb-bench-latency >/dev/null || jb_bail_out "cannot build jb-bench-latency"
