@@ -80,10 +80,16 @@ void jb_entry_trim(jb_entry *e, size_t keep) {
 
 /* An empty value allocates nothing (the buffer may stay NULL: see jb_entry_str()). */
 static inline int buf_set(jb_buf *b, const char *p, size_t n) {
-    buf_empty(b);
-    if (n == 0) return 0;
+    if (n == 0) {
+        buf_empty(b);
+        return 0;
+    }
+    b->len = 0; /* the reservation counts from here; data and its end are written below */
     int r = jb_buf_reserve_inline(b, n);
-    if (r < 0) return r;
+    if (r < 0) {
+        buf_empty(b);
+        return r;
+    }
     memcpy(b->data, p, n);
     b->len = n;
     b->data[n] = 0;
@@ -117,9 +123,46 @@ static int set_message(jb_entry *e, const char *value, size_t value_len) {
     return set_string(e, &e->message, value, value_len);
 }
 
-int jb_entry_set_field(jb_entry *e, const char *name, size_t name_len, const char *value, size_t value_len) {
-    uint64_t u;
+/* The fields that are not strings: their values as jb_entry_set_field() documents them. One place
+ * for both ways in (by name, by data). */
+static inline void set_priority(jb_entry *e, const char *value, size_t value_len) {
+    if (value_len == 1 && value[0] >= '0' && value[0] <= '7')
+        e->severity = value[0] - '0';
+    else
+        e->severity = JB_SEVERITY_DEFAULT;
+}
 
+static void set_facility(jb_entry *e, const char *value, size_t value_len) {
+    uint64_t u;
+    if (jb_parse_u64(value, value_len, &u) == 0 && u <= 23)
+        e->facility = (int)u;
+    else
+        e->facility = -1;
+}
+
+static void set_syslog_ts(jb_entry *e, const char *value, size_t value_len) {
+    uint64_t u;
+    e->has_syslog_ts = jb_parse_rfc3339(value, value_len, &u) == 0;
+    e->syslog_ts_usec = e->has_syslog_ts ? u : 0;
+}
+
+static void set_source_ts(jb_entry *e, const char *value, size_t value_len) {
+    uint64_t u;
+    e->has_source_ts = jb_parse_u64(value, value_len, &u) == 0;
+    e->source_ts_usec = e->has_source_ts ? u : 0;
+}
+
+static void set_partial_last(jb_entry *e, const char *value, size_t value_len) {
+    e->partial_last = jb_slice_eq(value, value_len, "true");
+    e->has_partial_last = e->partial_last || jb_slice_eq(value, value_len, "false");
+}
+
+static void set_partial_ordinal(jb_entry *e, const char *value, size_t value_len) {
+    uint64_t u;
+    e->partial_ordinal = jb_parse_u64(value, value_len, &u) == 0 ? u : 0;
+}
+
+int jb_entry_set_field(jb_entry *e, const char *name, size_t name_len, const char *value, size_t value_len) {
     /* Dispatch on the length first: an entry has about 26 fields, of which most are not used, and
      * each is then rejected by one or two comparisons of a constant length. */
     switch (name_len) {
@@ -136,10 +179,7 @@ int jb_entry_set_field(jb_entry *e, const char *name, size_t name_len, const cha
         break;
     case 8:
         if (NAME_IS(name, name_len, "PRIORITY")) {
-            if (value_len == 1 && value[0] >= '0' && value[0] <= '7')
-                e->severity = value[0] - '0';
-            else
-                e->severity = JB_SEVERITY_DEFAULT;
+            set_priority(e, value, value_len);
             return 0;
         }
         break;
@@ -165,17 +205,13 @@ int jb_entry_set_field(jb_entry *e, const char *name, size_t name_len, const cha
         break;
     case 15:
         if (NAME_IS(name, name_len, "SYSLOG_FACILITY")) {
-            if (jb_parse_u64(value, value_len, &u) == 0 && u <= 23)
-                e->facility = (int)u;
-            else
-                e->facility = -1;
+            set_facility(e, value, value_len);
             return 0;
         }
         break;
     case 16:
         if (NAME_IS(name, name_len, "SYSLOG_TIMESTAMP")) {
-            e->has_syslog_ts = jb_parse_rfc3339(value, value_len, &u) == 0;
-            e->syslog_ts_usec = e->has_syslog_ts ? u : 0;
+            set_syslog_ts(e, value, value_len);
             return 0;
         }
         break;
@@ -188,8 +224,7 @@ int jb_entry_set_field(jb_entry *e, const char *name, size_t name_len, const cha
         break;
     case 22:
         if (NAME_IS(name, name_len, "CONTAINER_PARTIAL_LAST")) {
-            e->partial_last = jb_slice_eq(value, value_len, "true");
-            e->has_partial_last = e->partial_last || jb_slice_eq(value, value_len, "false");
+            set_partial_last(e, value, value_len);
             return 0;
         }
         break;
@@ -199,14 +234,13 @@ int jb_entry_set_field(jb_entry *e, const char *name, size_t name_len, const cha
             return 0;
         }
         if (NAME_IS(name, name_len, "CONTAINER_PARTIAL_ORDINAL")) {
-            e->partial_ordinal = jb_parse_u64(value, value_len, &u) == 0 ? u : 0;
+            set_partial_ordinal(e, value, value_len);
             return 0;
         }
         break;
     case 26:
         if (NAME_IS(name, name_len, "_SOURCE_REALTIME_TIMESTAMP")) {
-            e->has_source_ts = jb_parse_u64(value, value_len, &u) == 0;
-            e->source_ts_usec = e->has_source_ts ? u : 0;
+            set_source_ts(e, value, value_len);
             return 0;
         }
         break;
@@ -214,6 +248,183 @@ int jb_entry_set_field(jb_entry *e, const char *name, size_t name_len, const cha
         break;
     }
     return 1; /* not a field jbridge uses */
+}
+
+/* The first four bytes of journal data as one number, to switch on; K4 spells such a number. */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define K4(a, b, c, d) ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
+#else
+#define K4(a, b, c, d) ((uint32_t)(d) | (uint32_t)(c) << 8 | (uint32_t)(b) << 16 | (uint32_t)(a) << 24)
+#endif
+
+/* The l bytes at p equal those at lit, l a constant from 1 to 16: one or two loads of each side
+ * (overlapping when l is not a power of two), folded into immediates for a literal. memcmp() is
+ * a call for most such lengths. */
+__attribute__((always_inline)) static inline bool same_bytes(const char *p, const char *lit, size_t l) {
+    if (l >= 8) {
+        uint64_t a, b, c, d;
+        memcpy(&a, p, 8);
+        memcpy(&b, lit, 8);
+        memcpy(&c, p + l - 8, 8);
+        memcpy(&d, lit + l - 8, 8);
+        return ((a ^ b) | (c ^ d)) == 0;
+    }
+    if (l >= 4) {
+        uint32_t a, b, c, d;
+        memcpy(&a, p, 4);
+        memcpy(&b, lit, 4);
+        memcpy(&c, p + l - 4, 4);
+        memcpy(&d, lit + l - 4, 4);
+        return ((a ^ b) | (c ^ d)) == 0;
+    }
+    if (l >= 2) {
+        uint16_t a, b, c, d;
+        memcpy(&a, p, 2);
+        memcpy(&b, lit, 2);
+        memcpy(&c, p + l - 2, 2);
+        memcpy(&d, lit + l - 2, 2);
+        return ((a ^ b) | (c ^ d)) == 0;
+    }
+    return l == 0 || p[0] == lit[0];
+}
+
+/* The n bytes at p go on with the literal lit (its '=' included, at most 16 bytes: longer ones
+ * compare in two) from offset at: the value starts right after it. */
+#define GOES_ON(p, n, at, lit) ((n) >= (at) + sizeof(lit) - 1 && same_bytes((p) + (at), (lit), sizeof(lit) - 1))
+#define VALUE_AFTER(at, lit) (p + (at) + sizeof(lit) - 1), (n - (at) - (sizeof(lit) - 1))
+
+/* The stores jb_entry_set_data() ends in, out of line so that it is a dispatcher that only jumps
+ * (no registers to save for the fields it passes over). */
+static __attribute__((noinline)) int store(jb_buf *b, const char *value, size_t value_len) {
+    return buf_set(b, value, value_len);
+}
+static __attribute__((noinline)) int store_message(jb_entry *e, const char *value, size_t value_len) {
+    e->has_message = true;
+    return buf_set(&e->message, value, value_len);
+}
+static __attribute__((noinline)) int store_id(jb_entry *e, const char *value, size_t value_len) {
+    return set_string(e, &e->container_id, value, value_len);
+}
+static __attribute__((noinline)) int store_id_full(jb_entry *e, const char *value, size_t value_len) {
+    return set_string(e, &e->container_id_full, value, value_len);
+}
+static __attribute__((noinline)) int store_name(jb_entry *e, const char *value, size_t value_len) {
+    e->is_container = true;
+    return buf_set(&e->container_name, value, value_len);
+}
+static __attribute__((noinline)) int store_syslog_ts(jb_entry *e, const char *value, size_t value_len) {
+    set_syslog_ts(e, value, value_len);
+    return 0;
+}
+/* _SOURCE_REALTIME_TIMESTAMP= (27 bytes: two compares from the 5th byte) */
+static __attribute__((noinline)) int set_source_data(jb_entry *e, const char *p, size_t n) {
+    if (GOES_ON(p, n, 4, "RCE_REALTIME") && GOES_ON(p, n, 16, "_TIMESTAMP=")) {
+        set_source_ts(e, VALUE_AFTER(16, "_TIMESTAMP="));
+        return 0;
+    }
+    return 1;
+}
+
+/* CONTAINER_... from the 11th byte on (p and n are still the whole data). Out of line, as the
+ * next two: jb_entry_set_data() then saves no register for the fields it passes over. */
+static __attribute__((noinline)) int set_container_data(jb_entry *e, const char *p, size_t n) {
+    switch (p[10]) {
+    case 'I':
+        if (GOES_ON(p, n, 10, "ID=")) return store_id(e, VALUE_AFTER(10, "ID="));
+        if (GOES_ON(p, n, 10, "ID_FULL=")) return store_id_full(e, VALUE_AFTER(10, "ID_FULL="));
+        break;
+    case 'N':
+        if (GOES_ON(p, n, 10, "NAME=")) return store_name(e, VALUE_AFTER(10, "NAME="));
+        break;
+    case 'T':
+        if (GOES_ON(p, n, 10, "TAG=")) return store(&e->container_tag, VALUE_AFTER(10, "TAG="));
+        break;
+    case 'P':
+        if (!GOES_ON(p, n, 10, "PARTIAL_")) break;
+        if (GOES_ON(p, n, 18, "ID=")) return store(&e->partial_id, VALUE_AFTER(18, "ID="));
+        if (GOES_ON(p, n, 18, "LAST=")) {
+            set_partial_last(e, VALUE_AFTER(18, "LAST="));
+            return 0;
+        }
+        if (GOES_ON(p, n, 18, "MESSAGE=")) {
+            e->partial = jb_slice_eq(VALUE_AFTER(18, "MESSAGE="), "true");
+            return 0;
+        }
+        if (GOES_ON(p, n, 18, "ORDINAL=")) {
+            set_partial_ordinal(e, VALUE_AFTER(18, "ORDINAL="));
+            return 0;
+        }
+        break;
+    default:
+        break;
+    }
+    return 1;
+}
+
+/* SYSLOG_... from the 8th byte on. */
+static __attribute__((noinline)) int set_syslog_data(jb_entry *e, const char *p, size_t n) {
+    if (GOES_ON(p, n, 7, "IDENTIFIER=")) return store(&e->identifier, VALUE_AFTER(7, "IDENTIFIER="));
+    if (GOES_ON(p, n, 7, "TIMESTAMP=")) return store_syslog_ts(e, VALUE_AFTER(7, "TIMESTAMP="));
+    if (GOES_ON(p, n, 7, "FACILITY=")) {
+        set_facility(e, VALUE_AFTER(7, "FACILITY="));
+        return 0;
+    }
+    return 1;
+}
+
+int jb_entry_set_data(jb_entry *e, const void *data, size_t n) {
+    const char *p = data;
+    uint32_t k;
+    /* the shortest field used is "_UID=" (five bytes): anything shorter is not one */
+    if (n < 5) return 1;
+    memcpy(&k, p, 4);
+    switch (k) {
+    case K4('_', 'U', 'I', 'D'):
+        if (p[4] == '=') return store(&e->writer_uid, VALUE_AFTER(4, "="));
+        break;
+    case K4('_', 'G', 'I', 'D'):
+        if (p[4] == '=') return store(&e->writer_gid, VALUE_AFTER(4, "="));
+        break;
+    case K4('_', 'E', 'X', 'E'):
+        if (p[4] == '=') return store(&e->writer_exe, VALUE_AFTER(4, "="));
+        break;
+    case K4('_', 'C', 'O', 'M'):
+        if (GOES_ON(p, n, 4, "M=")) return store(&e->writer_comm, VALUE_AFTER(4, "M="));
+        break;
+    case K4('M', 'E', 'S', 'S'):
+        if (GOES_ON(p, n, 4, "AGE=")) return store_message(e, VALUE_AFTER(4, "AGE="));
+        break;
+    case K4('P', 'R', 'I', 'O'):
+        if (GOES_ON(p, n, 4, "RITY=")) {
+            set_priority(e, VALUE_AFTER(4, "RITY="));
+            return 0;
+        }
+        break;
+    case K4('_', 'H', 'O', 'S'):
+        if (GOES_ON(p, n, 4, "TNAME=")) return store(&e->hostname, VALUE_AFTER(4, "TNAME="));
+        break;
+    case K4('I', 'M', 'A', 'G'):
+        if (GOES_ON(p, n, 4, "E_NAME=")) return store(&e->image, VALUE_AFTER(4, "E_NAME="));
+        break;
+    case K4('_', 'T', 'R', 'A'):
+        if (GOES_ON(p, n, 4, "NSPORT=")) return store(&e->writer_transport, VALUE_AFTER(4, "NSPORT="));
+        break;
+    case K4('_', 'S', 'Y', 'S'):
+        if (GOES_ON(p, n, 4, "TEMD_UNIT=")) return store(&e->writer_unit, VALUE_AFTER(4, "TEMD_UNIT="));
+        break;
+    case K4('C', 'O', 'N', 'T'):
+        /* the shortest: CONTAINER_ID= (13 bytes) */
+        if (n >= 13 && same_bytes(p + 4, "AINER_", 6)) return set_container_data(e, p, n);
+        break;
+    case K4('S', 'Y', 'S', 'L'):
+        if (GOES_ON(p, n, 4, "OG_")) return set_syslog_data(e, p, n);
+        break;
+    case K4('_', 'S', 'O', 'U'):
+        return set_source_data(e, p, n);
+    default:
+        break;
+    }
+    return 1;
 }
 
 /* An extra field in e->extra: the name's length (one byte), the name, NUL, the value's length

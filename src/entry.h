@@ -139,6 +139,13 @@ void jb_entry_done(jb_entry *e);
  * jb_entry_add_extra()) or -ENOMEM (the entry is then incomplete: reset it). */
 int jb_entry_set_field(jb_entry *e, const char *name, size_t name_len, const char *value, size_t value_len);
 
+/* Take one journal field as sd-journal gives it ("NAME=value", n bytes, not NUL-terminated): the
+ * same as jb_field_split() then jb_entry_set_field(), but a field jbridge does not use is told
+ * apart from its first bytes, without looking for its '='. 0 (a field jbridge used), 1 (any
+ * other data, malformed included: the caller that keeps extra fields splits those itself) or
+ * -ENOMEM. */
+int jb_entry_set_data(jb_entry *e, const void *data, size_t n);
+
 /* Keep the field name (name_len bytes, 1 to 255) = value (value_len bytes, any bytes) in e->extra.
  * 0, -EINVAL for a name of another length, or -ENOMEM. */
 int jb_entry_add_extra(jb_entry *e, const char *name, size_t name_len, const char *value, size_t value_len);

@@ -75,8 +75,10 @@ if [ "$rows" != "1 5" ]; then
         jb_fail "latency.sh exits 0 (every entry reached the outputs)"
         jb_diag "$(tail -n 20 "$lat")"
     fi
-    jb_ok "latency.sh prints p50/p99/max for imjbridge" grep -Eq '^imjbridge +2000 +1 +[0-9]+ +[0-9.]+ +[0-9.]+ +[0-9.]+$' "$lat"
-    jb_ok "latency.sh prints p50/p99/max for imjournal" grep -Eq '^imjournal +2000 +1 +[0-9]+ +[0-9.]+ +[0-9.]+ +[0-9.]+$' "$lat"
+    jb_ok "latency.sh prints p50/p99/max for imjbridge" \
+        grep -Eq '^imjbridge +2000 +1 +[0-9]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9]+ +[0-9.]+ +[0-9.]+$' "$lat"
+    jb_ok "latency.sh prints p50/p99/max for imjournal" \
+        grep -Eq '^imjournal +2000 +1 +[0-9]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9]+ +[0-9.]+ +[0-9.]+$' "$lat"
 else
     jb_diag "not root: rows 2, 4, live and memory not run"
 fi

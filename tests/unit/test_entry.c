@@ -53,8 +53,9 @@ static void dump_entry(FILE *f, const jb_entry *e) {
 
 /* ---- .in decoding ---- */
 
-/* Feed the lines of one .in file to e, dumping every entry into f. */
-static void run_input(const char *text, size_t len, jb_entry *e, FILE *f) {
+/* Feed the lines of one .in file to e, dumping every entry into f; by_data: through
+ * jb_entry_set_data() (the reader's way) rather than jb_field_split() and jb_entry_set_field(). */
+static void run_input(const char *text, size_t len, jb_entry *e, FILE *f, bool by_data) {
     uint64_t receive = 0;
     const char *p = text, *end = text + len;
     bool first = true;
@@ -83,7 +84,10 @@ static void run_input(const char *text, size_t len, jb_entry *e, FILE *f) {
         const char *name = NULL, *value = NULL;
         size_t name_len = 0, value_len = 0;
         if (jb_field_split(dec, dn, &name, &name_len, &value, &value_len) < 0) fail_msg("bad line: %.*s", (int)n, line);
-        assert_true(jb_entry_set_field(e, name, name_len, value, value_len) >= 0);
+        if (by_data)
+            assert_true(jb_entry_set_data(e, dec, dn) >= 0);
+        else
+            assert_true(jb_entry_set_field(e, name, name_len, value, value_len) >= 0);
         free(dec);
     }
     jb_entry_finish(e, receive);
@@ -99,14 +103,26 @@ static void one_case(const char *dir, const char *name) {
     size_t got_len = 0;
     FILE *f = open_memstream(&got, &got_len);
     jb_entry e = {0};
-    run_input(text, len, &e, f);
+    run_input(text, len, &e, f, false);
     fclose(f);
+
+    /* the reader's way in (jb_entry_set_data) gives the same dump */
+    char *by_data = NULL;
+    size_t by_data_len = 0;
+    jb_entry e2 = {0};
+    f = open_memstream(&by_data, &by_data_len);
+    run_input(text, len, &e2, f, true);
+    fclose(f);
+    assert_int_equal(got_len, by_data_len);
+    assert_memory_equal(got, by_data, got_len);
+    jb_entry_done(&e2);
+    free(by_data);
 
     /* the same input into a dirty, reused entry gives the same dump */
     char *again = NULL;
     size_t again_len = 0;
     f = open_memstream(&again, &again_len);
-    run_input(text, len, &e, f);
+    run_input(text, len, &e, f, false);
     fclose(f);
     assert_int_equal(got_len, again_len);
     assert_memory_equal(got, again, got_len);
@@ -142,6 +158,135 @@ static void test_cases(void **state) {
 }
 
 /* ---- code-level cases ---- */
+
+/* Every member of two entries the same (buffers by content). */
+static void assert_entries_equal(const jb_entry *a, const jb_entry *b) {
+#define SAME_BUF(m)                                                        \
+    do {                                                                   \
+        assert_int_equal(a->m.len, b->m.len);                              \
+        if (a->m.len) assert_memory_equal(a->m.data, b->m.data, a->m.len); \
+        assert_string_equal(jb_entry_str(&a->m) + a->m.len, "");           \
+        assert_string_equal(jb_entry_str(&b->m) + b->m.len, "");           \
+    } while (0)
+    SAME_BUF(message);
+    SAME_BUF(container_name);
+    SAME_BUF(container_id);
+    SAME_BUF(container_id_full);
+    SAME_BUF(image);
+    SAME_BUF(identifier);
+    SAME_BUF(hostname);
+    SAME_BUF(cursor);
+    SAME_BUF(partial_id);
+    SAME_BUF(container_tag);
+    SAME_BUF(extra);
+    SAME_BUF(writer_comm);
+    SAME_BUF(writer_exe);
+    SAME_BUF(writer_unit);
+    SAME_BUF(writer_transport);
+    SAME_BUF(writer_uid);
+    SAME_BUF(writer_gid);
+#undef SAME_BUF
+    assert_int_equal(a->is_container, b->is_container);
+    assert_int_equal(a->partial, b->partial);
+    assert_int_equal(a->has_partial_last, b->has_partial_last);
+    assert_int_equal(a->partial_last, b->partial_last);
+    assert_int_equal(a->partial_ordinal, b->partial_ordinal);
+    assert_int_equal(a->time_usec, b->time_usec);
+    assert_int_equal(a->receive_usec, b->receive_usec);
+    assert_int_equal(a->severity, b->severity);
+    assert_int_equal(a->facility, b->facility);
+    assert_int_equal(a->syslog_ts_usec, b->syslog_ts_usec);
+    assert_int_equal(a->has_syslog_ts, b->has_syslog_ts);
+    assert_int_equal(a->source_ts_usec, b->source_ts_usec);
+    assert_int_equal(a->has_source_ts, b->has_source_ts);
+}
+
+/* jb_entry_set_data() is jb_field_split() + jb_entry_set_field() for every field used and every
+ * near miss (a name one byte short, longer, without its '=', a prefix of another), field by field
+ * into fresh entries and all of them in turn into one entry. */
+static void test_set_data_as_set_field(void **state) {
+    (void)state;
+    static const char *const names[] = {
+        "_UID",
+        "_GID",
+        "_EXE",
+        "_COMM",
+        "MESSAGE",
+        "PRIORITY",
+        "_HOSTNAME",
+        "IMAGE_NAME",
+        "_TRANSPORT",
+        "_SYSTEMD_UNIT",
+        "CONTAINER_ID",
+        "CONTAINER_ID_FULL",
+        "CONTAINER_NAME",
+        "CONTAINER_TAG",
+        "CONTAINER_PARTIAL_ID",
+        "CONTAINER_PARTIAL_LAST",
+        "CONTAINER_PARTIAL_MESSAGE",
+        "CONTAINER_PARTIAL_ORDINAL",
+        "SYSLOG_FACILITY",
+        "SYSLOG_TIMESTAMP",
+        "SYSLOG_IDENTIFIER",
+        "_SOURCE_REALTIME_TIMESTAMP",
+        "_PID",
+        "_UI",
+        "_",
+        "",
+        "CONTAINER_",
+        "CONTAINER_PARTIAL_",
+        "CONTAINER_LOG_EPOCH",
+        "SYSLOG_",
+        "SYSLOG_PID",
+        "MESS",
+        "_SYSTEMD_CGROUP",
+        "_SOURCE_MONOTONIC_TIMESTAMP",
+    };
+    static const char *const values[] = {
+        "",    "3",  "true", "false", "12", "0123456789abcdef0123", "2026-12-03T15:06:16.123456Z", "1764774376123456",
+        "a=b", "x\r"};
+    jb_entry all1 = {0}, all2 = {0};
+    jb_entry_reset(&all1);
+    jb_entry_reset(&all2);
+    char field[256];
+    for (size_t i = 0; i < JB_ELEMENTSOF(names); i++)
+        for (size_t v = 0; v < JB_ELEMENTSOF(values); v++)
+            for (int variant = 0; variant < 4; variant++) {
+                size_t n;
+                if (variant == 0) /* NAME=value */
+                    n = (size_t)snprintf(field, sizeof field, "%s=%s", names[i], values[v]);
+                else if (variant == 1) /* NAMEX=value */
+                    n = (size_t)snprintf(field, sizeof field, "%sX=%s", names[i], values[v]);
+                else if (variant == 2) /* NAME without '=' */
+                    n = (size_t)snprintf(field, sizeof field, "%s%s", names[i], values[v]);
+                else /* NAME cut one short, then = */
+                    n = (size_t)snprintf(field, sizeof field, "%.*s=%s",
+                                         (int)(strlen(names[i]) ? strlen(names[i]) - 1 : 0), names[i], values[v]);
+                jb_entry e1 = {0}, e2 = {0};
+                jb_entry_reset(&e1);
+                jb_entry_reset(&e2);
+                const char *name, *value;
+                size_t nl, vl;
+                int r1 = 1;
+                if (jb_field_split(field, n, &name, &nl, &value, &vl) == 0) {
+                    r1 = jb_entry_set_field(&e1, name, nl, value, vl);
+                    assert_true(jb_entry_set_field(&all1, name, nl, value, vl) >= 0);
+                }
+                int r2 = jb_entry_set_data(&e2, field, n);
+                assert_true(jb_entry_set_data(&all2, field, n) >= 0);
+                assert_int_equal(r1, r2);
+                jb_entry_finish(&e1, 42);
+                jb_entry_finish(&e2, 42);
+                assert_entries_equal(&e1, &e2);
+                jb_entry_done(&e1);
+                jb_entry_done(&e2);
+            }
+    jb_entry_finish(&all1, 7);
+    jb_entry_finish(&all2, 7);
+    assert_entries_equal(&all1, &all2);
+    jb_entry_done(&all1);
+    jb_entry_done(&all2);
+}
 
 static int set(jb_entry *e, const char *field) {
     const char *name = NULL, *value = NULL;
@@ -353,6 +498,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cases),
         cmocka_unit_test(test_zeroed_entry),
+        cmocka_unit_test(test_set_data_as_set_field),
         cmocka_unit_test(test_reset_clears_everything),
         cmocka_unit_test(test_priority_keeps_facility),
         cmocka_unit_test(test_tag_and_extra_fields),

@@ -160,10 +160,14 @@ static void test_cursor_realtime(void **state) {
     assert_false(jb_cursor_realtime("t=12345678901234567", 19, &t)); /* 17 digits */
     assert_false(jb_cursor_realtime("t=", 2, &t));
     assert_false(jb_cursor_realtime("t=1g", 4, &t));
+    /* the bytes next to the digits' ranges, and one with the high bit */
+    static const char *const near[] = {"t=1/", "t=1:", "t=1@", "t=1G", "t=1`", "t=1\xff", "t=1\x80", "t=1 "};
+    for (size_t i = 0; i < sizeof near / sizeof near[0]; i++) assert_false(jb_cursor_realtime(near[i], 4, &t));
     assert_false(jb_cursor_realtime("s=1;xt=1", 8, &t));
     assert_false(jb_cursor_realtime("", 0, &t));
     assert_false(jb_cursor_realtime(c, 60, &t)); /* only n bytes are looked at */
     assert_true(t == 7);
+    assert_true(jb_cursor_realtime("t=09afAF", 8, &t) && t == 0x09afaf);
 }
 
 static void test_parse_u64(void **state) {
