@@ -6,8 +6,8 @@
 # hosts_store DIR SPEC...: add entries to the store DIR, one systemd-journal-remote run per host
 # (two at a time). SPEC is HOST:FIRST:COUNT[:FILE]: entries FIRST..FIRST+COUNT-1 of HOST, whose
 # MESSAGE is "HOST K" (container "web", its id hosts_cid HOST), appended to DIR/FILE (default
-# remote-HOST.journal). Receive times grow with K (K milliseconds after a fixed start, plus the host's number in microseconds), as a store of
-# hosts that log at once has them.
+# remote-HOST.journal). Receive times grow with K (K milliseconds after a fixed start, plus the
+# host's number in microseconds), as a store of hosts that log at once has them.
 hosts_store() {
     local dir=$1
     shift
