@@ -83,6 +83,21 @@ hosts_store "$P" p1:6:2 p2:5:3 || jb_bail_out "cannot append to the split store"
 "$JBRIDGE" -D "$P" --per-host --state "$JB_TMP/sts" --app-out "$JB_TMP/as" </dev/null 2>>"$JB_TMP/es"
 jb_ok "... the restart delivers the line once, whole, and nothing twice" hosts_check "$JB_TMP/as" p1:0:8 p2:0:8
 
+# ---- a turn that ends on a piece goes on to the line's last piece (JB_HOSTS_PIECES_MORE): both
+# hosts' 4096th entry is the head of a split line, so the host read first ends its turn on it
+Q=$JB_TMP/turn
+P=$Q
+hosts_store "$Q" a:0:4095 b:0:4095 || jb_bail_out "cannot build the turn store"
+for h in a b; do
+    piece "$h" 4095 "$h " CONTAINER_PARTIAL_MESSAGE=true
+    piece "$h" 4096 "4095"
+done
+"$JBRIDGE" -D "$Q" --per-host --app-out "$JB_TMP/aq" </dev/null 2>/dev/null
+jb_ok "a turn ending on a piece: each line is whole and follows its host's entry before it" \
+    sh -c "grep -A1 ' a 4094\$' '$JB_TMP/aq' | tail -n 1 | grep -q ' a 4095\$' &&
+        grep -A1 ' b 4094\$' '$JB_TMP/aq' | tail -n 1 | grep -q ' b 4095\$'"
+jb_ok "... every entry once, in order" hosts_check "$JB_TMP/aq" a:0:4096 b:0:4096
+
 # ---- the setting
 "$JBRIDGE" --per-host --app-out /dev/null </dev/null 2>"$JB_TMP/e3"
 jb_is "$?" 2 "--per-host without --directory is a usage error"
