@@ -40,8 +40,9 @@ struct jb_hosts {
     size_t n, cap;
     uint32_t *index; /* open addressing on the name: index + 1, 0 empty */
     size_t index_cap;
-    size_t cur;  /* the host whose turn it is */
-    size_t left; /* entries left in its quantum */
+    size_t cur;        /* the host whose turn it is */
+    size_t left;       /* entries left in its quantum */
+    size_t extra_left; /* ... and how many more to end a split line (JB_HOSTS_PIECES_MORE) */
     size_t n_open;
     uint64_t tick;
     bool rescan_all;
@@ -308,6 +309,7 @@ int jb__hosts_open(const jb_source *src, jb_hosts **ret, jb_error *err) {
         return jb_error_set(err, -ENOMEM, "out of memory");
     }
     h->left = JB_HOSTS_QUANTUM;
+    h->extra_left = JB_HOSTS_PIECES_MORE;
     h->ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
     int r =
         h->ino < 0 ? jb_error_set(err, -errno, "cannot watch journal directory %s: %s", h->dir, strerror(errno)) : 0;
@@ -386,6 +388,7 @@ static void reset_all(jb_hosts *h, start_kind start, uint64_t usec) {
     for (size_t i = 0; i < h->n; i++) drop_host(h, h->h[i], start, usec);
     h->cur = 0;
     h->left = JB_HOSTS_QUANTUM;
+    h->extra_left = JB_HOSTS_PIECES_MORE;
     h->gap_new = false;
 }
 
@@ -449,6 +452,13 @@ int jb__hosts_next(jb_hosts *h, jb_entry *e, jb_error *err) {
                 if (r < 0) return r;
                 if (r > 0) {
                     h->left--;
+                    /* a line split in pieces is not left half-read for another host's turn (its
+                     * rest would wait a whole round): up to JB_HOSTS_PIECES_MORE more entries */
+                    if (h->left == 0 && h->extra_left > 0 &&
+                        (e->partial || (e->has_partial_last && !e->partial_last))) {
+                        h->left = 1;
+                        h->extra_left--;
+                    }
                     h->read_since_wait = true;
                     e->host = x->name;
                     e->host_index = (uint32_t)h->cur + 1;
@@ -464,6 +474,7 @@ int jb__hosts_next(jb_hosts *h, jb_entry *e, jb_error *err) {
         }
         h->cur = (h->cur + 1) % h->n;
         h->left = JB_HOSTS_QUANTUM;
+        h->extra_left = JB_HOSTS_PIECES_MORE;
         tried++;
     }
     return 0;

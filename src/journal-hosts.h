@@ -13,6 +13,10 @@
 #include "journal.h"
 
 #define JB_HOSTS_QUANTUM 4096u
+/* A turn that ends on a piece of a split line (not its last) goes on until the line's last piece,
+ * at most this many entries more: the reassembler would otherwise hold the line (or expire it by
+ * the other hosts' newer times) until the host's next turn. */
+#define JB_HOSTS_PIECES_MORE 256u
 #define JB_HOSTS_MAX_OPEN 64u
 
 typedef struct jb_hosts jb_hosts;

@@ -61,6 +61,43 @@ jb_ok "a busy host does not hold back the others: each host's first entry by lin
     test "${late:-99999}" -le 8208
 jb_ok "... and every entry once, in order" hosts_check "$JB_TMP/af1" "${fair[@]}"
 
+# ---- a split line pending at a stop: the state's read= position per host, nothing twice after
+P=$JB_TMP/split
+piece() { # HOST K MESSAGE [FIELD=VALUE]: one entry appended to HOST's journal (K: its time slot)
+    printf '__REALTIME_TIMESTAMP=%s\n__MONOTONIC_TIMESTAMP=%s\n_BOOT_ID=5c1b1fa3e1a44b8e9a2c2f3d4e5f6a7b\n_TRANSPORT=journal\n_UID=0\n_GID=0\n_COMM=dockerd\n_EXE=/usr/bin/dockerd\n_HOSTNAME=%s\nCONTAINER_NAME=web\nCONTAINER_ID=%s\nSYSLOG_IDENTIFIER=web\nPRIORITY=6\n%sMESSAGE=%s\n\n' \
+        $((1700000000000000 + $2 * 1000 + 500)) $((1000 + $2)) "$1" "$(hosts_cid "$1")" "${4:+$4$'\n'}" "$3" |
+        "$JOURNAL_REMOTE" -o "$P/remote-$1.journal" - 2>/dev/null
+}
+hosts_store "$P" p1:0:5 p2:0:5 || jb_bail_out "cannot build the split store"
+piece p1 4 "p1 " CONTAINER_PARTIAL_MESSAGE=true # the head of p1's entry 5, its tail not written yet
+"$JBRIDGE" -f -D "$P" --per-host --state "$JB_TMP/sts" --app-out "$JB_TMP/as" </dev/null 2>"$JB_TMP/es" &
+pid=$!
+jb_on_cleanup "kill -TERM $pid 2>/dev/null"
+jb_wait_for "test \$(wc -l <'$JB_TMP/as') -ge 10 && grep -q '^read=jbh1 ' '$JB_TMP/sts'" 30 ||
+    jb_diag "split: $(wc -l <"$JB_TMP/as") lines, state $(head -c 300 "$JB_TMP/sts" 2>/dev/null)"
+kill -TERM "$pid"
+jb_wait_pid_exit "$pid" 20 || kill -KILL "$pid"
+jb_ok "a split line pending at the stop: the state has a read= position per host" grep -q '^read=jbh1 ' "$JB_TMP/sts"
+piece p1 5 "5" # the tail
+hosts_store "$P" p1:6:2 p2:5:3 || jb_bail_out "cannot append to the split store"
+"$JBRIDGE" -D "$P" --per-host --state "$JB_TMP/sts" --app-out "$JB_TMP/as" </dev/null 2>>"$JB_TMP/es"
+jb_ok "... the restart delivers the line once, whole, and nothing twice" hosts_check "$JB_TMP/as" p1:0:8 p2:0:8
+
+# ---- a turn that ends on a piece goes on to the line's last piece (JB_HOSTS_PIECES_MORE): both
+# hosts' 4096th entry is the head of a split line, so the host read first ends its turn on it
+Q=$JB_TMP/turn
+P=$Q
+hosts_store "$Q" a:0:4095 b:0:4095 || jb_bail_out "cannot build the turn store"
+for h in a b; do
+    piece "$h" 4095 "$h " CONTAINER_PARTIAL_MESSAGE=true
+    piece "$h" 4096 "4095"
+done
+"$JBRIDGE" -D "$Q" --per-host --app-out "$JB_TMP/aq" </dev/null 2>/dev/null
+jb_ok "a turn ending on a piece: each line is whole and follows its host's entry before it" \
+    sh -c "grep -A1 ' a 4094\$' '$JB_TMP/aq' | tail -n 1 | grep -q ' a 4095\$' &&
+        grep -A1 ' b 4094\$' '$JB_TMP/aq' | tail -n 1 | grep -q ' b 4095\$'"
+jb_ok "... every entry once, in order" hosts_check "$JB_TMP/aq" a:0:4096 b:0:4096
+
 # ---- the setting
 "$JBRIDGE" --per-host --app-out /dev/null </dev/null 2>"$JB_TMP/e3"
 jb_is "$?" 2 "--per-host without --directory is a usage error"
