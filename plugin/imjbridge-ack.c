@@ -87,12 +87,13 @@ static int groupDone(ackGroup *g) {
 
 /* Save the newest acknowledged position: durably (fsync of the file and its directory) or by a
  * rename only, which a crash of rsyslogd cannot undo (the page cache survives it; only a power
- * loss can). */
-void imjb_save_state(instanceConf_t *inst, sbool durable) {
+ * loss can). in_background: the fsyncs of a durable save are left to the syncer thread
+ * (imjbridge-sync.c), the worker goes on reading; they are done here when it cannot start. */
+static void saveState(instanceConf_t *inst, sbool durable, sbool in_background) {
     jb_error err = {0};
     if (inst->acked.cursor == NULL) return;
     inst->acked_unsaved = 0; /* a failure is retried at the next acknowledgement, idle moment or shutdown */
-    if (jb_state_save(inst->state_path, &inst->acked, durable ? 0 : JB_STATE_NO_SYNC, &err) < 0) {
+    if (jb_state_save(inst->state_path, &inst->acked, durable && !in_background ? 0 : JB_STATE_NO_SYNC, &err) < 0) {
         /* once per failing spell, not at every checkpoint: the input goes on and retries */
         if (!inst->state_failing)
             LogError(-err.code, RS_RET_IO_ERROR,
@@ -103,10 +104,51 @@ void imjb_save_state(instanceConf_t *inst, sbool durable) {
     }
     if (inst->state_failing) LogMsg(0, NO_ERRCODE, LOG_INFO, "imjbridge: state saved again to '%s'", inst->state_path);
     inst->state_failing = 0;
+    inst->save_gen++;
+    if (durable && in_background) {
+        if (imjb_sync_request(inst, inst->save_gen) == 0) {
+            inst->sync_gen = inst->save_gen;
+            inst->saved_unsynced = 1;                         /* until the syncer says so (syncCheck) */
+            inst->synced_usec = jb_now_usec(CLOCK_MONOTONIC); /* asked: the next one is due a second later */
+            imjb_seal_saved(inst, 0);
+            STATSCOUNTER_INC(inst->ctrSaves, inst->mutCtrSaves);
+            return;
+        }
+        saveState(inst, durable, 0); /* no thread: the fsyncs here */
+        return;
+    }
     inst->saved_unsynced = !durable;
     if (durable) inst->synced_usec = jb_now_usec(CLOCK_MONOTONIC);
     imjb_seal_saved(inst, durable); /* the sealer forgets the records the saved chains cover */
     STATSCOUNTER_INC(inst->ctrSaves, inst->mutCtrSaves);
+}
+
+void imjb_save_state(instanceConf_t *inst, sbool durable) {
+    /* a sealed input's epoch move waits for durable saves: those stay in the worker */
+    saveState(inst, durable, inst->sealer == NULL);
+}
+
+/* What the syncer finished: a failure is said once per spell and the durable save is due again;
+ * the last save is durable when nothing was saved after the one synced. */
+static void syncCheck(instanceConf_t *inst) {
+    uint64_t done = 0;
+    if (inst->sync_gen == 0) return;
+    int r = imjb_sync_done(inst, &done);
+    if (done < inst->sync_gen) return; /* under way */
+    inst->sync_gen = 0;
+    if (r < 0) {
+        if (!inst->sync_failing)
+            LogError(-r, RS_RET_IO_ERROR,
+                     "imjbridge: cannot make the state in '%s' durable (fsync): %s; still reading, trying again "
+                     "within a second",
+                     inst->state_path, strerror(-r));
+        inst->sync_failing = 1;
+        inst->synced_usec = 0;
+        return;
+    }
+    if (inst->sync_failing) LogMsg(0, NO_ERRCODE, LOG_INFO, "imjbridge: state durable again in '%s'", inst->state_path);
+    inst->sync_failing = 0;
+    if (done == inst->save_gen) inst->saved_unsynced = 0;
 }
 
 /* JB_SYNC_USEC since the last durable save (or none yet). */
@@ -115,6 +157,7 @@ static int syncDue(instanceConf_t *inst) {
 }
 
 void imjb_save_idle(instanceConf_t *inst) {
+    syncCheck(inst);
     if (inst->acked_unsaved || (inst->saved_unsynced && syncDue(inst))) imjb_save_state(inst, syncDue(inst));
 }
 
@@ -163,6 +206,7 @@ void imjb_hold_msg(instanceConf_t *inst, smsg_t *pMsg) {
  * the last durable save (against a power loss). */
 void imjb_reap(instanceConf_t *inst) {
     ackGroup *g;
+    syncCheck(inst);
     releaseHeld(inst, SIZE_MAX, 0);
     while ((g = inst->head) != NULL && groupDone(g)) {
         inst->head = g->next;
@@ -240,7 +284,8 @@ void imjb_ack_finish(instanceConf_t *inst, jb_bridge *b) {
     inst->held = NULL;
     inst->held_n = inst->held_first = 0;
     unsigned waited_ms = drainAcks(inst);
-    imjb_save_state(inst, 1);
+    imjb_sync_stop(inst);  /* a sync under way finishes first */
+    saveState(inst, 1, 0); /* the last save durable before the input ends */
     reportUnacked(inst, waited_ms);
     while (inst->head != NULL) {
         ackGroup *g = inst->head;

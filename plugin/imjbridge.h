@@ -136,6 +136,11 @@ typedef struct instanceConf_s {
     sbool saved_unsynced;   /* the last save was not made durable (no fsync yet) */
     uint64_t synced_usec;   /* CLOCK_MONOTONIC of the last durable save (0: none yet) */
     uint64_t ack_poll_usec; /* how long an idle worker waits while groups are out (see imjb_idle_wait_usec) */
+    /* the fsyncs of durable saves of an unsealed input (imjbridge-sync.c; worker only) */
+    struct imjb_syncer *syncer;
+    uint64_t save_gen;  /* saves made */
+    uint64_t sync_gen;  /* the save whose fsyncs were last asked for (0: none under way) */
+    sbool sync_failing; /* the syncer's last fsync failed (said once) */
     /* one batch per stream: rsyslog enqueues a batch into the queue of its first message's
      * ruleset, so mixing the streams would put audit records into the application's queue */
     multi_submit_t multiSub[2];
@@ -194,6 +199,14 @@ void imjb_wait_inflight(instanceConf_t *inst);
 /* Save the newest acknowledged position, durably (fsync) or not (a rename only: safe against a
  * crash of rsyslogd, not against a power loss). A failure is said once and retried later. */
 void imjb_save_state(instanceConf_t *inst, sbool durable);
+/* imjbridge-sync.c: ask for the fsyncs of the state file as saved by save gen (a thread started
+ * at the first request; -1 when it cannot be: sync in the caller), what was done (the last
+ * generation synced in *ret_gen; 0 or the failure's -errno), and stop (waits for a sync under
+ * way). */
+typedef struct imjb_syncer imjb_syncer;
+int imjb_sync_request(instanceConf_t *inst, uint64_t gen);
+int imjb_sync_done(instanceConf_t *inst, uint64_t *ret_gen);
+void imjb_sync_stop(instanceConf_t *inst);
 /* The journal is idle: save a position not saved yet, and make the saved one durable once
  * JB_SYNC_USEC passed since the last durable save. */
 void imjb_save_idle(instanceConf_t *inst);
