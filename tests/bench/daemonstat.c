@@ -129,6 +129,10 @@ static int thread_times(pid_t pid, thread_cpu *t) {
         }
         t[i].cpu += u + s;
     }
+    closedir(d);
+    return n;
+}
+
 /* Open file descriptors of pid (entries of /proc/PID/fd), or -1 when it is gone. */
 static long open_fds(pid_t pid) {
     char path[64];
