@@ -10,7 +10,7 @@
  * daemon's (all threads) at that moment, before its shutdown. rssanon is the peak of RssAnon
  * (/proc/PID/status) sampled every 10 ms; anon_at_P is RssAnon when P% of LINES were written; fds
  * the peak of its open file descriptors, sampled with it (issue 19).
- * cpu_thread_NAME is the CPU of each thread that used any when LINES were reached (NAME its comm,
+ * cpu_thread_NAME is the CPU of each thread when LINES were reached (NAME its comm,
  * e.g. "jb:read-ahead", with every character but letters, digits and '-' made '_'; threads of the
  * same name add up): where the daemon's CPU goes, e.g. rsyslogd's reader, input and queue threads.
  * SIGUSR1 records a mark (time since start, lines, CPU seconds): the live benchmark sends one when
@@ -119,7 +119,7 @@ static int thread_times(pid_t pid, thread_cpu *t) {
                 *c = 0;
             else if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '-'))
                 *c = '_';
-        if (cpu_times_of(dir, de->d_name, &u, &s) < 0 || u + s <= 0) continue;
+        if (cpu_times_of(dir, de->d_name, &u, &s) < 0) continue;
         int i = 0;
         while (i < n && strcmp(t[i].name, comm) != 0) i++;
         if (i == n) {
