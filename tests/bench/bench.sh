@@ -604,6 +604,9 @@ if want live; then
             awk -v n="$LIVE_N" -v m1t="${L[mark1_t]:-0}" -v m2t="${L[mark2_t]:-0}" -v m1c="${L[mark1_cpu]:-0}" \
                 -v m2c="${L[mark2_cpu]:-0}" -v m2l="${L[mark2_lines]:-0}" -v done="${L[wall]:-0}" -v got="${L[lines]:-0}" \
                 -v ws="${L[writer_s]:-0}" -v cpu="$(awk -v u="${L[user]:-0}" -v s="${L[sys]:-0}" 'BEGIN {print u + s}')" 'BEGIN {
+                # no second mark: every entry was out before the writer had exited (daemonstat
+                # stops at the last line), so the end of the writing is taken as that moment
+                if (m2t == 0) { m2t = done; m2l = got; m2c = cpu }
                 d = m2t - m1t; rate = (d > 0 ? n / d : 0); lag = n - m2l
                 printf "live: journald accepted %d entries in %.1f s (%.0f/s, the writer'\''s rate); rsyslogd+imjbridge delivered %d\n", n, ws, rate, got
                 printf "  lag when the writer ended: %d entries (%.2f s of writing); all delivered %.2f s after the writer ended\n", lag, (rate > 0 ? lag / rate : 0), done - m2t
