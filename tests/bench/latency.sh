@@ -37,9 +37,8 @@ BURSTS=${LAT_BURSTS:+--bursts}
 # warmup RATE: the entries sent before the measured ones
 warmup() { echo "${LAT_WARMUP:-$(($1 > 0 ? $1 : 20000))}"; }
 LAT=$JB_BUILDDIR/tests/bench/jb-bench-latency
-if [ ! -x "$LAT" ]; then
-    make -C "$JB_BUILDDIR" tests/bench/jb-bench-latency >/dev/null || jb_bail_out "cannot build jb-bench-latency"
-fi
+# always through make: a binary left from an older tree would not know today's options
+make -C "$JB_BUILDDIR" tests/bench/jb-bench-latency >/dev/null || jb_bail_out "cannot build jb-bench-latency"
 [ -f "$IMJBRIDGE" ] || jb_bail_out "no imjbridge.so at $IMJBRIDGE (make first, or set IMJBRIDGE)"
 
 jb_live_setup "$RSYSLOGD" -- "$@"
