@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "testlib.h"
+#include "journalfile.h"
 
 #include "bridge.h"
 #include "rfc5424.h"
@@ -138,29 +139,8 @@ static void write_big_export(const char *path) {
     fclose(f);
 }
 
-static void to_journal_file(const char *export, const char *journal_path) {
-    const char *remote = getenv("JOURNAL_REMOTE");
-    if (!remote || !*remote) remote = "/lib/systemd/systemd-journal-remote";
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        int in = open(export, O_RDONLY);
-        int devnull = open("/dev/null", O_WRONLY);
-        if (in < 0 || devnull < 0) _exit(126);
-        dup2(in, 0);
-        dup2(devnull, 1);
-        dup2(devnull, 2);
-        execl(remote, remote, "-o", journal_path, "-", (char *)NULL);
-        _exit(127);
-    }
-    int st;
-    assert_int_equal(waitpid(pid, &st, 0), pid);
-    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-        fail_msg("%s -o %s - < %s failed (status %d)", remote, journal_path, export, st);
-}
-
 static void to_journal(const char *export) {
-    to_journal_file(export, journal);
+    jb_test_journal_file(export, journal);
 }
 
 static int setup(void **state) {
@@ -171,7 +151,7 @@ static int setup(void **state) {
     snprintf(big_export, sizeof big_export, "%s/big.export", tmpdir);
     snprintf(big_journal, sizeof big_journal, "%s/big.journal", tmpdir);
     write_big_export(big_export);
-    to_journal_file(big_export, big_journal);
+    jb_test_journal_file(big_export, big_journal);
     unlink(big_export);
     const char *given = getenv("JB_ALLOCFAIL_JOURNAL");
     if (given && *given) {

@@ -8,6 +8,7 @@
  * never becomes whole, and does not wait for old entries that simply have no MESSAGE. */
 
 #include "testlib.h"
+#include "journalfile.h"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -57,24 +58,9 @@ static int teardown(void **state) {
 
 /* A fresh journal file of the three entries (the recent ones are recent now). */
 static void make_journal(void) {
-    const char *remote = getenv("JOURNAL_REMOTE");
-    if (!remote || !*remote) remote = "/lib/systemd/systemd-journal-remote";
     unlink(journal);
     write_export();
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        int in = open(export, O_RDONLY), devnull = open("/dev/null", O_WRONLY);
-        if (in < 0 || devnull < 0) _exit(126);
-        dup2(in, 0);
-        dup2(devnull, 1);
-        dup2(devnull, 2);
-        execl(remote, remote, "-o", journal, "-", (char *)NULL);
-        _exit(127);
-    }
-    int st;
-    assert_int_equal(waitpid(pid, &st, 0), pid);
-    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) fail_msg("%s -o %s - failed (status %d)", remote, journal, st);
+    jb_test_journal_file(export, journal);
 }
 
 /* The file offset of n_entries of the MESSAGE data object: the 8 bytes before the payload in the

@@ -4,6 +4,7 @@
  * too), an unusable state set aside, a state whose entry is gone, a state that cannot be read. */
 
 #include "testlib.h"
+#include "journalfile.h"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -25,25 +26,10 @@ static int setup(void **state) {
     snprintf(journal, sizeof journal, "%s/x.journal", tmpdir);
     snprintf(state_path, sizeof state_path, "%s/state", tmpdir);
     snprintf(bad_path, sizeof bad_path, "%s" JB_STATE_BAD_SUFFIX, state_path);
-    const char *src = getenv("JB_SRCDIR"), *remote = getenv("JOURNAL_REMOTE");
-    if (!remote || !*remote) remote = "/lib/systemd/systemd-journal-remote";
+    const char *src = getenv("JB_SRCDIR");
     char export[PATH_MAX];
     snprintf(export, sizeof export, "%s/tests/fixtures/containers.export", src && *src ? src : ".");
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        int in = open(export, O_RDONLY), devnull = open("/dev/null", O_WRONLY);
-        if (in < 0 || devnull < 0) _exit(126);
-        dup2(in, 0);
-        dup2(devnull, 1);
-        dup2(devnull, 2);
-        execl(remote, remote, "-o", journal, "-", (char *)NULL);
-        _exit(127);
-    }
-    int st;
-    assert_int_equal(waitpid(pid, &st, 0), pid);
-    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-        fail_msg("%s -o %s - < %s failed (status %d)", remote, journal, export, st);
+    jb_test_journal_file(export, journal);
     return 0;
 }
 
