@@ -164,16 +164,15 @@ static inline __attribute__((always_inline)) int read_fields(jb_journal *j, jb_e
         if (r == 0) break;
         /* A corrupt field (EBADMSG) ends this entry's fields: keep what was read, as journalctl does. */
         if (r < 0) break;
-        if (!keep) { /* the fields used are told by their first bytes: no split (entry.h) */
-            if (jb_entry_set_data(e, data, len) < 0) return -ENOMEM;
-            continue;
-        }
+        /* the fields used are told by their first bytes: no split (entry.h); only a field jbridge
+         * does not use is split, when extra fields are kept */
+        r = jb_entry_set_data(e, data, len);
+        if (r < 0) return -ENOMEM;
+        if (!keep || r == 0) continue;
         const char *name, *value;
         size_t nl, vl;
         if (jb_field_split(data, len, &name, &nl, &value, &vl) < 0) continue;
-        r = jb_entry_set_field(e, name, nl, value, vl);
-        if (r > 0) r = keep_extra(j, e, name, nl, value, vl);
-        if (r < 0) return r;
+        if (keep_extra(j, e, name, nl, value, vl) < 0) return -ENOMEM;
     }
     return 0;
 }
