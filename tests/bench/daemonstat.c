@@ -33,6 +33,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "procfs.h"
+
 #define MAX_FILES 8
 #define MAX_MARKS 8
 
@@ -129,19 +131,6 @@ static int thread_times(pid_t pid, thread_cpu *t) {
         }
         t[i].cpu += u + s;
     }
-    closedir(d);
-    return n;
-}
-
-/* Open file descriptors of pid (entries of /proc/PID/fd), or -1 when it is gone. */
-static long open_fds(pid_t pid) {
-    char path[64];
-    snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
-    DIR *d = opendir(path);
-    if (!d) return -1;
-    long n = 0;
-    for (struct dirent *de; (de = readdir(d));)
-        if (de->d_name[0] != '.') n++;
     closedir(d);
     return n;
 }

@@ -22,6 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "procfs.h"
+
 static double now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -43,19 +45,6 @@ static long rss_anon_kb(const char *status_path) {
     buf[n] = '\0';
     const char *p = strstr(buf, "\nRssAnon:");
     return p ? strtol(p + strlen("\nRssAnon:"), NULL, 10) : -1;
-}
-
-/* Open file descriptors of pid (entries of /proc/PID/fd), or -1 when it is gone. */
-static long open_fds(pid_t pid) {
-    char path[64];
-    snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
-    DIR *d = opendir(path);
-    if (!d) return -1;
-    long n = 0;
-    for (struct dirent *de; (de = readdir(d));)
-        if (de->d_name[0] != '.') n++;
-    closedir(d);
-    return n;
 }
 
 int main(int argc, char **argv) {
