@@ -101,21 +101,8 @@ if want 2 || want 3 || want live; then
 fi
 
 # The helper programs: from the build tree when make built them, else compiled here once.
-helper() { # NAME SOURCE [LIBS...]
-    local name=$1 src=$2
-    shift 2
-    if [[ -x $JB_BUILDDIR/tests/bench/$name && ! $JB_BUILDDIR/tests/bench/$name -ot $JB_SRCDIR/tests/bench/$src ]]; then
-        echo "$JB_BUILDDIR/tests/bench/$name"
-        return
-    fi
-    local bin=$BENCH_DIR/bin/$name
-    if [[ ! -x $bin || $bin -ot $JB_SRCDIR/$src ]]; then
-        mkdir -p "$BENCH_DIR/bin"
-        ${CC:-cc} ${CFLAGS:--O2} -D_GNU_SOURCE -o "$bin.$$" "$JB_SRCDIR/$src" "$@" >&2 || die "cannot build $name"
-        mv "$bin.$$" "$bin"
-    fi
-    echo "$bin"
-}
+# shellcheck source=tests/bench/helper.sh
+. "$here/helper.sh"
 GEN=$(helper jb-bench-gen tests/bench/gen-journal.c)
 RAW=$(helper jb-bench-raw tests/bench/raw-reader.c -lsystemd)
 STAT=$(helper jb-bench-stat tests/bench/runstat.c)

@@ -64,17 +64,8 @@ BENCH_DIR=$(mkdir -p "$BENCH_DIR" && cd "$BENCH_DIR" && pwd)
 # A directory read as one journal keeps every file open: 1,000 hosts need more than 1,024.
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-helper() { # NAME SOURCE [LIBS...]: as in bench.sh
-    local name=$1 src=$2
-    shift 2
-    local bin=$BENCH_DIR/bin/$name
-    if [[ ! -x $bin || $bin -ot $JB_SRCDIR/$src ]]; then
-        mkdir -p "$BENCH_DIR/bin"
-        ${CC:-cc} ${CFLAGS:--O2} -D_GNU_SOURCE -o "$bin.$$" "$JB_SRCDIR/$src" "$@" >&2 || die "cannot build $name"
-        mv "$bin.$$" "$bin"
-    fi
-    echo "$bin"
-}
+# shellcheck source=tests/bench/helper.sh
+. "$here/helper.sh"
 GEN=$(helper jb-bench-gen tests/bench/gen-journal.c)
 RAW=$(helper jb-bench-raw tests/bench/raw-reader.c -lsystemd)
 STAT=$(helper jb-bench-stat tests/bench/runstat.c)
